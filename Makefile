@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+# fuse-iomap: out-of-tree FUSE with iomap and famfs for Linux 6.12.
+#
+#   make            fuse.ko and cuse.ko (builds the dev kernel if needed)
+#   make kernel     the dev kernel (cached outside the clone)
+#   make kunit      KUnit suites in UML
+#   make vmtest     the VM test suite
+#   make run        the demo: boot, mount a disk with fusetd, do I/O
+#   make check      every check and test; ends with "N passed, N failed"
+#
+# KDIR=/path/to/kernel/build builds against another kernel instead.
+
+TOP	:= $(CURDIR)
+BUILD	?= $(TOP)/build
+export BUILD
+
+ifeq ($(origin KDIR), undefined)
+KDIR_DEFAULT := 1
+endif
+
+.PHONY: all modules setup kernel assemble kunit tests vmtest run check \
+	bench clean distclean
+
+all: modules
+
+setup:
+	@scripts/setup.sh
+
+kernel: setup
+	@scripts/kernel.sh >/dev/null
+
+assemble: setup
+	@scripts/assemble.sh
+
+modules: assemble $(if $(KDIR_DEFAULT),kernel)
+	$(eval KDIR ?= $(shell scripts/lib-print.sh devkernel_dir))
+	@if grep -qs '^CONFIG_FUSE_FS=y' $(KDIR)/.config; then \
+		echo "error: $(KDIR) has FUSE built in (CONFIG_FUSE_FS=y):" \
+		     "its vmlinux already provides every fuse symbol, the" \
+		     "'fuse' filesystem and /dev/fuse, so this module could" \
+		     "never load there. Use the dev kernel ('make kernel')." >&2; \
+		exit 1; \
+	fi
+	$(MAKE) -C $(KDIR) M=$(TOP) W=$(W) C=$(C) modules
+
+tests:
+	@$(MAKE) -s -C tests O=$(BUILD)/tests STATIC=1
+
+kunit: assemble
+	@scripts/kunit.sh
+
+vmtest: modules tests
+	@scripts/vm.sh
+
+run: modules tests
+	@scripts/vm.sh --tests demo --timeout 600
+
+check: setup
+	@scripts/check.sh
+
+clean:
+	rm -rf $(BUILD) Module.symvers modules.order .*.cmd
+
+distclean: clean
+	@echo "the kernel cache is in $${FUSE_IOMAP_CACHE:-/var/cache/fuse-iomap}"

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Assemble the patched fs/fuse tree from Debian's linux-source package:
+#
+#   build/tree/fs/fuse/           upstream fs/fuse + fs/fuse/patches/series
+#                                 + our fs/fuse/*.[ch] + tests/kunit/*.c
+#   build/tree/include/uapi/linux fuse.h (patched) + our include/uapi headers
+#
+# Files are only rewritten when their content changed, so kbuild rebuilds
+# only what we touched.
+. "$(dirname "$0")/lib.sh"
+
+src=$(kernel_src)
+tree=$BUILD/tree
+stage=$BUILD/stage
+rm -rf "$stage"
+mkdir -p "$stage/fs/fuse" "$stage/include/uapi/linux" "$tree"
+
+cp -p "$src"/fs/fuse/* "$stage/fs/fuse/"
+cp -p "$src/include/uapi/linux/fuse.h" "$stage/include/uapi/linux/"
+
+while read -r p; do
+	case "$p" in ''|'#'*) continue ;; esac
+	patch -p1 -s -f --no-backup-if-mismatch -d "$stage" \
+		< "$TOP/fs/fuse/patches/$p" || die "patch $p does not apply"
+done < "$TOP/fs/fuse/patches/series"
+
+for f in "$TOP"/fs/fuse/*.[ch] "$TOP"/tests/kunit/*.c; do
+	[ -e "$f" ] || continue
+	[ -e "$stage/fs/fuse/$(basename "$f")" ] &&
+		die "$(basename "$f") would overwrite an upstream file"
+	cp "$f" "$stage/fs/fuse/"
+done
+cp "$TOP"/include/uapi/linux/*.h "$stage/include/uapi/linux/"
+
+# Sync stage -> tree by content; drop files that disappeared.
+(cd "$stage" && find . -type f) | while read -r f; do
+	if ! cmp -s "$stage/$f" "$tree/$f"; then
+		mkdir -p "$(dirname "$tree/$f")"
+		cp "$stage/$f" "$tree/$f"
+	fi
+done
+for d in fs/fuse include/uapi/linux; do
+	for f in "$tree/$d"/*.[ch] "$tree/$d"/Makefile "$tree/$d"/Kconfig; do
+		[ -e "$f" ] || continue
+		[ -e "$stage/$d/$(basename "$f")" ] || rm -f "$f"
+	done
+done
+rm -rf "$stage"

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the fuse-iomap scripts; sourced, not run.
+#
+# Everything expensive (the extracted kernel source, the dev kernel, the UML
+# kernel) lives in a cache outside the clone, keyed by the Debian source
+# package version and by a hash of the configuration that went into it.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${FUSE_IOMAP_CACHE:-/var/cache/fuse-iomap}
+SRC_PKG=linux-source-6.12
+SRC_TAR=/usr/src/linux-source-6.12.tar.xz
+BUILD=${BUILD:-$TOP/build}
+JOBS=${JOBS:-$(nproc)}
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Debian version of the source package, e.g. 6.12.117-1~deb12u1.
+src_version() {
+	dpkg-query -W -f='${Version}' "$SRC_PKG" 2>/dev/null ||
+		die "$SRC_PKG is not installed (run scripts/setup.sh)"
+}
+
+# Extract the whole source once per package version; prints its path.
+kernel_src() {
+	local ver dir
+	ver=$(src_version)
+	dir=$CACHE/src-$ver
+	if [ ! -e "$dir/.extracted" ]; then
+		[ -f "$SRC_TAR" ] || die "$SRC_TAR missing (run scripts/setup.sh)"
+		log "extracting $SRC_TAR into $dir"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		tar -xf "$SRC_TAR" -C "$dir"
+		touch "$dir/.extracted"
+	fi
+	echo "$dir/linux-source-6.12"
+}
+
+# Short hash of files (and extra words) that define a cached build.
+cfg_hash() {
+	cat "$@" | sha256sum | cut -c1-12
+}
+
+# Output directory of the dev kernel for the current source and fragment.
+devkernel_dir() {
+	echo "$CACHE/kernel-$(src_version)-$(cfg_hash "$TOP/scripts/devkernel.config")"
+}

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the dev kernel under qemu (TCG) with our modules and run VM tests.
+#
+#   vm.sh [--tests all|NAME,...] [--fuse "param=val ..."] [--timeout SEC]
+#
+# Prints the guest's TAP block and "N passed, N failed"; exits non-zero on
+# any failed test, a guest that did not finish, or any kernel splat (oops,
+# WARN, BUG, lockdep, kmemleak, KASAN, hung task) in the guest log.
+. "$(dirname "$0")/lib.sh"
+
+tests=all fuse= timeout=${VM_TIMEOUT:-1800}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--tests) tests=$2; shift 2 ;;
+	--fuse) fuse=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) die "unknown option $1" ;;
+	esac
+done
+
+kdir=$(devkernel_dir)
+[ -e "$kdir/.built" ] || die "no dev kernel; run 'make kernel'"
+mkdir -p "$BUILD/vm"
+"$TOP/scripts/initramfs.sh" "$BUILD/vm/initramfs.cpio"
+
+# Fresh scratch disks every run.
+for d in disk1 disk2; do
+	rm -f "$BUILD/vm/$d.img"
+	truncate -s 512M "$BUILD/vm/$d.img"
+done
+
+logf=$BUILD/vm/console.log
+append="console=ttyS0 printk.time=1 panic=-1 oops=panic memmap=256M!2G"
+append+=" fi.tests=$tests"
+[ -n "$fuse" ] && append+=" fi.fuse=${fuse// /,}"
+
+log "booting the dev kernel (TCG), tests: $tests; console in $logf"
+start=$(date +%s)
+timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G \
+	-nographic -no-reboot -monitor none -serial stdio \
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$BUILD/vm/initramfs.cpio" \
+	-append "$append" \
+	-drive file="$BUILD/vm/disk1.img",if=virtio,format=raw,cache=unsafe \
+	-drive file="$BUILD/vm/disk2.img",if=virtio,format=raw,cache=unsafe \
+	</dev/null >"$logf" 2>&1
+rc=$?
+log "qemu exited $rc after $(( $(date +%s) - start ))s"
+
+exec "$TOP/scripts/vm-verdict.sh" "$logf"

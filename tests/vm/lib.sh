@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the VM test scripts (busybox ash compatible).
+#
+# Each tests/vm/NN-name.sh sources this file, runs its checks and exits.
+# Every check prints one TAP-style line, "ok - <script>: <what>" or
+# "not ok - <script>: <what>"; the guest runner numbers and counts them.
+# A script that exits non-zero without having printed "not ok" is counted as
+# one failure by the runner.
+#
+# Environment (set by the guest runner; defaults let a script run on a host
+# whose kernel has FUSE, against image files instead of disks):
+#   T_DISK1, T_DISK2  scratch block devices (fresh each VM run) or image files
+#   T_PMEM            DAX-capable pmem block device, if any
+#   T_MNT             mount point for the filesystem under test
+#   T_TMP             scratch directory on tmpfs (shadow copies etc.)
+#   T_BIN             directory holding fusetd, the test tools and fuse2fs
+
+T_NAME=${T_NAME:-$(basename "$0" .sh)}
+T_TMP=${T_TMP:-/tmp/fuse-iomap-test}
+T_MNT=${T_MNT:-$T_TMP/mnt}
+T_BIN=${T_BIN:-/usr/bin}
+T_DISK1=${T_DISK1:-$T_TMP/disk1.img}
+T_DISK2=${T_DISK2:-$T_TMP/disk2.img}
+T_FAILS=0
+MKE2FS=/usr/sbin/mke2fs		# e2fsprogs', not busybox's
+E2FSCK=/usr/sbin/e2fsck
+mkdir -p "$T_TMP" "$T_MNT"
+
+pass() { echo "ok - $T_NAME: $*"; }
+fail() { echo "not ok - $T_NAME: $*"; T_FAILS=$((T_FAILS + 1)); }
+skip() { echo "ok - $T_NAME: $1 # SKIP $2"; }
+diag() { echo "# $*"; }
+
+# check DESC CMD...: passes when CMD exits 0.
+check() {
+	_d=$1; shift
+	if "$@"; then pass "$_d"; else fail "$_d (exit $?: $*)"; fi
+}
+
+# require DESC CMD...: like check, but a failure ends the script.
+require() {
+	_d=$1; shift
+	if "$@"; then pass "$_d"; else fail "$_d (exit $?: $*)"; exit 1; fi
+}
+
+# wait_gone NAME: wait up to 5 s for processes called NAME to exit.
+wait_gone() {
+	_n=0
+	while pidof "$1" >/dev/null && [ $_n -lt 50 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+}
+
+# check_fails DESC ERRNO-TEXT CMD...: CMD must fail and print ERRNO-TEXT.
+check_fails() {
+	_d=$1; _e=$2; shift 2
+	_out=$("$@" 2>&1) && { fail "$_d (unexpected success)"; return; }
+	case "$_out" in
+	*"$_e"*) pass "$_d" ;;
+	*) fail "$_d (wanted '$_e', got '$_out')" ;;
+	esac
+}
+
+# check_eq DESC EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected '$2', got '$3')"; fi
+}
+
+# Exit status for the end of a script.
+t_done() { [ "$T_FAILS" = 0 ]; }

@@ -227,4 +227,5 @@ static struct kunit_suite fuse_iomap_abi_suite = {
 	.name = "fuse_iomap_abi",
 	.test_cases = fuse_iomap_abi_cases,
 };
+
 kunit_test_suite(fuse_iomap_abi_suite);

@@ -78,9 +78,9 @@ static void init_reply_sets_conn(struct kunit *test)
 	fc->iomap_conn.offered_famfs = !!(c->offer & FUSE_DAX_FMAP);
 	fuse_iomap_init_reply(fc, c->reply);
 
-	KUNIT_EXPECT_EQ(test, fc->iomap_conn.iomap,
+	KUNIT_EXPECT_EQ(test, (bool)fc->iomap_conn.iomap,
 			!!(c->result & FUSE_IOMAP));
-	KUNIT_EXPECT_EQ(test, fc->iomap_conn.famfs,
+	KUNIT_EXPECT_EQ(test, (bool)fc->iomap_conn.famfs,
 			!!(c->result & FUSE_DAX_FMAP));
 }
 
@@ -106,4 +106,5 @@ static struct kunit_suite fuse_iomap_init_suite = {
 	.name = "fuse_iomap_init",
 	.test_cases = fuse_iomap_init_cases,
 };
+
 kunit_test_suite(fuse_iomap_init_suite);

@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Every check and test of the project; the last line is "N passed, N failed".
+#
+#   static:  checkpatch --strict on our files and hook patches, sparse (C=2)
+#            and W=1 on the module, coccicheck on the assembled fs/fuse,
+#            userspace builds with -Werror, the userspace tool self-test
+#   kunit:   every KUnit case in UML (each counts)
+#   vm:      every VM test (each TAP line counts)
+#
+# CHECK_ONLY="static kunit vm" selects parts.
+. "$(dirname "$0")/lib.sh"
+set +e
+
+parts=${CHECK_ONLY:-static kunit vm}
+logdir=$BUILD/check
+rm -rf "$logdir"
+mkdir -p "$logdir"
+pass=0 fail=0
+t0=$(date +%s)
+
+result() { # OK DESC [LOG]
+	if [ "$1" = 0 ]; then
+		pass=$((pass + 1)); echo "ok - $2"
+	else
+		fail=$((fail + 1)); echo "not ok - $2${3:+ (see $3)}"
+		[ -n "${3:-}" ] && tail -20 "$3" | sed 's/^/#   /'
+	fi
+}
+has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+
+"$TOP/scripts/kernel.sh" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+kdir=$(devkernel_dir)
+src=$(kernel_src)
+
+if has static; then
+	"$TOP/scripts/assemble.sh"
+	cp="$src/scripts/checkpatch.pl --strict --no-tree --terse --show-types"
+	# checkpatch misreads patches when run inside a git work tree.
+	for f in "$TOP"/fs/fuse/*.[ch] "$TOP"/include/uapi/linux/*.h \
+		 "$TOP"/tests/kunit/*.c; do
+		l=$logdir/checkpatch-$(basename "$f").log
+		(cd / && $cp -f "$f") >"$l" 2>&1
+		result $? "checkpatch --strict ${f#"$TOP"/}" "$l"
+	done
+	for p in "$TOP"/fs/fuse/patches/*.patch; do
+		l=$logdir/checkpatch-$(basename "$p").log
+		(cd / && $cp "$p") >"$l" 2>&1
+		result $? "checkpatch --strict patches/$(basename "$p")" "$l"
+	done
+
+	# Rebuild every object so that sparse and W=1 see all of them.
+	l=$logdir/sparse.log
+	touch "$BUILD"/tree/fs/fuse/*.c
+	make -C "$kdir" M="$TOP" C=2 W=1 modules >"$l" 2>&1
+	rc=$?
+	bad=$(grep -E 'warning:|error:' "$l" | grep -c .)
+	[ "$rc" = 0 ] && [ "$bad" = 0 ]
+	result $? "module builds with sparse (C=2) and W=1, no warnings" "$l"
+
+	l=$logdir/coccicheck.log
+	make -C "$kdir" coccicheck MODE=report M="$BUILD/tree/fs/fuse" \
+		J="$JOBS" >"$l" 2>&1
+	rc=$?
+	grep -vE '^(/usr/bin/spatch|make|Please check|coccicheck failed)' "$l" |
+		grep -E '\.[ch]:[0-9]+' > "$logdir/cocci-reports.log"
+	[ "$rc" = 0 ] && [ ! -s "$logdir/cocci-reports.log" ]
+	result $? "coccicheck MODE=report: no reports" "$logdir/cocci-reports.log"
+
+	l=$logdir/userspace.log
+	make -C "$TOP/tests" O="$BUILD/tests" STATIC=1 >"$l" 2>&1
+	result $? "userspace test programs build with -Wall -Wextra -Werror" "$l"
+
+	if [ -x "$TOP/tests/tools/selftest.sh" ]; then
+		l=$logdir/tools-selftest.log
+		T_BIN=$BUILD/tests/bin "$TOP/tests/tools/selftest.sh" >"$l" 2>&1
+		result $? "test tools self-test (they can fail)" "$l"
+	fi
+fi
+
+if has kunit; then
+	l=$logdir/kunit.log
+	"$TOP/scripts/kunit.sh" >"$l" 2>&1
+	rc=$?
+	line=$(grep -a 'Testing complete' "$l" | tail -1)
+	p=$(echo "$line" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
+	p=${p:-0} f=${f:-0}
+	grep -a '\[FAILED\]' "$l" | sed 's/^/not ok - kunit: /'
+	echo "# kunit: $p passed, $f failed"
+	pass=$((pass + p)) fail=$((fail + f))
+	if [ "$rc" != 0 ] || [ "$p" = 0 ]; then
+		result 1 "kunit.py run" "$l"
+	fi
+fi
+
+if has vm; then
+	l=$logdir/vm.log
+	make -s -C "$TOP" modules tests >"$logdir/vm-build.log" 2>&1 ||
+		result 1 "build for the VM run" "$logdir/vm-build.log"
+	"$TOP/scripts/vm.sh" >"$l" 2>&1
+	grep -E '^(not )?ok ' "$l"
+	p=$(tail -1 "$l" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(tail -1 "$l" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	if [ -z "$p" ]; then
+		result 1 "VM run produced no verdict" "$l"
+	else
+		pass=$((pass + p)) fail=$((fail + f))
+	fi
+fi
+
+echo "# make check took $(( $(date +%s) - t0 ))s; logs in $logdir"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

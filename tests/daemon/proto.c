@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fusetd request loop: read a request from /dev/fuse, validate it, dispatch
+ * it by opcode and write the reply.  Also INIT negotiation and DESTROY.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/uio.h>
+
+#include "proto.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* INIT flags we ask for; the reply carries those the kernel offered too. */
+#define FT_INIT_FLAGS	(FUSE_ASYNC_READ | FUSE_BIG_WRITES |		\
+			 FUSE_ATOMIC_O_TRUNC | FUSE_EXPORT_SUPPORT |	\
+			 FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO |	\
+			 FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES |	\
+			 FUSE_INIT_EXT)
+
+struct ft_op {
+	ft_op_fn	fn;
+	size_t		in_size;	/* fixed-size part of the body */
+	int		noreply;	/* the kernel expects no reply */
+};
+
+static const struct ft_op ft_ops[] = {
+	[FUSE_LOOKUP]	    = { op_lookup, 0, 0 },
+	[FUSE_FORGET]	    = { op_forget, sizeof(struct fuse_forget_in), 1 },
+	[FUSE_GETATTR]	    = { op_getattr, sizeof(struct fuse_getattr_in), 0 },
+	[FUSE_SETATTR]	    = { op_setattr, sizeof(struct fuse_setattr_in), 0 },
+	[FUSE_READLINK]	    = { op_readlink, 0, 0 },
+	[FUSE_SYMLINK]	    = { op_symlink, 0, 0 },
+	[FUSE_MKNOD]	    = { op_mknod, sizeof(struct fuse_mknod_in), 0 },
+	[FUSE_MKDIR]	    = { op_mkdir, sizeof(struct fuse_mkdir_in), 0 },
+	[FUSE_UNLINK]	    = { op_unlink, 0, 0 },
+	[FUSE_RMDIR]	    = { op_rmdir, 0, 0 },
+	[FUSE_RENAME]	    = { op_rename, sizeof(struct fuse_rename_in), 0 },
+	[FUSE_LINK]	    = { op_link, sizeof(struct fuse_link_in), 0 },
+	[FUSE_OPEN]	    = { op_open, sizeof(struct fuse_open_in), 0 },
+	[FUSE_READ]	    = { op_read, sizeof(struct fuse_read_in), 0 },
+	[FUSE_WRITE]	    = { op_write, sizeof(struct fuse_write_in), 0 },
+	[FUSE_STATFS]	    = { op_statfs, 0, 0 },
+	[FUSE_RELEASE]	    = { op_release, sizeof(struct fuse_release_in), 0 },
+	[FUSE_FSYNC]	    = { op_fsync, sizeof(struct fuse_fsync_in), 0 },
+	[FUSE_FLUSH]	    = { op_release, sizeof(struct fuse_flush_in), 0 },
+	[FUSE_INIT]	    = { op_init, offsetof(struct fuse_init_in, flags2),
+				0 },
+	[FUSE_OPENDIR]	    = { op_opendir, sizeof(struct fuse_open_in), 0 },
+	[FUSE_READDIR]	    = { op_readdir, sizeof(struct fuse_read_in), 0 },
+	[FUSE_RELEASEDIR]   = { op_release, sizeof(struct fuse_release_in), 0 },
+	[FUSE_FSYNCDIR]	    = { op_fsync, sizeof(struct fuse_fsync_in), 0 },
+	[FUSE_ACCESS]	    = { op_access, sizeof(struct fuse_access_in), 0 },
+	[FUSE_CREATE]	    = { op_create, sizeof(struct fuse_create_in), 0 },
+	[FUSE_INTERRUPT]    = { op_ignore, sizeof(struct fuse_interrupt_in), 1 },
+	[FUSE_DESTROY]	    = { op_destroy, 0, 0 },
+	[FUSE_NOTIFY_REPLY] = { op_ignore, 0, 1 },
+	[FUSE_BATCH_FORGET] = { op_batch_forget,
+				sizeof(struct fuse_batch_forget_in), 1 },
+	[FUSE_FALLOCATE]    = { op_fallocate, sizeof(struct fuse_fallocate_in),
+				0 },
+	[FUSE_READDIRPLUS]  = { op_readdirplus, sizeof(struct fuse_read_in), 0 },
+	[FUSE_RENAME2]	    = { op_rename2, sizeof(struct fuse_rename2_in), 0 },
+	[FUSE_LSEEK]	    = { op_lseek, sizeof(struct fuse_lseek_in), 0 },
+};
+
+static int reply_iov(struct fusetd *d, const struct ft_req *r, int error,
+		     struct iovec *iov, int cnt)
+{
+	struct fuse_out_header oh = {
+		.error = error,
+		.unique = r->hdr->unique,
+	};
+	ssize_t n;
+	int i;
+
+	iov[0].iov_base = &oh;
+	iov[0].iov_len = sizeof(oh);
+	for (i = 0; i < cnt; i++)
+		oh.len += iov[i].iov_len;
+	n = writev(d->fuse_fd, iov, cnt);
+	/* ENOENT: the request was interrupted; ENODEV: unmounted */
+	if (n < 0 && errno != ENOENT && errno != ENODEV)
+		ft_warn("reply to opcode %u: %s", r->hdr->opcode,
+			strerror(errno));
+	return 0;
+}
+
+int reply_ok(struct fusetd *d, const struct ft_req *r, const void *arg,
+	     size_t len)
+{
+	struct iovec iov[2] = { [1] = { (void *)arg, len } };
+
+	return reply_iov(d, r, 0, iov, len ? 2 : 1);
+}
+
+int reply_two(struct fusetd *d, const struct ft_req *r, const void *arg1,
+	      size_t len1, const void *arg2, size_t len2)
+{
+	struct iovec iov[3] = {
+		[1] = { (void *)arg1, len1 },
+		[2] = { (void *)arg2, len2 },
+	};
+
+	return reply_iov(d, r, 0, iov, 3);
+}
+
+static void reply_err(struct fusetd *d, const struct ft_req *r, int err)
+{
+	struct iovec iov[1];
+
+	reply_iov(d, r, err, iov, 1);
+}
+
+/*
+ * Point s[0..n-1] at n consecutive NUL-terminated strings that start at
+ * offset off of the body; -EINVAL if they do not all fit.
+ */
+int req_strings(const struct ft_req *r, size_t off, const char **s,
+		unsigned int n)
+{
+	const char *p = (const char *)r->in + off;
+	const char *end = (const char *)r->in + r->in_len;
+	const char *nul;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (p >= end)
+			return -EINVAL;
+		nul = memchr(p, '\0', end - p);
+		if (!nul)
+			return -EINVAL;
+		s[i] = p;
+		p = nul + 1;
+	}
+	return 0;
+}
+
+int op_init(struct fusetd *d, const struct ft_req *r)
+{
+	const struct fuse_init_in *in = r->in;
+	struct fuse_init_out out = { .major = FUSE_KERNEL_VERSION };
+	uint64_t flags = in->flags;
+
+	if (d->minor)
+		return -EPROTO;
+	if (in->major > FUSE_KERNEL_VERSION)	/* the kernel will retry */
+		return reply_ok(d, r, &out, FUSE_COMPAT_INIT_OUT_SIZE);
+	if (in->major < FUSE_KERNEL_VERSION || in->minor < FT_MIN_MINOR) {
+		ft_warn("unsupported kernel protocol %u.%u", in->major,
+			in->minor);
+		return -EPROTO;
+	}
+	if ((flags & FUSE_INIT_EXT) &&
+	    r->in_len >= offsetof(struct fuse_init_in, flags2) +
+			 sizeof(in->flags2))
+		flags |= (uint64_t)in->flags2 << 32;
+	flags &= FT_INIT_FLAGS;
+
+	out.minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
+		    in->minor : FUSE_KERNEL_MINOR_VERSION;
+	out.max_readahead = in->max_readahead;
+	out.flags = flags;
+	out.flags2 = flags >> 32;
+	out.max_write = FT_MAX_WRITE;
+	out.time_gran = 1;
+	out.max_pages = FT_MAX_PAGES;
+	d->minor = out.minor;
+	return reply_ok(d, r, &out, sizeof(out));
+}
+
+int op_destroy(struct fusetd *d, const struct ft_req *r)
+{
+	int err = store_sync(&d->st);
+
+	return err ? err : reply_ok(d, r, NULL, 0);
+}
+
+/* INTERRUPT (requests are never pending) and NOTIFY_REPLY. */
+int op_ignore(struct fusetd *d, const struct ft_req *r)
+{
+	(void)d;
+	(void)r;
+	return 0;
+}
+
+static void handle_request(struct fusetd *d, size_t len)
+{
+	const struct fuse_in_header *hdr = (const void *)d->in_buf;
+	struct ft_req r = { .hdr = hdr };
+	const struct ft_op *op = NULL;
+	size_t ext;
+	int err;
+
+	if (len < sizeof(*hdr)) {
+		ft_warn("short request of %zu bytes", len);
+		return;
+	}
+	stats_count_op(d->stats, hdr->opcode);
+	if (hdr->opcode < ARRAY_SIZE(ft_ops) && ft_ops[hdr->opcode].fn)
+		op = &ft_ops[hdr->opcode];
+
+	ext = (size_t)hdr->total_extlen * 8;
+	if (hdr->len != len || ext > len - sizeof(*hdr)) {
+		ft_warn("opcode %u: length %u, read %zu, extensions %zu",
+			hdr->opcode, hdr->len, len, ext);
+		err = -EIO;
+		goto out;
+	}
+	r.in = hdr + 1;
+	r.in_len = len - sizeof(*hdr) - ext;
+	if (!op) {
+		err = -ENOSYS;
+		goto out;
+	}
+	if (r.in_len < op->in_size) {
+		ft_warn("opcode %u: body of %zu bytes, want %zu", hdr->opcode,
+			r.in_len, op->in_size);
+		err = -EINVAL;
+		goto out;
+	}
+	if (!d->minor && hdr->opcode != FUSE_INIT) {
+		ft_warn("opcode %u before INIT", hdr->opcode);
+		err = -EIO;
+		goto out;
+	}
+	err = op->fn(d, &r);
+	if (err == -EINVAL)
+		ft_warn("opcode %u: invalid request", hdr->opcode);
+out:
+	if (err && !(op && op->noreply))
+		reply_err(d, &r, err);
+}
+
+/* Serve requests until the filesystem is unmounted. */
+int fusetd_serve(struct fusetd *d)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(d->fuse_fd, d->in_buf, FT_IN_BUF_SIZE);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == ENOENT)
+				continue;
+			if (errno == ENODEV)
+				return 0;
+			return -errno;
+		}
+		handle_request(d, n);
+	}
+}

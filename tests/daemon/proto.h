@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fusetd /dev/fuse protocol: the daemon state, requests, reply helpers and
+ * the per-opcode handlers.
+ *
+ * A handler either replies itself and returns 0, or returns a negative errno
+ * that the dispatcher sends as the reply.  The dispatcher has checked that
+ * the body holds at least the opcode's fixed-size argument.
+ */
+#ifndef FUSETD_PROTO_H
+#define FUSETD_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/fuse.h>
+
+#include "stats.h"
+#include "store.h"
+
+#define FT_MIN_MINOR		28	/* oldest kernel protocol we speak */
+#define FT_MAX_PAGES		256
+#define FT_MAX_WRITE		FT_MAX_IO
+#define FT_IN_BUF_SIZE		(FT_MAX_WRITE + 64 * 1024)
+
+struct fusetd {
+	int			fuse_fd;
+	struct ft_store		st;
+	struct ft_stats		*stats;
+	uint32_t		minor;		/* negotiated; 0 before INIT */
+	char			*in_buf;	/* FT_IN_BUF_SIZE */
+	char			*out_buf;	/* FT_MAX_IO, reply payloads */
+};
+
+struct ft_req {
+	const struct fuse_in_header	*hdr;
+	const void			*in;	/* body, extensions excluded */
+	size_t				in_len;
+};
+
+int fusetd_serve(struct fusetd *d);
+
+int reply_ok(struct fusetd *d, const struct ft_req *r, const void *arg,
+	     size_t len);
+int reply_two(struct fusetd *d, const struct ft_req *r, const void *arg1,
+	      size_t len1, const void *arg2, size_t len2);
+int req_strings(const struct ft_req *r, size_t off, const char **s,
+		unsigned int n);
+
+/* ops_attr.c: shared node helpers */
+int node_get(struct fusetd *d, uint64_t nodeid, struct ft_inode **inode);
+int node_get_dir(struct fusetd *d, uint64_t nodeid, struct ft_inode **dir);
+void fill_attr(struct fusetd *d, const struct ft_inode *inode,
+	       struct fuse_attr *attr);
+void fill_entry(struct fusetd *d, struct ft_inode *inode,
+		struct fuse_entry_out *out);
+
+typedef int (*ft_op_fn)(struct fusetd *d, const struct ft_req *r);
+
+int op_init(struct fusetd *d, const struct ft_req *r);
+int op_destroy(struct fusetd *d, const struct ft_req *r);
+int op_ignore(struct fusetd *d, const struct ft_req *r);
+
+int op_getattr(struct fusetd *d, const struct ft_req *r);
+int op_setattr(struct fusetd *d, const struct ft_req *r);
+int op_statfs(struct fusetd *d, const struct ft_req *r);
+int op_access(struct fusetd *d, const struct ft_req *r);
+
+int op_lookup(struct fusetd *d, const struct ft_req *r);
+int op_forget(struct fusetd *d, const struct ft_req *r);
+int op_batch_forget(struct fusetd *d, const struct ft_req *r);
+int op_create(struct fusetd *d, const struct ft_req *r);
+int op_mknod(struct fusetd *d, const struct ft_req *r);
+int op_mkdir(struct fusetd *d, const struct ft_req *r);
+int op_symlink(struct fusetd *d, const struct ft_req *r);
+int op_readlink(struct fusetd *d, const struct ft_req *r);
+int op_link(struct fusetd *d, const struct ft_req *r);
+int op_unlink(struct fusetd *d, const struct ft_req *r);
+int op_rmdir(struct fusetd *d, const struct ft_req *r);
+int op_rename(struct fusetd *d, const struct ft_req *r);
+int op_rename2(struct fusetd *d, const struct ft_req *r);
+
+int op_open(struct fusetd *d, const struct ft_req *r);
+int op_read(struct fusetd *d, const struct ft_req *r);
+int op_write(struct fusetd *d, const struct ft_req *r);
+int op_release(struct fusetd *d, const struct ft_req *r);
+int op_fsync(struct fusetd *d, const struct ft_req *r);
+int op_fallocate(struct fusetd *d, const struct ft_req *r);
+int op_lseek(struct fusetd *d, const struct ft_req *r);
+
+int op_opendir(struct fusetd *d, const struct ft_req *r);
+int op_readdir(struct fusetd *d, const struct ft_req *r);
+int op_readdirplus(struct fusetd *d, const struct ft_req *r);
+
+#endif /* FUSETD_PROTO_H */

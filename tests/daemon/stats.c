@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fusetd request counters and the "fusetd stats" command.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <linux/fuse.h>
+
+#include "stats.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *const opcode_names[] = {
+	[FUSE_LOOKUP]		= "LOOKUP",
+	[FUSE_FORGET]		= "FORGET",
+	[FUSE_GETATTR]		= "GETATTR",
+	[FUSE_SETATTR]		= "SETATTR",
+	[FUSE_READLINK]		= "READLINK",
+	[FUSE_SYMLINK]		= "SYMLINK",
+	[FUSE_MKNOD]		= "MKNOD",
+	[FUSE_MKDIR]		= "MKDIR",
+	[FUSE_UNLINK]		= "UNLINK",
+	[FUSE_RMDIR]		= "RMDIR",
+	[FUSE_RENAME]		= "RENAME",
+	[FUSE_LINK]		= "LINK",
+	[FUSE_OPEN]		= "OPEN",
+	[FUSE_READ]		= "READ",
+	[FUSE_WRITE]		= "WRITE",
+	[FUSE_STATFS]		= "STATFS",
+	[FUSE_RELEASE]		= "RELEASE",
+	[FUSE_FSYNC]		= "FSYNC",
+	[FUSE_SETXATTR]		= "SETXATTR",
+	[FUSE_GETXATTR]		= "GETXATTR",
+	[FUSE_LISTXATTR]	= "LISTXATTR",
+	[FUSE_REMOVEXATTR]	= "REMOVEXATTR",
+	[FUSE_FLUSH]		= "FLUSH",
+	[FUSE_INIT]		= "INIT",
+	[FUSE_OPENDIR]		= "OPENDIR",
+	[FUSE_READDIR]		= "READDIR",
+	[FUSE_RELEASEDIR]	= "RELEASEDIR",
+	[FUSE_FSYNCDIR]		= "FSYNCDIR",
+	[FUSE_GETLK]		= "GETLK",
+	[FUSE_SETLK]		= "SETLK",
+	[FUSE_SETLKW]		= "SETLKW",
+	[FUSE_ACCESS]		= "ACCESS",
+	[FUSE_CREATE]		= "CREATE",
+	[FUSE_INTERRUPT]	= "INTERRUPT",
+	[FUSE_BMAP]		= "BMAP",
+	[FUSE_DESTROY]		= "DESTROY",
+	[FUSE_IOCTL]		= "IOCTL",
+	[FUSE_POLL]		= "POLL",
+	[FUSE_NOTIFY_REPLY]	= "NOTIFY_REPLY",
+	[FUSE_BATCH_FORGET]	= "BATCH_FORGET",
+	[FUSE_FALLOCATE]	= "FALLOCATE",
+	[FUSE_READDIRPLUS]	= "READDIRPLUS",
+	[FUSE_RENAME2]		= "RENAME2",
+	[FUSE_LSEEK]		= "LSEEK",
+	[FUSE_COPY_FILE_RANGE]	= "COPY_FILE_RANGE",
+	[FUSE_SETUPMAPPING]	= "SETUPMAPPING",
+	[FUSE_REMOVEMAPPING]	= "REMOVEMAPPING",
+	[FUSE_SYNCFS]		= "SYNCFS",
+	[FUSE_TMPFILE]		= "TMPFILE",
+	[FUSE_STATX]		= "STATX",
+};
+
+/* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */
+const char *fuse_opcode_name(uint32_t opcode)
+{
+	return opcode < ARRAY_SIZE(opcode_names) ? opcode_names[opcode] : NULL;
+}
+
+static void stats_zero(struct ft_stats *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < FT_STATS_NR_OPS; i++)
+		atomic_store(&s->ops[i], 0);
+	for (i = 0; i < FT_STATS_NR_NOTIFY; i++)
+		atomic_store(&s->notify[i], 0);
+}
+
+/* Counters in path (created, zeroed), or private ones if path is NULL. */
+struct ft_stats *stats_create(const char *path)
+{
+	struct ft_stats *s;
+	int fd;
+
+	if (!path)
+		return calloc(1, sizeof(*s));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, sizeof(*s)) < 0) {
+		close(fd);
+		return NULL;
+	}
+	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (s == MAP_FAILED)
+		return NULL;
+	stats_zero(s);
+	s->nr_ops = FT_STATS_NR_OPS;
+	s->nr_notify = FT_STATS_NR_NOTIFY;
+	memcpy(s->magic, FT_STATS_MAGIC, sizeof(s->magic));
+	return s;
+}
+
+void stats_count_op(struct ft_stats *stats, uint32_t opcode)
+{
+	if (opcode < FT_STATS_NR_OPS)
+		atomic_fetch_add_explicit(&stats->ops[opcode], 1,
+					  memory_order_relaxed);
+}
+
+struct stat_line {
+	char		name[32];
+	uint64_t	count;
+};
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(((const struct stat_line *)a)->name,
+		      ((const struct stat_line *)b)->name);
+}
+
+static void print_counts(struct ft_stats *s)
+{
+	static struct stat_line lines[FT_STATS_NR_OPS];
+	const char *name;
+	unsigned int i, n = 0;
+	uint64_t count;
+
+	for (i = 0; i < FT_STATS_NR_OPS; i++) {
+		count = atomic_load(&s->ops[i]);
+		if (!count)
+			continue;
+		name = fuse_opcode_name(i);
+		if (name)
+			snprintf(lines[n].name, sizeof(lines[n].name), "%s",
+				 name);
+		else
+			snprintf(lines[n].name, sizeof(lines[n].name),
+				 "OPCODE_%u", i);
+		lines[n++].count = count;
+	}
+	qsort(lines, n, sizeof(lines[0]), cmp_line);
+	for (i = 0; i < n; i++)
+		printf("%s %llu\n", lines[i].name,
+		       (unsigned long long)lines[i].count);
+}
+
+/* Print the counters in path, or zero them if reset. */
+int stats_show(const char *path, int reset)
+{
+	struct ft_stats *s;
+	struct stat stb;
+	int fd;
+
+	fd = open(path, (reset ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &stb) < 0 || (size_t)stb.st_size < sizeof(*s)) {
+		close(fd);
+		return -EINVAL;
+	}
+	s = mmap(NULL, sizeof(*s), PROT_READ | (reset ? PROT_WRITE : 0),
+		 MAP_SHARED, fd, 0);
+	close(fd);
+	if (s == MAP_FAILED)
+		return -errno;
+	if (memcmp(s->magic, FT_STATS_MAGIC, sizeof(s->magic)) ||
+	    s->nr_ops != FT_STATS_NR_OPS) {
+		munmap(s, sizeof(*s));
+		return -EINVAL;
+	}
+	if (reset)
+		stats_zero(s);
+	else
+		print_counts(s);
+	munmap(s, sizeof(*s));
+	return 0;
+}

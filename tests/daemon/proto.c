@@ -127,11 +127,12 @@ int req_strings(const struct ft_req *r, size_t off, const char **s,
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		if (p >= end)
+		nul = p < end ? memchr(p, '\0', end - p) : NULL;
+		if (!nul) {
+			ft_warn("opcode %u: unterminated string argument",
+				r->hdr->opcode);
 			return -EINVAL;
-		nul = memchr(p, '\0', end - p);
-		if (!nul)
-			return -EINVAL;
+		}
 		s[i] = p;
 		p = nul + 1;
 	}
@@ -227,8 +228,6 @@ static void handle_request(struct fusetd *d, size_t len)
 		goto out;
 	}
 	err = op->fn(d, &r);
-	if (err == -EINVAL)
-		ft_warn("opcode %u: invalid request", hdr->opcode);
 out:
 	if (err && !(op && op->noreply))
 		reply_err(d, &r, err);

@@ -25,7 +25,8 @@ while read -r p; do
 		< "$TOP/fs/fuse/patches/$p" || die "patch $p does not apply"
 done < "$TOP/fs/fuse/patches/series"
 
-for f in "$TOP"/fs/fuse/*.[ch] "$TOP"/tests/kunit/*.c; do
+for f in "$TOP"/fs/fuse/*.[ch] "$TOP"/fs/fuse/Makefile.iomap \
+	 "$TOP"/tests/kunit/*.c; do
 	[ -e "$f" ] || continue
 	[ -e "$stage/fs/fuse/$(basename "$f")" ] &&
 		die "$(basename "$f") would overwrite an upstream file"
@@ -41,7 +42,7 @@ cp "$TOP"/include/uapi/linux/*.h "$stage/include/uapi/linux/"
 	fi
 done
 for d in fs/fuse include/uapi/linux; do
-	for f in "$tree/$d"/*.[ch] "$tree/$d"/Makefile "$tree/$d"/Kconfig; do
+	for f in "$tree/$d"/*.[ch] "$tree/$d"/Makefile*; do
 		[ -e "$f" ] || continue
 		[ -e "$stage/$d/$(basename "$f")" ] || rm -f "$f"
 	done

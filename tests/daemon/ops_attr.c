@@ -30,8 +30,8 @@ int node_get_dir(struct fusetd *d, uint64_t nodeid, struct ft_inode **dir)
 	return err;
 }
 
-void fill_attr(struct fusetd *d, const struct ft_inode *inode,
-	       struct fuse_attr *attr)
+static void fill_attr(struct fusetd *d, const struct ft_inode *inode,
+		      struct fuse_attr *attr)
 {
 	memset(attr, 0, sizeof(*attr));
 	attr->ino = store_ino(&d->st, inode);

@@ -4,6 +4,8 @@
  * it by opcode and write the reply.  Also INIT negotiation and DESTROY.
  */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +21,54 @@
 			 FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO |	\
 			 FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES |	\
 			 FUSE_INIT_EXT)
+
+static int op_init(struct fusetd *d, const struct ft_req *r)
+{
+	const struct fuse_init_in *in = r->in;
+	struct fuse_init_out out = { .major = FUSE_KERNEL_VERSION };
+	uint64_t flags = in->flags;
+
+	if (d->minor)
+		return -EPROTO;
+	if (in->major > FUSE_KERNEL_VERSION)	/* the kernel will retry */
+		return reply_ok(d, r, &out, FUSE_COMPAT_INIT_OUT_SIZE);
+	if (in->major < FUSE_KERNEL_VERSION || in->minor < FT_MIN_MINOR) {
+		ft_warn("unsupported kernel protocol %u.%u", in->major,
+			in->minor);
+		return -EPROTO;
+	}
+	if ((flags & FUSE_INIT_EXT) &&
+	    r->in_len >= offsetof(struct fuse_init_in, flags2) +
+			 sizeof(in->flags2))
+		flags |= (uint64_t)in->flags2 << 32;
+	flags &= FT_INIT_FLAGS;
+
+	out.minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
+		    in->minor : FUSE_KERNEL_MINOR_VERSION;
+	out.max_readahead = in->max_readahead;
+	out.flags = flags;
+	out.flags2 = flags >> 32;
+	out.max_write = FT_MAX_WRITE;
+	out.time_gran = 1;
+	out.max_pages = FT_MAX_PAGES;
+	d->minor = out.minor;
+	return reply_ok(d, r, &out, sizeof(out));
+}
+
+static int op_destroy(struct fusetd *d, const struct ft_req *r)
+{
+	int err = store_sync(&d->st);
+
+	return err ? err : reply_ok(d, r, NULL, 0);
+}
+
+/* INTERRUPT (requests are never pending) and NOTIFY_REPLY. */
+static int op_ignore(struct fusetd *d, const struct ft_req *r)
+{
+	(void)d;
+	(void)r;
+	return 0;
+}
 
 struct ft_op {
 	ft_op_fn	fn;
@@ -66,6 +116,7 @@ static const struct ft_op ft_ops[] = {
 	[FUSE_LSEEK]	    = { op_lseek, sizeof(struct fuse_lseek_in), 0 },
 };
 
+/* Send cnt iovecs as the reply to r; iov[0] is set to the header here. */
 static int reply_iov(struct fusetd *d, const struct ft_req *r, int error,
 		     struct iovec *iov, int cnt)
 {
@@ -139,54 +190,6 @@ int req_strings(const struct ft_req *r, size_t off, const char **s,
 	return 0;
 }
 
-int op_init(struct fusetd *d, const struct ft_req *r)
-{
-	const struct fuse_init_in *in = r->in;
-	struct fuse_init_out out = { .major = FUSE_KERNEL_VERSION };
-	uint64_t flags = in->flags;
-
-	if (d->minor)
-		return -EPROTO;
-	if (in->major > FUSE_KERNEL_VERSION)	/* the kernel will retry */
-		return reply_ok(d, r, &out, FUSE_COMPAT_INIT_OUT_SIZE);
-	if (in->major < FUSE_KERNEL_VERSION || in->minor < FT_MIN_MINOR) {
-		ft_warn("unsupported kernel protocol %u.%u", in->major,
-			in->minor);
-		return -EPROTO;
-	}
-	if ((flags & FUSE_INIT_EXT) &&
-	    r->in_len >= offsetof(struct fuse_init_in, flags2) +
-			 sizeof(in->flags2))
-		flags |= (uint64_t)in->flags2 << 32;
-	flags &= FT_INIT_FLAGS;
-
-	out.minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
-		    in->minor : FUSE_KERNEL_MINOR_VERSION;
-	out.max_readahead = in->max_readahead;
-	out.flags = flags;
-	out.flags2 = flags >> 32;
-	out.max_write = FT_MAX_WRITE;
-	out.time_gran = 1;
-	out.max_pages = FT_MAX_PAGES;
-	d->minor = out.minor;
-	return reply_ok(d, r, &out, sizeof(out));
-}
-
-int op_destroy(struct fusetd *d, const struct ft_req *r)
-{
-	int err = store_sync(&d->st);
-
-	return err ? err : reply_ok(d, r, NULL, 0);
-}
-
-/* INTERRUPT (requests are never pending) and NOTIFY_REPLY. */
-int op_ignore(struct fusetd *d, const struct ft_req *r)
-{
-	(void)d;
-	(void)r;
-	return 0;
-}
-
 static void handle_request(struct fusetd *d, size_t len)
 {
 	const struct fuse_in_header *hdr = (const void *)d->in_buf;
@@ -233,21 +236,54 @@ out:
 		reply_err(d, &r, err);
 }
 
-/* Serve requests until the filesystem is unmounted. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/*
+ * Serve requests until the filesystem is unmounted or SIGTERM, SIGINT or
+ * SIGHUP arrives.  The signals are only let in while waiting for a request,
+ * so a request is never cut short.
+ */
 int fusetd_serve(struct fusetd *d)
 {
+	static const int stop_sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct pollfd pfd = { .fd = d->fuse_fd, .events = POLLIN };
+	sigset_t block, wait_mask;
+	unsigned int i;
 	ssize_t n;
 
-	for (;;) {
+	sigemptyset(&block);
+	for (i = 0; i < ARRAY_SIZE(stop_sigs); i++) {
+		sigaddset(&block, stop_sigs[i]);
+		sigaction(stop_sigs[i], &sa, NULL);
+	}
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+
+	while (!stop_signal) {
+		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
 		n = read(d->fuse_fd, d->in_buf, FT_IN_BUF_SIZE);
 		if (n < 0) {
+			/* ENOENT: the request was interrupted meanwhile */
 			if (errno == EINTR || errno == EAGAIN ||
 			    errno == ENOENT)
 				continue;
-			if (errno == ENODEV)
+			if (errno == ENODEV)	/* unmounted */
 				return 0;
 			return -errno;
 		}
+		if (!n)		/* not /dev/fuse, but do not spin */
+			return -EPIPE;
 		handle_request(d, n);
 	}
+	fprintf(stderr, "fusetd: stopped by signal %d\n", (int)stop_signal);
+	return 0;
 }

@@ -49,16 +49,10 @@ int req_strings(const struct ft_req *r, size_t off, const char **s,
 /* ops_attr.c: shared node helpers */
 int node_get(struct fusetd *d, uint64_t nodeid, struct ft_inode **inode);
 int node_get_dir(struct fusetd *d, uint64_t nodeid, struct ft_inode **dir);
-void fill_attr(struct fusetd *d, const struct ft_inode *inode,
-	       struct fuse_attr *attr);
 void fill_entry(struct fusetd *d, struct ft_inode *inode,
 		struct fuse_entry_out *out);
 
 typedef int (*ft_op_fn)(struct fusetd *d, const struct ft_req *r);
-
-int op_init(struct fusetd *d, const struct ft_req *r);
-int op_destroy(struct fusetd *d, const struct ft_req *r);
-int op_ignore(struct fusetd *d, const struct ft_req *r);
 
 int op_getattr(struct fusetd *d, const struct ft_req *r);
 int op_setattr(struct fusetd *d, const struct ft_req *r);

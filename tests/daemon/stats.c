@@ -70,7 +70,7 @@ static const char *const opcode_names[] = {
 };
 
 /* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */
-const char *fuse_opcode_name(uint32_t opcode)
+static const char *fuse_opcode_name(uint32_t opcode)
 {
 	return opcode < ARRAY_SIZE(opcode_names) ? opcode_names[opcode] : NULL;
 }

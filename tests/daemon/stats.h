@@ -22,7 +22,6 @@ struct ft_stats {
 	_Atomic uint64_t	notify[FT_STATS_NR_NOTIFY];
 };
 
-const char *fuse_opcode_name(uint32_t opcode);
 struct ft_stats *stats_create(const char *path);
 void stats_count_op(struct ft_stats *stats, uint32_t opcode);
 int stats_show(const char *path, int reset);

@@ -59,10 +59,10 @@ int store_dev_size(int fd, uint64_t *size)
 	return 0;
 }
 
-int store_pread(struct ft_store *st, void *buf, size_t len, uint64_t off)
+static int read_full(int fd, void *buf, size_t len, uint64_t off)
 {
 	while (len) {
-		ssize_t n = pread(st->fd, buf, len, off);
+		ssize_t n = pread(fd, buf, len, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -77,11 +77,10 @@ int store_pread(struct ft_store *st, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int store_pwrite(struct ft_store *st, const void *buf, size_t len,
-		 uint64_t off)
+static int write_full(int fd, const void *buf, size_t len, uint64_t off)
 {
 	while (len) {
-		ssize_t n = pwrite(st->fd, buf, len, off);
+		ssize_t n = pwrite(fd, buf, len, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -92,6 +91,17 @@ int store_pwrite(struct ft_store *st, const void *buf, size_t len,
 		off += n;
 	}
 	return 0;
+}
+
+int store_pread(struct ft_store *st, void *buf, size_t len, uint64_t off)
+{
+	return read_full(st->fd, buf, len, off);
+}
+
+int store_pwrite(struct ft_store *st, const void *buf, size_t len,
+		 uint64_t off)
+{
+	return write_full(st->fd, buf, len, off);
 }
 
 static int bit_test(const uint8_t *map, uint64_t nr)
@@ -109,7 +119,7 @@ static void bit_clear(uint8_t *map, uint64_t nr)
 	map[nr / 8] &= ~(1U << (nr % 8));
 }
 
-/* Map the metadata region described by st->sb-to-be of meta_len bytes. */
+/* Map the first meta_len bytes of the image: superblock to inode table. */
 static int store_map(struct ft_store *st, int fd, size_t meta_len)
 {
 	void *p = mmap(NULL, meta_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -129,14 +139,13 @@ static int store_map(struct ft_store *st, int fd, size_t meta_len)
 static int zero_region(int fd, uint64_t len)
 {
 	static const char zeros[64 * 1024];
-	struct ft_store st = { .fd = fd };
 	uint64_t off;
 	int err;
 
 	for (off = 0; off < len; off += sizeof(zeros)) {
 		size_t n = len - off < sizeof(zeros) ? len - off : sizeof(zeros);
 
-		err = store_pwrite(&st, zeros, n, off);
+		err = write_full(fd, zeros, n, off);
 		if (err)
 			return err;
 	}
@@ -178,8 +187,7 @@ int store_mkfs(int fd, uint64_t size, uint64_t nr_inodes)
 
 	err = zero_region(fd, sb.data_start * FT_BLOCK_SIZE);
 	if (!err)
-		err = store_pwrite(&(struct ft_store){ .fd = fd }, &sb,
-				   sizeof(sb), 0);
+		err = write_full(fd, &sb, sizeof(sb), 0);
 	if (!err)
 		err = store_map(&st, fd, sb.data_start * FT_BLOCK_SIZE);
 	if (err)
@@ -228,14 +236,25 @@ static int check_super(const struct ft_super *sb, uint64_t dev_size)
 	return 0;
 }
 
-/* Drop unlinked inodes nobody references and recount the free space. */
+/*
+ * Bound extent counts, drop unlinked inodes nobody references and recount
+ * the free space.
+ */
 static void store_scan(struct ft_store *st)
 {
 	struct ft_super *sb = st->sb;
+	struct ft_inode *inode;
 	uint64_t i;
 
-	for (i = FT_ROOT_INO + 1; i < sb->nr_inodes; i++)
+	for (i = FT_ROOT_INO; i < sb->nr_inodes; i++) {
+		inode = &st->itable[i];
+		if (inode->nr_extents > FT_MAX_EXTENTS) {
+			ft_warn("inode %llu has %u extents",
+				(unsigned long long)i, inode->nr_extents);
+			inode->nr_extents = FT_MAX_EXTENTS;
+		}
 		store_inode_reclaim(st, i);
+	}
 
 	sb->free_inodes = 0;
 	for (i = FT_ROOT_INO + 1; i < sb->nr_inodes; i++)
@@ -252,10 +271,9 @@ int store_open(struct ft_store *st, int fd)
 	int err;
 
 	memset(st, 0, sizeof(*st));
-	st->fd = fd;
 	err = store_dev_size(fd, &dev_size);
 	if (!err)
-		err = store_pread(st, &sb, sizeof(sb), 0);
+		err = read_full(fd, &sb, sizeof(sb), 0);
 	if (!err)
 		err = check_super(&sb, dev_size);
 	if (!err)
@@ -427,9 +445,11 @@ uint64_t store_alloc(struct ft_store *st, uint64_t goal, uint64_t want,
 		if (b == goal)
 			return 0;
 	}
-	for (n = 0; n < want && b + n < sb->nr_blocks &&
-		    !bit_test(st->bitmap, b + n); n++)
+	for (n = 0; n < want && b + n < sb->nr_blocks; n++) {
+		if (bit_test(st->bitmap, b + n))
+			break;
 		bit_set(st->bitmap, b + n);
+	}
 	sb->free_blocks -= n;
 	st->alloc_hint = b + n < sb->nr_blocks ? b + n : sb->data_start;
 	*start = b;

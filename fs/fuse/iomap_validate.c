@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuse-iomap: the one place where mappings from a FUSE server are checked,
+ * and the conversions between the wire mapping and struct iomap.
+ *
+ * A server is not trusted to return sane mappings.  Every mapping passes
+ * fuse_iomap_check_io() before the kernel uses any of its fields, and every
+ * FUSE_IOMAP_BEGIN reply passes fuse_iomap_check_begin().  A violation is
+ * reported with the name of the rule it broke, so the caller can log it
+ * once per inode and rule (rate-limited) and fail the I/O with
+ * -EFSCORRUPTED, as a kernel filesystem does for corrupt metadata.
+ */
+
+#include <linux/iomap.h>
+#include <linux/overflow.h>
+
+#include "fuse_i.h"
+
+#define FUSE_IOMAP_F_FROM_SERVER	(FUSE_IOMAP_F_NEW | \
+					 FUSE_IOMAP_F_DIRTY | \
+					 FUSE_IOMAP_F_SHARED | \
+					 FUSE_IOMAP_F_MERGED | \
+					 FUSE_IOMAP_F_BOUNDARY | \
+					 FUSE_IOMAP_F_WANT_IOMAP_END)
+
+static bool fuse_iomap_type_known(u16 type)
+{
+	switch (type) {
+	case FUSE_IOMAP_TYPE_HOLE:
+	case FUSE_IOMAP_TYPE_DELALLOC:
+	case FUSE_IOMAP_TYPE_MAPPED:
+	case FUSE_IOMAP_TYPE_UNWRITTEN:
+	case FUSE_IOMAP_TYPE_INLINE:
+	case FUSE_IOMAP_TYPE_NOCACHE:
+	case FUSE_IOMAP_TYPE_RETRY_CACHE:
+	case FUSE_IOMAP_TYPE_PURE_OVERWRITE:
+		return true;
+	}
+	return false;
+}
+
+static bool fuse_iomap_type_has_blocks(u16 type)
+{
+	return type == FUSE_IOMAP_TYPE_MAPPED ||
+	       type == FUSE_IOMAP_TYPE_UNWRITTEN;
+}
+
+#define BAD(rule_text)	({ *rule = (rule_text); -EFSCORRUPTED; })
+
+/* Checks of a mapping that uses no device: holes, delalloc, inline. */
+static int fuse_iomap_check_nodev(const struct fuse_iomap_io *map,
+				  const char **rule)
+{
+	if (map->dev != FUSE_IOMAP_DEV_NULL)
+		return BAD("mapping without blocks names a device");
+	if (map->addr != FUSE_IOMAP_NULL_ADDR)
+		return BAD("mapping without blocks has an address");
+	if (map->type == FUSE_IOMAP_TYPE_INLINE && map->length > PAGE_SIZE)
+		return BAD("inline mapping longer than a page");
+	return 0;
+}
+
+/* Checks of a mapping to device blocks: mapped and unwritten. */
+static int fuse_iomap_check_blocks(const struct fuse_iomap_io *map,
+				   enum fuse_iomap_dir dir,
+				   const struct fuse_iomap_devinfo *dev,
+				   const char **rule)
+{
+	u64 end;
+
+	if (map->dev == FUSE_IOMAP_DEV_NULL)
+		return BAD("mapping with blocks names no device");
+	if (!dev || !dev->found)
+		return BAD("unknown device cookie");
+	if (map->addr == FUSE_IOMAP_NULL_ADDR)
+		return BAD("mapping with blocks has no address");
+	if (!IS_ALIGNED(map->addr, SECTOR_SIZE))
+		return BAD("device address not sector aligned");
+	if (check_add_overflow(map->addr, map->length, &end))
+		return BAD("device address + length overflows");
+	if (dir == FUSE_IOMAP_WRITE_MAP && !dev->writable)
+		return BAD("write mapping on a read-only device");
+	if (!dev->size) {
+		/* The device went away: a softer error, as for upserts. */
+		*rule = "device has no size (gone?)";
+		return -EINVAL;
+	}
+	if (end > dev->size)
+		return BAD("mapping beyond the end of the device");
+	return 0;
+}
+
+/**
+ * fuse_iomap_check_io - validate one mapping from the server
+ * @map: the mapping, as received
+ * @dir: whether it is a read or a write mapping
+ * @lim: block size and maximum file size of the inode
+ * @dev: what the device table knows about @map->dev (may be NULL when
+ *	 the cookie is not registered)
+ * @rule: set to the name of the violated rule on failure
+ *
+ * Return: 0, -EFSCORRUPTED for a nonsensical mapping, or -EINVAL when the
+ * mapping points at a device that has gone away.
+ */
+int fuse_iomap_check_io(const struct fuse_iomap_io *map,
+			enum fuse_iomap_dir dir,
+			const struct fuse_iomap_limits *lim,
+			const struct fuse_iomap_devinfo *dev,
+			const char **rule)
+{
+	u64 end;
+
+	if (!fuse_iomap_type_known(map->type))
+		return BAD("unknown mapping type");
+
+	switch (map->type) {
+	case FUSE_IOMAP_TYPE_PURE_OVERWRITE:
+		if (dir != FUSE_IOMAP_WRITE_MAP)
+			return BAD("pure overwrite as a read mapping");
+		fallthrough;
+	case FUSE_IOMAP_TYPE_RETRY_CACHE:
+	case FUSE_IOMAP_TYPE_NOCACHE:
+		/* Instructions, not mappings: no other field may be used. */
+		if (map->flags || map->dev != FUSE_IOMAP_DEV_NULL ||
+		    map->addr != FUSE_IOMAP_NULL_ADDR)
+			return BAD("cache instruction or pure overwrite carries flags, device or address");
+		return 0;
+	}
+
+	if (map->flags & ~FUSE_IOMAP_F_FROM_SERVER)
+		return BAD("unknown or kernel-only mapping flags");
+	if (!map->length)
+		return BAD("zero length");
+	if (!IS_ALIGNED(map->offset, lim->blocksize))
+		return BAD("file offset not block aligned");
+	if (!IS_ALIGNED(map->length, lim->blocksize))
+		return BAD("length not block aligned");
+	if (map->offset >= lim->maxbytes)
+		return BAD("file offset beyond the maximum file size");
+	if (check_add_overflow(map->offset, map->length, &end))
+		return BAD("file offset + length overflows");
+
+	if (fuse_iomap_type_has_blocks(map->type))
+		return fuse_iomap_check_blocks(map, dir, dev, rule);
+	return fuse_iomap_check_nodev(map, rule);
+}
+
+static bool fuse_iomap_covers(const struct fuse_iomap_io *map, u64 pos)
+{
+	/* Overflow of offset + length was excluded by fuse_iomap_check_io. */
+	return map->offset <= pos && pos < map->offset + map->length;
+}
+
+/**
+ * fuse_iomap_check_begin - validate a FUSE_IOMAP_BEGIN reply
+ * @out: the reply
+ * @opflags: the FUSE_IOMAP_OP_* flags of the request
+ * @pos: the file position of the request
+ * @lim: block size and maximum file size of the inode
+ * @rdev: device table entry of @out->read.dev (NULL if not registered)
+ * @wdev: device table entry of @out->write.dev (NULL if not registered)
+ * @rule: set to the name of the violated rule on failure
+ *
+ * For requests without FUSE_IOMAP_OP_WRITE the write mapping is ignored
+ * and not checked.  A write mapping of type PURE_OVERWRITE means "write
+ * through the read mapping", which must then satisfy the write rules.
+ */
+int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
+			   u32 opflags, u64 pos,
+			   const struct fuse_iomap_limits *lim,
+			   const struct fuse_iomap_devinfo *rdev,
+			   const struct fuse_iomap_devinfo *wdev,
+			   const char **rule)
+{
+	const struct fuse_iomap_io *wmap;
+	bool write = opflags & FUSE_IOMAP_OP_WRITE;
+	int ret;
+
+	ret = fuse_iomap_check_io(&out->read, FUSE_IOMAP_READ_MAP, lim, rdev,
+				  rule);
+	if (ret)
+		return ret;
+	if (out->read.type == FUSE_IOMAP_TYPE_NOCACHE)
+		return BAD("do-not-cache in a begin reply");
+	if (out->read.type == FUSE_IOMAP_TYPE_RETRY_CACHE)
+		return BAD("retry-cache without a mapping cache");
+	if (!fuse_iomap_covers(&out->read, pos))
+		return BAD("read mapping does not cover the position");
+	if ((opflags & FUSE_IOMAP_OP_DIRECT) &&
+	    out->read.type == FUSE_IOMAP_TYPE_DELALLOC)
+		return BAD("delalloc mapping for direct I/O");
+	if (!write)
+		return 0;
+
+	ret = fuse_iomap_check_io(&out->write, FUSE_IOMAP_WRITE_MAP, lim, wdev,
+				  rule);
+	if (ret)
+		return ret;
+	switch (out->write.type) {
+	case FUSE_IOMAP_TYPE_NOCACHE:
+		return BAD("do-not-cache in a begin reply");
+	case FUSE_IOMAP_TYPE_RETRY_CACHE:
+		return BAD("retry-cache without a mapping cache");
+	case FUSE_IOMAP_TYPE_PURE_OVERWRITE:
+		wmap = &out->read;
+		/* The read mapping must be fit for writing, too. */
+		if (fuse_iomap_type_has_blocks(wmap->type) &&
+		    (!rdev || !rdev->writable))
+			return BAD("write mapping on a read-only device");
+		break;
+	default:
+		wmap = &out->write;
+		if (!fuse_iomap_covers(wmap, pos))
+			return BAD("write mapping does not cover the position");
+		break;
+	}
+	if (wmap->type == FUSE_IOMAP_TYPE_HOLE)
+		return BAD("write into a hole");
+	if ((opflags & FUSE_IOMAP_OP_DIRECT) &&
+	    wmap->type == FUSE_IOMAP_TYPE_DELALLOC)
+		return BAD("delalloc mapping for direct I/O");
+	return 0;
+}
+
+/* Wire flags that iomap in this kernel knows, with their iomap names. */
+static const struct {
+	u16 wire;
+	u16 iomap;
+} fuse_iomap_flag_map[] = {
+	{ FUSE_IOMAP_F_NEW,		IOMAP_F_NEW },
+	{ FUSE_IOMAP_F_DIRTY,		IOMAP_F_DIRTY },
+	{ FUSE_IOMAP_F_SHARED,		IOMAP_F_SHARED },
+	{ FUSE_IOMAP_F_MERGED,		IOMAP_F_MERGED },
+	{ FUSE_IOMAP_F_SIZE_CHANGED,	IOMAP_F_SIZE_CHANGED },
+	{ FUSE_IOMAP_F_STALE,		IOMAP_F_STALE },
+	{ FUSE_IOMAP_F_WANT_IOMAP_END,	FUSE_IOMAP_F_IOMAP_WANT_END },
+};
+
+/**
+ * fuse_iomap_to_iomap - convert a validated wire mapping for iomap
+ * @src: the mapping; fuse_iomap_check_io() accepted it
+ * @bdev: the block device of @src->dev, NULL for mappings without blocks
+ * @dst: the iomap to fill
+ *
+ * FUSE_IOMAP_F_BOUNDARY has no iomap counterpart in 6.12 and is dropped;
+ * WANT_IOMAP_END is kept in a filesystem-private iomap flag.
+ */
+void fuse_iomap_to_iomap(const struct fuse_iomap_io *src,
+			 struct block_device *bdev, struct iomap *dst)
+{
+	int i;
+
+	dst->offset = src->offset;
+	dst->length = src->length;
+	dst->type = src->type;	/* the wire values are iomap's */
+	dst->flags = 0;
+	for (i = 0; i < ARRAY_SIZE(fuse_iomap_flag_map); i++)
+		if (src->flags & fuse_iomap_flag_map[i].wire)
+			dst->flags |= fuse_iomap_flag_map[i].iomap;
+	dst->addr = fuse_iomap_type_has_blocks(src->type) ?
+		    src->addr : IOMAP_NULL_ADDR;
+	dst->bdev = bdev;
+}
+
+/* The mapping as reported back to the server in FUSE_IOMAP_END. */
+void fuse_iomap_from_iomap(const struct iomap *src, u32 dev,
+			   struct fuse_iomap_io *dst)
+{
+	int i;
+
+	dst->offset = src->offset;
+	dst->length = src->length;
+	dst->type = src->type;
+	dst->flags = 0;
+	for (i = 0; i < ARRAY_SIZE(fuse_iomap_flag_map); i++)
+		if (src->flags & fuse_iomap_flag_map[i].iomap)
+			dst->flags |= fuse_iomap_flag_map[i].wire;
+	dst->addr = src->addr;
+	dst->dev = fuse_iomap_type_has_blocks(src->type) ? dev :
+		   FUSE_IOMAP_DEV_NULL;
+}
+
+/* iomap operation flags as sent to the server. */
+u32 fuse_iomap_op_to_wire(unsigned int flags)
+{
+	static const struct {
+		unsigned int iomap;
+		u32 wire;
+	} map[] = {
+		{ IOMAP_WRITE,		FUSE_IOMAP_OP_WRITE },
+		{ IOMAP_ZERO,		FUSE_IOMAP_OP_ZERO },
+		{ IOMAP_REPORT,		FUSE_IOMAP_OP_REPORT },
+		{ IOMAP_FAULT,		FUSE_IOMAP_OP_FAULT },
+		{ IOMAP_DIRECT,		FUSE_IOMAP_OP_DIRECT },
+		{ IOMAP_NOWAIT,		FUSE_IOMAP_OP_NOWAIT },
+		{ IOMAP_OVERWRITE_ONLY,	FUSE_IOMAP_OP_OVERWRITE_ONLY },
+		{ IOMAP_UNSHARE,	FUSE_IOMAP_OP_UNSHARE },
+#ifdef CONFIG_FS_DAX
+		{ IOMAP_DAX,		FUSE_IOMAP_OP_DAX },
+#endif
+	};
+	u32 wire = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (flags & map[i].iomap)
+			wire |= map[i].wire;
+	return wire;
+}

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fusetd: the fuse-iomap test FUSE server.
+ *
+ *   fusetd mkfs [-s SIZE] [-i INODES] IMAGE
+ *   fusetd mount [-f] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *   fusetd stats [--reset] FILE
+ *
+ * It speaks the /dev/fuse protocol directly (no libfuse) and serves one
+ * filesystem image in a single thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "proto.h"
+
+#define LOCK_TRIES	100	/* 100ms apart */
+#define MOUNT_OPTS	"allow_other,default_permissions"
+
+_Noreturn static void usage(void)
+{
+	fprintf(stderr,
+		"usage: fusetd mkfs [-s SIZE] [-i INODES] IMAGE\n"
+		"       fusetd mount [-f] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"       fusetd stats [--reset] FILE\n");
+	exit(2);
+}
+
+static void error(const char *what, int err)
+{
+	fprintf(stderr, "fusetd: %s: %s\n", what, strerror(err));
+}
+
+/*
+ * An image has one user at a time.  Wait a while for it, as a daemon whose
+ * filesystem was just unmounted may still be writing the image back.
+ */
+static int lock_image(int fd, const char *path)
+{
+	int i;
+
+	for (i = 0; i < LOCK_TRIES; i++) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK)
+			break;
+		usleep(100 * 1000);
+	}
+	error(path, errno == EWOULDBLOCK ? EBUSY : errno);
+	return -1;
+}
+
+/* A byte count with an optional K, M, G or T suffix. */
+static int parse_size(const char *s, uint64_t *size)
+{
+	unsigned long long v;
+	unsigned int shift;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || (*end && end[1]))
+		return -1;
+	switch (*end) {
+	case '\0':
+		shift = 0;
+		break;
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	case 't': case 'T':
+		shift = 40;
+		break;
+	default:
+		return -1;
+	}
+	if (v > UINT64_MAX >> shift)
+		return -1;
+	*size = (uint64_t)v << shift;
+	return 0;
+}
+
+/* Size the image: a regular file becomes size bytes, a device must fit. */
+static int image_resize(int fd, uint64_t *size)
+{
+	uint64_t dev_size;
+	struct stat stb;
+	int err;
+
+	if (fstat(fd, &stb) < 0)
+		return -errno;
+	if (S_ISREG(stb.st_mode) && *size)
+		return ftruncate(fd, *size) < 0 ? -errno : 0;
+	err = store_dev_size(fd, &dev_size);
+	if (err)
+		return err;
+	if (!*size)
+		*size = dev_size;
+	return *size > dev_size ? -ENOSPC : 0;
+}
+
+static int cmd_mkfs(int argc, char **argv)
+{
+	uint64_t size = 0, inodes = 0;
+	const char *path;
+	int c, fd, err;
+
+	while ((c = getopt(argc, argv, "s:i:")) != -1) {
+		switch (c) {
+		case 's':
+			if (parse_size(optarg, &size))
+				usage();
+			break;
+		case 'i':
+			if (parse_size(optarg, &inodes) || !inodes)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind + 1 != argc)
+		usage();
+	path = argv[optind];
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error(path, errno);
+		return 1;
+	}
+	if (lock_image(fd, path))
+		return 1;
+	err = image_resize(fd, &size);
+	if (!err)
+		err = store_mkfs(fd, size, inodes);
+	if (err == -ENOSPC) {
+		fprintf(stderr, "fusetd: %s: image too small\n", path);
+		return 1;
+	}
+	if (err) {
+		error(path, -err);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Fork; the parent exits 0, the child carries on detached. */
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
+
+static int cmd_mount(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "stats", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *stats_path = NULL, *image, *mnt;
+	char opts[1024] = "", data[1200];
+	struct fusetd d = { 0 };
+	int c, fd, foreground = 0, err, close_err;
+	size_t len;
+
+	while ((c = getopt_long(argc, argv, "fo:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			foreground = 1;
+			break;
+		case 'o':
+			len = strlen(opts);
+			if (snprintf(opts + len, sizeof(opts) - len, ",%s",
+				     optarg) >= (int)(sizeof(opts) - len))
+				usage();
+			break;
+		case 'S':
+			stats_path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind + 2 != argc)
+		usage();
+	image = argv[optind];
+	mnt = argv[optind + 1];
+
+	fd = open(image, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		error(image, errno);
+		return 1;
+	}
+	if (lock_image(fd, image))
+		return 1;
+	err = store_open(&d.st, fd);
+	if (err) {
+		if (err == -EINVAL || err == -EUCLEAN)
+			fprintf(stderr, "fusetd: %s: not a fusetd image\n",
+				image);
+		else
+			error(image, -err);
+		return 1;
+	}
+	d.stats = stats_create(stats_path);
+	if (!d.stats) {
+		error(stats_path ? stats_path : "stats", errno);
+		return 1;
+	}
+	d.in_buf = malloc(FT_IN_BUF_SIZE);
+	d.out_buf = malloc(FT_MAX_IO);
+	if (!d.in_buf || !d.out_buf) {
+		error("buffers", ENOMEM);
+		return 1;
+	}
+	d.fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (d.fuse_fd < 0) {
+		error("/dev/fuse", errno);
+		return 1;
+	}
+
+	snprintf(data, sizeof(data),
+		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u," MOUNT_OPTS "%s",
+		 d.fuse_fd, getuid(), getgid(), opts);
+	if (mount("fusetd", mnt, "fuse", 0, data) < 0) {
+		fprintf(stderr, "fusetd: mount %s on %s: %s\n", image, mnt,
+			strerror(errno));
+		return 1;
+	}
+	if (!foreground && daemonize()) {
+		error("fork", errno);
+		umount2(mnt, MNT_DETACH);
+		return 1;
+	}
+	if (chdir("/") < 0)
+		error("chdir /", errno);
+
+	err = fusetd_serve(&d);
+	if (err)
+		error("reading /dev/fuse", -err);
+	close_err = store_close(&d.st);
+	if (close_err)
+		error(image, -close_err);
+	free(d.in_buf);
+	free(d.out_buf);
+	return err || close_err;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "reset", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, reset = 0, err;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c != 'r')
+			usage();
+		reset = 1;
+	}
+	if (optind + 1 != argc)
+		usage();
+	err = stats_show(argv[optind], reset);
+	if (err == -EINVAL)
+		fprintf(stderr, "fusetd: %s: not a stats file\n", argv[optind]);
+	else if (err)
+		error(argv[optind], -err);
+	return !!err;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "mkfs"))
+		return cmd_mkfs(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "mount"))
+		return cmd_mount(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats(argc - 1, argv + 1);
+	usage();
+}

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fusetd file requests: OPEN, READ, WRITE, RELEASE, FLUSH, FSYNC,
+ * FALLOCATE, LSEEK.  Opens keep no state, so file handles are always 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "proto.h"
+
+static int get_file(struct fusetd *d, const struct ft_req *r,
+		    struct ft_inode **inode)
+{
+	int err = node_get(d, r->hdr->nodeid, inode);
+
+	if (err)
+		return err;
+	if (S_ISDIR((*inode)->mode))
+		return -EISDIR;
+	return S_ISREG((*inode)->mode) ? 0 : -EINVAL;
+}
+
+int op_open(struct fusetd *d, const struct ft_req *r)
+{
+	const struct fuse_open_in *in = r->in;
+	struct fuse_open_out out = { 0 };
+	struct ft_inode *inode;
+	int err;
+
+	err = get_file(d, r, &inode);
+	if (err)
+		return err;
+	/* FUSE_ATOMIC_O_TRUNC: the kernel leaves O_TRUNC to us */
+	if ((in->flags & O_TRUNC) && (in->flags & O_ACCMODE) != O_RDONLY) {
+		err = file_truncate(&d->st, inode, 0);
+		if (err)
+			return err;
+	}
+	return reply_ok(d, r, &out, sizeof(out));
+}
+
+int op_read(struct fusetd *d, const struct ft_req *r)
+{
+	const struct fuse_read_in *in = r->in;
+	size_t size = in->size < FT_MAX_IO ? in->size : FT_MAX_IO;
+	struct ft_inode *inode;
+	ssize_t n;
+	int err;
+
+	err = get_file(d, r, &inode);
+	if (err)
+		return err;
+	n = file_read(&d->st, inode, d->out_buf, size, in->offset);
+	return n < 0 ? n : reply_ok(d, r, d->out_buf, n);
+}
+
+int op_write(struct fusetd *d, const struct ft_req *r)
+{
+	const struct fuse_write_in *in = r->in;
+	struct fuse_write_out out = { 0 };
+	struct ft_inode *inode;
+	ssize_t n;
+	int err;
+
+	if (r->in_len - sizeof(*in) < in->size) {
+		ft_warn("WRITE of %u bytes carries only %zu", in->size,
+			r->in_len - sizeof(*in));
+		return -EINVAL;
+	}
+	err = get_file(d, r, &inode);
+	if (err)
+		return err;
+	n = file_write(&d->st, inode, in + 1, in->size, in->offset);
+	if (n < 0)
+		return n;
+	out.size = n;
+	return reply_ok(d, r, &out, sizeof(out));
+}
+
+/* RELEASE, RELEASEDIR and FLUSH: there is no per-open state. */
+int op_release(struct fusetd *d, const struct ft_req *r)
+{
+	return reply_ok(d, r, NULL, 0);
+}
+
+/* FSYNC and FSYNCDIR: make all metadata and data durable. */
+int op_fsync(struct fusetd *d, const struct ft_req *r)
+{
+	struct ft_inode *inode;
+	int err = node_get(d, r->hdr->nodeid, &inode);
+
+	if (!err)
+		err = store_sync(&d->st);
+	return err ? err : reply_ok(d, r, NULL, 0);
+}
+
+int op_fallocate(struct fusetd *d, const struct ft_req *r)
+{
+	const struct fuse_fallocate_in *in = r->in;
+	struct ft_inode *inode;
+	int err;
+
+	err = get_file(d, r, &inode);
+	if (!err)
+		err = file_fallocate(&d->st, inode, in->mode, in->offset,
+				     in->length);
+	return err ? err : reply_ok(d, r, NULL, 0);
+}
+
+int op_lseek(struct fusetd *d, const struct ft_req *r)
+{
+	const struct fuse_lseek_in *in = r->in;
+	struct fuse_lseek_out out;
+	struct ft_inode *inode;
+	int err;
+
+	if (in->whence != SEEK_DATA && in->whence != SEEK_HOLE)
+		return -EINVAL;
+	err = get_file(d, r, &inode);
+	if (!err)
+		err = file_seek(inode, in->offset, in->whence, &out.offset);
+	return err ? err : reply_ok(d, r, &out, sizeof(out));
+}

@@ -1,0 +1,86 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# fusetd in classic mode on an 8 MiB image: running out of blocks, of
+# inodes and of extents gives ENOSPC; deleting gives the space back, and the
+# filesystem stays usable and consistent across a restart.
+. "$(dirname "$0")/lib.sh"
+
+FUSETD=$T_BIN/fusetd
+STATS=$T_TMP/$T_NAME.stats
+M=$T_MNT
+
+mounted() { grep -q " $T_MNT fuse" /proc/mounts; }
+fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }
+cleanup() {
+	cd /
+	if mounted; then umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"; fi
+	rm -f "$T_TMP/$T_NAME".*
+}
+trap cleanup EXIT
+
+free_blocks() { stat -f -c %f "$M"; }
+free_inodes() { stat -f -c %d "$M"; }
+
+# wait_for WANT CMD: wait up to 5 s for CMD to print WANT.  Space comes back
+# when the kernel forgets the deleted inodes, which it does asynchronously.
+wait_for() {
+	_n=0
+	while [ "$($2)" != "$1" ] && [ $_n -lt 50 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	[ "$($2)" = "$1" ]
+}
+
+require "mkfs of 8 MiB" "$FUSETD" mkfs -s 8M "$T_DISK1"
+require "mount" fs_mount
+echo keep > "$M/keep"
+mkdir "$M/many"
+blocks0=$(free_blocks)
+
+check_fails "filling the filesystem ends in ENOSPC" "No space left on device" \
+	dd if=/dev/zero of="$M/fill" bs=65536
+check_eq "no free blocks left" 0 "$(free_blocks)"
+size=$(stat -c %s "$M/fill")
+check "the fill file got all the free space ($size bytes)" \
+	[ "$size" = $((blocks0 * 4096)) ]
+check_fails "a new file cannot get data either" "No space left on device" \
+	cp "$M/keep" "$M/more"
+check "delete the fill file" rm "$M/fill" "$M/more"
+check "deleting gives the blocks back" wait_for "$blocks0" free_blocks
+
+dd if=/dev/urandom of="$T_TMP/$T_NAME.data" bs=1048576 count=2 2>/dev/null
+check "write a new file" cp "$T_TMP/$T_NAME.data" "$M/data"
+check "the new file reads back" cmp "$T_TMP/$T_NAME.data" "$M/data"
+
+inodes0=$(free_inodes)
+n=0
+while [ $n -lt 100000 ] && touch "$M/many/f$n" 2>"$T_TMP/$T_NAME.err"; do
+	n=$((n + 1))
+done
+check "running out of inodes gives ENOSPC" \
+	grep -q "No space left on device" "$T_TMP/$T_NAME.err"
+check_eq "as many files as there were free inodes" "$inodes0" "$n"
+check "delete the files" rm -r "$M/many"
+check "deleting gives the inodes back" wait_for $((inodes0 + 1)) free_inodes
+
+# every other block of a file: one extent each, at most 64 fit in an inode
+n=0
+while [ $n -lt 100 ] && dd if=/dev/zero of="$M/frag" bs=4096 count=1 \
+		seek=$((n * 2)) conv=notrunc 2>"$T_TMP/$T_NAME.err"; do
+	n=$((n + 1))
+done
+check "a file out of extents gets ENOSPC" \
+	grep -q "No space left on device" "$T_TMP/$T_NAME.err"
+check_eq "64 extents fit" 64 "$n"
+check "delete the fragmented file" rm "$M/frag"
+
+blocks=$(free_blocks)
+inodes=$(free_inodes)
+check "umount" umount "$T_MNT"
+require "mount with a new daemon" fs_mount
+check "data intact after restarting the daemon" cmp "$T_TMP/$T_NAME.data" "$M/data"
+check_eq "free blocks unchanged by the restart" "$blocks" "$(free_blocks)"
+check_eq "free inodes unchanged by the restart" "$inodes" "$(free_inodes)"
+check "final umount" umount "$T_MNT"
+t_done

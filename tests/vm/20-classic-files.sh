@@ -15,7 +15,7 @@ fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 cleanup() {
 	cd /
 	if mounted; then umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"; fi
-	rm -rf "$SHADOW" "$SRC"
+	rm -rf "$SHADOW" "$SRC" "$STATS"
 }
 trap cleanup EXIT
 
@@ -65,7 +65,7 @@ for s in $sizes; do
 	cp "$SHADOW/s$s" "$T_MNT/s$s"
 done
 for s in $sizes; do
-	check "file of $s bytes reads back" cmp "$SHADOW/s$s" "$T_MNT/s$s"
+	check "$s-byte file reads back" cmp "$SHADOW/s$s" "$T_MNT/s$s"
 done
 ok=1
 for s in $sizes; do

@@ -27,6 +27,12 @@ module_param(enable_famfs, bool, 0644);
 MODULE_PARM_DESC(enable_famfs,
 		 "Offer famfs DAX fmaps to servers holding CAP_SYS_RAWIO");
 
+/* May servers of this kernel, run by the current task, use iomap? */
+bool fuse_iomap_permitted(void)
+{
+	return enable_iomap && capable(CAP_SYS_RAWIO);
+}
+
 /* The INIT flags to offer, given what this mount is permitted. */
 u64 fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok)
 {
@@ -77,4 +83,11 @@ void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply)
 	got = fuse_iomap_accept_flags(offered, reply);
 	ic->iomap = !!(got & FUSE_IOMAP);
 	ic->famfs = !!(got & FUSE_DAX_FMAP);
+
+	/*
+	 * Backing ids of an iomap connection are device cookies, so it
+	 * cannot also register passthrough files.
+	 */
+	if (ic->iomap)
+		fc->passthrough = 0;
 }

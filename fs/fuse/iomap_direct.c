@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuse-iomap: direct I/O of iomap inodes through iomap_dio_rw().
+ *
+ * The server only maps; the kernel reads and writes the block device.
+ * iomap_dio_rw() writes back and invalidates the page cache around the
+ * range, as for any kernel filesystem.  Writes are serialised by the
+ * exclusive inode lock; sub-block writes also wait for completion, since
+ * two of them could otherwise zero each other's halves of a block.
+ */
+
+#include <linux/iomap.h>
+#include <linux/uio.h>
+
+#include "fuse_i.h"
+
+static int fuse_iomap_lock(struct kiocb *iocb, bool excl)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	if (iocb->ki_flags & IOCB_NOWAIT) {
+		if (excl ? !inode_trylock(inode) : !inode_trylock_shared(inode))
+			return -EAGAIN;
+		return 0;
+	}
+	if (excl)
+		inode_lock(inode);
+	else
+		inode_lock_shared(inode);
+	return 0;
+}
+
+ssize_t fuse_iomap_direct_read(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	if (!iov_iter_count(to))
+		return 0;	/* skip atime */
+
+	ret = fuse_iomap_lock(iocb, false);
+	if (ret)
+		return ret;
+	ret = iomap_dio_rw(iocb, to, &fuse_iomap_ops, NULL, 0, NULL, 0);
+	inode_unlock_shared(inode);
+	if (ret >= 0)
+		file_accessed(iocb->ki_filp);
+	return ret;
+}
+
+static int fuse_iomap_dio_write_end_io(struct kiocb *iocb, ssize_t written,
+				       int error, unsigned int dio_flags)
+{
+	u32 flags = FUSE_IOMAP_IOEND_DIRECT;
+
+	if (dio_flags & IOMAP_DIO_UNWRITTEN)
+		flags |= FUSE_IOMAP_IOEND_UNWRITTEN;
+	if (dio_flags & IOMAP_DIO_COW)
+		flags |= FUSE_IOMAP_IOEND_SHARED;
+
+	return fuse_iomap_ioend(file_inode(iocb->ki_filp), iocb->ki_pos,
+				written, error, flags);
+}
+
+static const struct iomap_dio_ops fuse_iomap_dio_write_ops = {
+	.end_io		= fuse_iomap_dio_write_end_io,
+};
+
+/* Does this write cover only part of a block at either end? */
+static bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
+				     const struct iov_iter *from)
+{
+	unsigned int mask = i_blocksize(file_inode(iocb->ki_filp)) - 1;
+
+	return (iocb->ki_pos | iov_iter_count(from)) & mask;
+}
+
+ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	unsigned int dio_flags = 0;
+	ssize_t ret;
+
+	ret = fuse_iomap_lock(iocb, true);
+	if (ret)
+		return ret;
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out_unlock;
+	ret = file_modified(iocb->ki_filp);
+	if (ret)
+		goto out_unlock;
+
+	/*
+	 * Sub-block writes zero the rest of the block; extending writes
+	 * move i_size at completion.  Both must finish before the next
+	 * write can look at the same block or size.
+	 */
+	if (fuse_iomap_dio_unaligned(iocb, from) ||
+	    iocb->ki_pos + iov_iter_count(from) > i_size_read(inode)) {
+		if (iocb->ki_flags & IOCB_NOWAIT) {
+			ret = -EAGAIN;
+			goto out_unlock;
+		}
+		dio_flags |= IOMAP_DIO_FORCE_WAIT;
+	}
+
+	ret = iomap_dio_rw(iocb, from, &fuse_iomap_ops,
+			   &fuse_iomap_dio_write_ops, dio_flags, NULL, 0);
+out_unlock:
+	inode_unlock(inode);
+	return ret;
+}

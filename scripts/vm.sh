@@ -4,12 +4,14 @@
 #
 #   vm.sh [--tests all|NAME,...] [--fuse "param=val ..."] [--timeout SEC]
 #
+# fuse.ko is loaded with enable_iomap=1 unless --fuse says otherwise.
+#
 # Prints the guest's TAP block and "N passed, N failed"; exits non-zero on
 # any failed test, a guest that did not finish, or any kernel splat (oops,
 # WARN, BUG, lockdep, kmemleak, KASAN, hung task) in the guest log.
 . "$(dirname "$0")/lib.sh"
 
-tests=all fuse= timeout=${VM_TIMEOUT:-1800}
+tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-1800}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--tests) tests=$2; shift 2 ;;

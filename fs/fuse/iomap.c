@@ -167,8 +167,8 @@ static int fuse_iomap_send_end(struct inode *inode, loff_t pos, loff_t count,
 		.count = count,
 		.written = written,
 	};
-	FUSE_ARGS(args);
 	int err;
+	FUSE_ARGS(args);
 
 	fuse_iomap_from_iomap(iomap, dev, &in.map);
 	args.opcode = FUSE_IOMAP_END;
@@ -198,12 +198,11 @@ static int fuse_iomap_end(struct inode *inode, loff_t pos, loff_t count,
 		err = fuse_iomap_send_end(inode, pos, count, written, flags,
 					  iomap, fuse_iomap_dev_cookie(dev));
 
+	/* iomap_iter() zeroes both maps before each ->iomap_begin. */
 	fuse_iomap_dev_put(dev);
+	fuse_iomap_dev_put(iter->srcmap.private);
 	iomap->private = NULL;
-	if (iter->srcmap.type != IOMAP_HOLE || iter->srcmap.private) {
-		fuse_iomap_dev_put(iter->srcmap.private);
-		iter->srcmap.private = NULL;
-	}
+	iter->srcmap.private = NULL;
 	return err;
 }
 
@@ -252,8 +251,8 @@ int fuse_iomap_ioend(struct inode *inode, loff_t pos, size_t written,
 		.written = written,
 	};
 	struct fuse_iomap_ioend_out out = { };
-	FUSE_ARGS(args);
 	int err;
+	FUSE_ARGS(args);
 
 	if (pos + written > i_size_read(inode))
 		in.flags |= FUSE_IOMAP_IOEND_APPEND;

@@ -88,6 +88,12 @@ void fuse_iomap_from_iomap(const struct iomap *src, u32 dev,
 			   struct fuse_iomap_io *dst);
 u32 fuse_iomap_op_to_wire(unsigned int flags);
 
+/* FUSE_IOMAP_CONFIG (iomap_config.c) */
+struct fuse_iomap_config_out;
+int fuse_iomap_check_config(const struct fuse_iomap_config_out *out,
+			    size_t size, const char **rule);
+bool fuse_iomap_send_config(struct fuse_mount *fm);
+
 /* Device table and /dev/fuse ioctls (iomap_dev.c) */
 void fuse_iomap_conn_init(struct fuse_conn *fc);
 void fuse_iomap_conn_put(struct fuse_conn *fc);

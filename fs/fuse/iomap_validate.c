@@ -123,7 +123,7 @@ int fuse_iomap_check_io(const struct fuse_iomap_io *map,
 		/* Instructions, not mappings: no other field may be used. */
 		if (map->flags || map->dev != FUSE_IOMAP_DEV_NULL ||
 		    map->addr != FUSE_IOMAP_NULL_ADDR)
-			return BAD("cache instruction or pure overwrite carries flags, device or address");
+			return BAD("instruction carries flags, device or address");
 		return 0;
 	}
 

@@ -7,11 +7,12 @@
 #include <kunit/test.h>
 #include <linux/iomap.h>
 #include <linux/limits.h>
+#include <linux/sizes.h>
 
 #include "fuse_i.h"
 
 #define BS		4096ULL
-#define DEV_SIZE	(1ULL << 30)
+#define DEV_SIZE	SZ_1G
 #define NULLA		FUSE_IOMAP_NULL_ADDR
 
 /* Device cookies of the fake device table. */
@@ -137,11 +138,11 @@ static const struct begin_case begin_cases[] = {
 	{ "pure overwrite with flags", MAPPED(0, BS, 0),
 	  IO(PURE_OVERWRITE, 0, 0, NULLA, 0, FUSE_IOMAP_F_NEW), DIO_WR, 0,
 	  -EFSCORRUPTED,
-	  "cache instruction or pure overwrite carries flags, device or address" },
+	  "instruction carries flags, device or address" },
 	{ "pure overwrite with a device", MAPPED(0, BS, 0),
 	  IO(PURE_OVERWRITE, 0, 0, NULLA, DEV_RW, 0), DIO_WR, 0,
 	  -EFSCORRUPTED,
-	  "cache instruction or pure overwrite carries flags, device or address" },
+	  "instruction carries flags, device or address" },
 	{ "do-not-cache as the read mapping",
 	  IO(NOCACHE, 0, 0, NULLA, 0, 0), PURE, RD, 0, -EFSCORRUPTED,
 	  "do-not-cache in a begin reply" },

@@ -12,7 +12,7 @@ for i in 1 2 3 4 5; do
 	rmmod cuse 2>/dev/null
 	if ! rmmod fuse; then fail "cycle $i: rmmod fuse"; break; fi
 	grep -qw fuse /proc/filesystems && fail "cycle $i: fuse still registered"
-	insmod /lib/modules/fuse.ko || { fail "cycle $i: insmod fuse"; break; }
+	insmod /lib/modules/fuse.ko $T_FUSE_PARAMS || { fail "cycle $i: insmod fuse"; break; }
 	insmod /lib/modules/cuse.ko || { fail "cycle $i: insmod cuse"; break; }
 	[ -c /dev/fuse ] && [ -c /dev/cuse ] || fail "cycle $i: /dev/fuse or /dev/cuse missing"
 	fuse2fs "$img" "$T_MNT" >/dev/null 2>&1 || { fail "cycle $i: fuse2fs mount"; break; }

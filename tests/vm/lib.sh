@@ -14,6 +14,7 @@
 #   T_MNT             mount point for the filesystem under test
 #   T_TMP             scratch directory on tmpfs (shadow copies etc.)
 #   T_BIN             directory holding fusetd, the test tools and fuse2fs
+#   T_FUSE_PARAMS     parameters fuse.ko was loaded with (for re-insmod)
 
 T_NAME=${T_NAME:-$(basename "$0" .sh)}
 T_TMP=${T_TMP:-/tmp/fuse-iomap-test}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuse-iomap: FUSE_IOMAP_CONFIG, sent once right after INIT.
+ *
+ * An iomap server describes its filesystem like a kernel filesystem's
+ * fill_super would: block size, maximum file size, s_id, UUID, link limit
+ * and timestamp range.  The request goes out from the INIT reply handler;
+ * the connection counts as initialised only once the answer is applied, so
+ * no file operation can see the superblock half configured.  A server that
+ * answers ENOSYS keeps FUSE's defaults.
+ */
+
+#include <linux/fs.h>
+#include <linux/slab.h>
+
+#include "fuse_i.h"
+
+#define FUSE_IOMAP_CONFIG_ALL	(FUSE_IOMAP_CONFIG_SID | \
+				 FUSE_IOMAP_CONFIG_UUID | \
+				 FUSE_IOMAP_CONFIG_BLOCKSIZE | \
+				 FUSE_IOMAP_CONFIG_MAX_LINKS | \
+				 FUSE_IOMAP_CONFIG_TIME | \
+				 FUSE_IOMAP_CONFIG_MAXBYTES)
+
+struct fuse_iomap_config_args {
+	struct fuse_args args;
+	struct fuse_iomap_config_in in;
+	struct fuse_iomap_config_out out;
+};
+
+/* Bytes of the reply that a field set in @flags needs. */
+static size_t fuse_iomap_config_needs(u64 flags)
+{
+	if (flags & FUSE_IOMAP_CONFIG_MAXBYTES)
+		return offsetofend(struct fuse_iomap_config_out, s_maxbytes);
+	if (flags & FUSE_IOMAP_CONFIG_TIME)
+		return offsetofend(struct fuse_iomap_config_out, s_time_max);
+	if (flags & FUSE_IOMAP_CONFIG_MAX_LINKS)
+		return offsetofend(struct fuse_iomap_config_out, s_max_links);
+	if (flags & FUSE_IOMAP_CONFIG_BLOCKSIZE)
+		return offsetofend(struct fuse_iomap_config_out, s_blocksize);
+	if (flags & FUSE_IOMAP_CONFIG_UUID)
+		return offsetofend(struct fuse_iomap_config_out, s_uuid_len);
+	if (flags & FUSE_IOMAP_CONFIG_SID)
+		return offsetofend(struct fuse_iomap_config_out, s_id);
+	return offsetofend(struct fuse_iomap_config_out, flags);
+}
+
+/**
+ * fuse_iomap_check_config - validate a FUSE_IOMAP_CONFIG reply
+ * @out: the reply, zero-filled past @size
+ * @size: how many bytes the server sent
+ * @rule: set to the violated rule on failure
+ *
+ * Return: 0 or -EFSCORRUPTED.
+ */
+int fuse_iomap_check_config(const struct fuse_iomap_config_out *out,
+			    size_t size, const char **rule)
+{
+	if (size < fuse_iomap_config_needs(0)) {
+		*rule = "reply too short for its flags";
+		return -EFSCORRUPTED;
+	}
+	if (out->flags & ~FUSE_IOMAP_CONFIG_ALL) {
+		*rule = "unknown or unoffered config flags";
+		return -EFSCORRUPTED;
+	}
+	if (size < fuse_iomap_config_needs(out->flags)) {
+		*rule = "reply too short for its flags";
+		return -EFSCORRUPTED;
+	}
+	if ((out->flags & FUSE_IOMAP_CONFIG_SID) &&
+	    !memchr(out->s_id, 0, sizeof(out->s_id))) {
+		*rule = "s_id not NUL-terminated";
+		return -EFSCORRUPTED;
+	}
+	if ((out->flags & FUSE_IOMAP_CONFIG_UUID) &&
+	    out->s_uuid_len > sizeof(out->s_uuid)) {
+		*rule = "UUID longer than 16 bytes";
+		return -EFSCORRUPTED;
+	}
+	if ((out->flags & FUSE_IOMAP_CONFIG_BLOCKSIZE) &&
+	    (!is_power_of_2(out->s_blocksize) ||
+	     out->s_blocksize < SECTOR_SIZE || out->s_blocksize > PAGE_SIZE)) {
+		*rule = "block size not a power of two in [512, PAGE_SIZE]";
+		return -EFSCORRUPTED;
+	}
+	if ((out->flags & FUSE_IOMAP_CONFIG_TIME) &&
+	    (!out->s_time_gran || out->s_time_gran > NSEC_PER_SEC ||
+	     NSEC_PER_SEC % out->s_time_gran ||
+	     out->s_time_min >= out->s_time_max)) {
+		*rule = "bad timestamp granularity or range";
+		return -EFSCORRUPTED;
+	}
+	if ((out->flags & FUSE_IOMAP_CONFIG_MAXBYTES) &&
+	    (out->s_maxbytes <= 0 || out->s_maxbytes > MAX_LFS_FILESIZE)) {
+		*rule = "maximum file size out of range";
+		return -EFSCORRUPTED;
+	}
+	return 0;
+}
+
+static void fuse_iomap_config_apply(struct super_block *sb,
+				    const struct fuse_iomap_config_out *out)
+{
+	if (out->flags & FUSE_IOMAP_CONFIG_SID)
+		strscpy(sb->s_id, out->s_id, sizeof(sb->s_id));
+	if (out->flags & FUSE_IOMAP_CONFIG_UUID)
+		super_set_uuid(sb, out->s_uuid, out->s_uuid_len);
+	if (out->flags & FUSE_IOMAP_CONFIG_BLOCKSIZE) {
+		sb->s_blocksize = out->s_blocksize;
+		sb->s_blocksize_bits = ilog2(out->s_blocksize);
+	}
+	if (out->flags & FUSE_IOMAP_CONFIG_MAX_LINKS)
+		sb->s_max_links = out->s_max_links;
+	if (out->flags & FUSE_IOMAP_CONFIG_TIME) {
+		sb->s_time_gran = out->s_time_gran;
+		sb->s_time_min = out->s_time_min;
+		sb->s_time_max = out->s_time_max;
+	}
+	if (out->flags & FUSE_IOMAP_CONFIG_MAXBYTES)
+		sb->s_maxbytes = out->s_maxbytes;
+}
+
+static void fuse_iomap_config_end(struct fuse_mount *fm,
+				  struct fuse_args *args, int error)
+{
+	struct fuse_iomap_config_args *ca =
+		container_of(args, struct fuse_iomap_config_args, args);
+	struct fuse_conn *fc = fm->fc;
+	const char *rule = NULL;
+
+	if (!error)
+		error = fuse_iomap_check_config(&ca->out,
+						args->out_args[0].size, &rule);
+	if (error && error != -ENOSYS) {
+		if (rule)
+			pr_warn_ratelimited("fuse: bad FUSE_IOMAP_CONFIG reply: %s\n",
+					    rule);
+		fc->conn_error = 1;
+	} else if (!error) {
+		fuse_iomap_config_apply(fm->sb, &ca->out);
+	}
+	kfree(ca);
+
+	fuse_set_initialized(fc);
+	wake_up_all(&fc->blocked_waitq);
+}
+
+/**
+ * fuse_iomap_send_config - configure an iomap connection after INIT
+ * @fm: the mount whose INIT reply is being processed
+ *
+ * Return: true if the request was queued; its completion then finishes the
+ * initialisation of the connection, and the caller must not.
+ */
+bool fuse_iomap_send_config(struct fuse_mount *fm)
+{
+	struct fuse_iomap_config_args *ca;
+
+	if (!fm->fc->iomap_conn.iomap || fm->fc->conn_error)
+		return false;
+
+	ca = kzalloc(sizeof(*ca), GFP_KERNEL);
+	if (!ca)
+		return false;	/* FUSE's defaults will do */
+
+	ca->in.flags = FUSE_IOMAP_CONFIG_ALL;
+	ca->in.maxbytes = MAX_LFS_FILESIZE;
+	ca->args.opcode = FUSE_IOMAP_CONFIG;
+	ca->args.in_numargs = 1;
+	ca->args.in_args[0].size = sizeof(ca->in);
+	ca->args.in_args[0].value = &ca->in;
+	ca->args.out_numargs = 1;
+	ca->args.out_argvar = true;
+	ca->args.out_args[0].size = sizeof(ca->out);
+	ca->args.out_args[0].value = &ca->out;
+	ca->args.force = true;
+	ca->args.nocreds = true;
+	ca->args.end = fuse_iomap_config_end;
+
+	if (fuse_simple_background(fm, &ca->args, GFP_KERNEL)) {
+		kfree(ca);
+		return false;
+	}
+	return true;
+}

@@ -65,7 +65,7 @@ static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 		.pos = pos,
 		.count = count,
 	};
-	FUSE_ARGS(args);
+	struct fuse_args args = {};
 
 	args.opcode = FUSE_IOMAP_BEGIN;
 	args.nodeid = get_node_id(inode);
@@ -168,7 +168,7 @@ static int fuse_iomap_send_end(struct inode *inode, loff_t pos, loff_t count,
 		.written = written,
 	};
 	int err;
-	FUSE_ARGS(args);
+	struct fuse_args args = {};
 
 	fuse_iomap_from_iomap(iomap, dev, &in.map);
 	args.opcode = FUSE_IOMAP_END;
@@ -252,7 +252,7 @@ int fuse_iomap_ioend(struct inode *inode, loff_t pos, size_t written,
 	};
 	struct fuse_iomap_ioend_out out = { };
 	int err;
-	FUSE_ARGS(args);
+	struct fuse_args args = {};
 
 	if (pos + written > i_size_read(inode))
 		in.flags |= FUSE_IOMAP_IOEND_APPEND;

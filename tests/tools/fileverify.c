@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fileverify: write or check a file of deterministic pseudo-random
+ * content, so tests can verify data after umount and daemon restart
+ * without keeping a shadow copy.  Every 8-byte word is a function of the
+ * seed and its file offset.
+ *
+ *   fileverify write [-d] [-o OFF] FILE SIZE SEED
+ *   fileverify check [-d] [-o OFF] FILE SIZE SEED
+ *
+ * -d uses O_DIRECT with aligned 1 MiB buffers; -o writes or checks only
+ * [OFF, OFF+SIZE) (write does not truncate then).  check also requires
+ * the file size to be exactly SIZE when -o is not given.
+ * Exit: 0 ok, 1 mismatch or I/O error, 2 usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK	(1u << 20)
+
+static uint64_t word_at(uint64_t seed, uint64_t off)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (off >> 3);
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static unsigned char byte_at(uint64_t seed, uint64_t off)
+{
+	return word_at(seed, off) >> ((off & 7) * 8);
+}
+
+static void fill(unsigned char *buf, size_t len, uint64_t seed, uint64_t off)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = byte_at(seed, off + i);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: fileverify write|check [-d] [-o OFF] FILE SIZE SEED\n");
+	return 2;
+}
+
+static int do_write(int fd, unsigned char *buf, uint64_t off, uint64_t size,
+		    uint64_t seed)
+{
+	for (uint64_t done = 0; done < size;) {
+		size_t n = size - done < CHUNK ? size - done : CHUNK;
+		ssize_t r;
+
+		fill(buf, n, seed, off + done);
+		r = pwrite(fd, buf, n, off + done);
+		if (r <= 0) {
+			fprintf(stderr, "fileverify: write at %llu: %s\n",
+				(unsigned long long)(off + done),
+				r ? strerror(errno) : "short write");
+			return 1;
+		}
+		done += r;
+	}
+	return 0;
+}
+
+static int do_check(int fd, unsigned char *buf, uint64_t off, uint64_t size,
+		    uint64_t seed)
+{
+	for (uint64_t done = 0; done < size;) {
+		size_t n = size - done < CHUNK ? size - done : CHUNK;
+		ssize_t r = pread(fd, buf, n, off + done);
+
+		if (r <= 0) {
+			fprintf(stderr, "fileverify: read at %llu: %s\n",
+				(unsigned long long)(off + done),
+				r ? strerror(errno) : "unexpected EOF");
+			return 1;
+		}
+		for (ssize_t i = 0; i < r; i++) {
+			unsigned char want = byte_at(seed, off + done + i);
+
+			if (buf[i] != want) {
+				fprintf(stderr,
+					"fileverify: mismatch at %llu: want 0x%02x got 0x%02x\n",
+					(unsigned long long)(off + done + i),
+					want, buf[i]);
+				return 1;
+			}
+		}
+		done += r;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t off = 0, size, seed;
+	int direct = 0, ranged = 0, opt, fd, ret, writing;
+	unsigned char *buf;
+	struct stat st;
+
+	if (argc < 2)
+		return usage();
+	writing = !strcmp(argv[1], "write");
+	if (!writing && strcmp(argv[1], "check"))
+		return usage();
+	optind = 2;
+	while ((opt = getopt(argc, argv, "do:")) != -1) {
+		if (opt == 'd') {
+			direct = 1;
+		} else if (opt == 'o') {
+			off = strtoull(optarg, NULL, 0);
+			ranged = 1;
+		} else {
+			return usage();
+		}
+	}
+	if (argc - optind != 3)
+		return usage();
+	size = strtoull(argv[optind + 1], NULL, 0);
+	seed = strtoull(argv[optind + 2], NULL, 0);
+
+	fd = open(argv[optind], (writing ? O_WRONLY | O_CREAT : O_RDONLY) |
+		  (writing && !ranged ? O_TRUNC : 0) | (direct ? O_DIRECT : 0),
+		  0644);
+	if (fd < 0) {
+		fprintf(stderr, "fileverify: %s: %s\n", argv[optind],
+			strerror(errno));
+		return 1;
+	}
+	if (posix_memalign((void **)&buf, 4096, CHUNK))
+		return 1;
+	ret = writing ? do_write(fd, buf, off, size, seed) :
+			do_check(fd, buf, off, size, seed);
+	if (!ret && !writing && !ranged) {
+		if (fstat(fd, &st) || (uint64_t)st.st_size != size) {
+			fprintf(stderr, "fileverify: size %lld, want %llu\n",
+				(long long)st.st_size, (unsigned long long)size);
+			ret = 1;
+		}
+	}
+	if (!ret && writing && fsync(fd)) {
+		fprintf(stderr, "fileverify: fsync: %s\n", strerror(errno));
+		ret = 1;
+	}
+	free(buf);
+	close(fd);
+	return ret;
+}

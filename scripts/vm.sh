@@ -49,4 +49,9 @@ timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G \
 rc=$?
 log "qemu exited $rc after $(( $(date +%s) - start ))s"
 
+# The demo's own output (listing, upcall counts) is worth showing.
+if [ "$tests" = demo ]; then
+	sed -n '/^# --- demo/,/^# demo took/p' "$logf" | tr -d '\r' |
+		grep -v '^\[ *[0-9.]*\]'
+fi
 exec "$TOP/scripts/vm-verdict.sh" "$logf"

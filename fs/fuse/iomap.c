@@ -272,10 +272,12 @@ int fuse_iomap_ioend(struct inode *inode, loff_t pos, size_t written,
 		if (err == -ENOSYS) {
 			fm->fc->iomap_conn.no_ioend = 1;
 			err = 0;
+		} else if (err > 0) {
+			err = 0;	/* the size of the answer */
 		}
 		/* The write's own failure wins over the server's. */
 		if (!error)
-			error = err < 0 ? err : 0;
+			error = err;
 	}
 	if (error)
 		return error;

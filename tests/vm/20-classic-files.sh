@@ -5,13 +5,9 @@
 # also after restarting the daemon twice.
 . "$(dirname "$0")/lib.sh"
 
-FUSETD=$T_BIN/fusetd
-STATS=$T_TMP/$T_NAME.stats
 SHADOW=$T_TMP/$T_NAME.shadow	# mirrors the filesystem's files
 SRC=$T_TMP/$T_NAME.src		# input pieces
 
-mounted() { grep -q " $T_MNT fuse" /proc/mounts; }
-fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 cleanup() {
 	cd /
 	if mounted; then umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"; fi

@@ -5,12 +5,8 @@
 # of it unchanged after restarting the daemon.
 . "$(dirname "$0")/lib.sh"
 
-FUSETD=$T_BIN/fusetd
-STATS=$T_TMP/$T_NAME.stats
 M=$T_MNT
 
-mounted() { grep -q " $T_MNT fuse" /proc/mounts; }
-fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 cleanup() {
 	cd /
 	if mounted; then umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"; fi

@@ -68,5 +68,11 @@ check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected '$2', got '$3')"; fi
 }
 
+# The test daemon, mounted on $T_DISK1 at $T_MNT with its stats in $STATS.
+FUSETD=$T_BIN/fusetd
+STATS=$T_TMP/$T_NAME.stats
+mounted() { grep -q " $T_MNT fuse" /proc/mounts; }
+fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }
+
 # Exit status for the end of a script.
 t_done() { [ "$T_FAILS" = 0 ]; }

@@ -43,8 +43,9 @@ modules: assemble $(if $(KDIR_DEFAULT),kernel)
 	fi
 	$(MAKE) -C $(KDIR) M=$(TOP) W=$(W) C=$(C) modules
 
-tests:
-	@$(MAKE) -s -C tests O=$(BUILD)/tests STATIC=1
+tests: assemble
+	@$(MAKE) -s -C tests O=$(BUILD)/tests STATIC=1 \
+		UAPI_INC=$(BUILD)/tree/include/uapi
 
 kunit: assemble
 	@scripts/kunit.sh

@@ -77,7 +77,8 @@ if has static; then
 	result $? "coccicheck MODE=report: no reports" "$logdir/cocci-reports.log"
 
 	l=$logdir/userspace.log
-	make -C "$TOP/tests" O="$BUILD/tests" STATIC=1 >"$l" 2>&1
+	make -C "$TOP/tests" O="$BUILD/tests" STATIC=1 \
+		UAPI_INC="$BUILD/tree/include/uapi" >"$l" 2>&1
 	result $? "userspace test programs build with -Wall -Wextra -Werror" "$l"
 
 	if [ -x "$TOP/tests/tools/selftest.sh" ]; then

@@ -49,6 +49,8 @@ static void fill_attr(struct fusetd *d, const struct ft_inode *inode,
 	attr->gid = inode->gid;
 	attr->rdev = inode->rdev;
 	attr->blksize = FT_BLOCK_SIZE;
+	if (d->iomap && S_ISREG(inode->mode))
+		attr->flags |= FUSE_ATTR_IOMAP;
 }
 
 /* Fill an entry reply for inode; the kernel counts it as one lookup. */

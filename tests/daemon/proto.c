@@ -27,6 +27,7 @@ static int op_init(struct fusetd *d, const struct ft_req *r)
 	const struct fuse_init_in *in = r->in;
 	struct fuse_init_out out = { .major = FUSE_KERNEL_VERSION };
 	uint64_t flags = in->flags;
+	int err;
 
 	if (d->minor)
 		return -EPROTO;
@@ -41,7 +42,10 @@ static int op_init(struct fusetd *d, const struct ft_req *r)
 	    r->in_len >= offsetof(struct fuse_init_in, flags2) +
 			 sizeof(in->flags2))
 		flags |= (uint64_t)in->flags2 << 32;
-	flags &= FT_INIT_FLAGS;
+	flags &= FT_INIT_FLAGS | (d->want_iomap ? FUSE_IOMAP : 0);
+	if (d->want_iomap && !(flags & FUSE_IOMAP))
+		fprintf(stderr,
+			"fusetd: kernel did not offer FUSE_IOMAP; serving classic I/O\n");
 
 	out.minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
 		    in->minor : FUSE_KERNEL_MINOR_VERSION;
@@ -52,7 +56,11 @@ static int op_init(struct fusetd *d, const struct ft_req *r)
 	out.time_gran = 1;
 	out.max_pages = FT_MAX_PAGES;
 	d->minor = out.minor;
-	return reply_ok(d, r, &out, sizeof(out));
+	err = reply_ok(d, r, &out, sizeof(out));
+	/* The kernel has processed the reply: devices can be registered. */
+	if (!err && (flags & FUSE_IOMAP))
+		d->iomap = !iomap_register(d);
+	return err;
 }
 
 static int op_destroy(struct fusetd *d, const struct ft_req *r)
@@ -98,6 +106,12 @@ static const struct ft_op ft_ops[] = {
 	[FUSE_FLUSH]	    = { op_release, sizeof(struct fuse_flush_in), 0 },
 	[FUSE_INIT]	    = { op_init, offsetof(struct fuse_init_in, flags2),
 				0 },
+	[FUSE_IOMAP_BEGIN]  = { op_iomap_begin,
+				sizeof(struct fuse_iomap_begin_in), 0 },
+	[FUSE_IOMAP_END]    = { op_iomap_end, sizeof(struct fuse_iomap_end_in),
+				0 },
+	[FUSE_IOMAP_IOEND]  = { op_iomap_ioend,
+				sizeof(struct fuse_iomap_ioend_in), 0 },
 	[FUSE_OPENDIR]	    = { op_opendir, sizeof(struct fuse_open_in), 0 },
 	[FUSE_READDIR]	    = { op_readdir, sizeof(struct fuse_read_in), 0 },
 	[FUSE_RELEASEDIR]   = { op_release, sizeof(struct fuse_release_in), 0 },

@@ -27,6 +27,9 @@ struct fusetd {
 	struct ft_store		st;
 	struct ft_stats		*stats;
 	uint32_t		minor;		/* negotiated; 0 before INIT */
+	int			want_iomap;	/* --iomap */
+	int			iomap;		/* negotiated and registered */
+	uint32_t		dev_cookie;	/* of the image, for mappings */
 	char			*in_buf;	/* FT_IN_BUF_SIZE */
 	char			*out_buf;	/* FT_MAX_IO, reply payloads */
 };
@@ -84,5 +87,11 @@ int op_lseek(struct fusetd *d, const struct ft_req *r);
 int op_opendir(struct fusetd *d, const struct ft_req *r);
 int op_readdir(struct fusetd *d, const struct ft_req *r);
 int op_readdirplus(struct fusetd *d, const struct ft_req *r);
+
+/* iomap.c: iomap mode */
+int iomap_register(struct fusetd *d);
+int op_iomap_begin(struct fusetd *d, const struct ft_req *r);
+int op_iomap_end(struct fusetd *d, const struct ft_req *r);
+int op_iomap_ioend(struct fusetd *d, const struct ft_req *r);
 
 #endif /* FUSETD_PROTO_H */

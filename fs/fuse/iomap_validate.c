@@ -186,6 +186,12 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 		return BAD("retry-cache without a mapping cache");
 	if (!fuse_iomap_covers(&out->read, pos))
 		return BAD("read mapping does not cover the position");
+	/*
+	 * iomap needs the inline data itself in the mapping, and the wire
+	 * has no way to carry it: refuse rather than let iomap trip over it.
+	 */
+	if (out->read.type == FUSE_IOMAP_TYPE_INLINE)
+		return BAD("inline mappings are not supported");
 	if ((opflags & FUSE_IOMAP_OP_DIRECT) &&
 	    out->read.type == FUSE_IOMAP_TYPE_DELALLOC)
 		return BAD("delalloc mapping for direct I/O");
@@ -216,6 +222,8 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 	}
 	if (wmap->type == FUSE_IOMAP_TYPE_HOLE)
 		return BAD("write into a hole");
+	if (wmap->type == FUSE_IOMAP_TYPE_INLINE)
+		return BAD("inline mappings are not supported");
 	if ((opflags & FUSE_IOMAP_OP_DIRECT) &&
 	    wmap->type == FUSE_IOMAP_TYPE_DELALLOC)
 		return BAD("delalloc mapping for direct I/O");

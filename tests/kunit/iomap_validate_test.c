@@ -63,8 +63,7 @@ static const struct begin_case begin_cases[] = {
 	{ "read of a hole", HOLE(0, 16 * BS), PURE, DIO_RD, 0, 0, NULL },
 	{ "read of an unwritten extent", UNWRITTEN(BS, BS, 0), PURE,
 	  DIO_RD, BS + 100, 0, NULL },
-	{ "read of a one-page inline mapping",
-	  IO(INLINE, 0, BS, NULLA, 0, 0), PURE, RD, 0, 0, NULL },
+
 	{ "direct write through a pure overwrite", MAPPED(0, BS, 0), PURE,
 	  DIO_WR, 0, 0, NULL },
 	{ "direct write to a separate write mapping", HOLE(0, 4 * BS),
@@ -173,6 +172,10 @@ static const struct begin_case begin_cases[] = {
 	{ "pure overwrite on a read-only device",
 	  IO(MAPPED, 0, BS, 0, DEV_RO, 0), PURE, DIO_WR, 0, -EFSCORRUPTED,
 	  "write mapping on a read-only device" },
+	{ "inline read mapping", IO(INLINE, 0, BS, NULLA, 0, 0), PURE, RD, 0,
+	  -EFSCORRUPTED, "inline mappings are not supported" },
+	{ "inline write mapping", HOLE(0, BS), IO(INLINE, 0, BS, NULLA, 0, 0),
+	  WR, 0, -EFSCORRUPTED, "inline mappings are not supported" },
 	{ "bad write mapping in a write", HOLE(0, BS), MAPPED(0, 0, 0),
 	  DIO_WR, 0, -EFSCORRUPTED, "zero length" },
 };

@@ -123,7 +123,10 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 	} else {
 		map_blocks(d, lblk, &m, &out.read);
 	}
-	return reply_ok(d, r, &out, sizeof(out));
+	err = inject_begin(d, in->pos, &out);
+	if (err < 0)
+		return err;
+	return reply_ok(d, r, &out, err);
 }
 
 int op_iomap_end(struct fusetd *d, const struct ft_req *r)

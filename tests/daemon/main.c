@@ -3,7 +3,7 @@
  * fusetd: the fuse-iomap test FUSE server.
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] IMAGE
- *   fusetd mount [-f] [--iomap] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *   fusetd mount [-f] [--iomap [--inject RULE]] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *
  * It speaks the /dev/fuse protocol directly (no libfuse) and serves one
@@ -29,7 +29,7 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] IMAGE\n"
-		"       fusetd mount [-f] [--iomap] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"       fusetd mount [-f] [--iomap [--inject RULE]] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n");
 	exit(2);
 }
@@ -185,6 +185,7 @@ static int cmd_mount(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "stats", required_argument, NULL, 'S' },
 		{ "iomap", no_argument, NULL, 'I' },
+		{ "inject", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt;
@@ -209,6 +210,11 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'I':
 			d.want_iomap = 1;
+			break;
+		case 'J':
+			d.inject = inject_lookup(optarg);
+			if (!d.inject)
+				usage();
 			break;
 		default:
 			usage();

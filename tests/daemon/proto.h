@@ -30,6 +30,7 @@ struct fusetd {
 	int			want_iomap;	/* --iomap */
 	int			iomap;		/* negotiated and registered */
 	uint32_t		dev_cookie;	/* of the image, for mappings */
+	int			inject;		/* --inject rule + 1, or 0 */
 	char			*in_buf;	/* FT_IN_BUF_SIZE */
 	char			*out_buf;	/* FT_MAX_IO, reply payloads */
 };
@@ -93,5 +94,11 @@ int iomap_register(struct fusetd *d);
 int op_iomap_begin(struct fusetd *d, const struct ft_req *r);
 int op_iomap_end(struct fusetd *d, const struct ft_req *r);
 int op_iomap_ioend(struct fusetd *d, const struct ft_req *r);
+
+/* inject.c: bad begin replies at and beyond this file position */
+#define FT_INJECT_POS	(64ULL << 20)
+int inject_lookup(const char *name);
+int inject_begin(struct fusetd *d, uint64_t pos,
+		 struct fuse_iomap_begin_out *out);
 
 #endif /* FUSETD_PROTO_H */

@@ -16,9 +16,6 @@
 
 #include "proto.h"
 
-/* Longest hole mapping we hand out, in blocks (keeps offset+len small). */
-#define FT_HOLE_MAX_BLKS	(1ULL << 18)
-
 int iomap_register(struct fusetd *d)
 {
 	struct fuse_backing_map map = {
@@ -36,10 +33,11 @@ int iomap_register(struct fusetd *d)
 	return 0;
 }
 
+/* A hole runs to the next extent, or to the largest file size. */
 static void map_hole(uint64_t lblk, uint64_t len, struct fuse_iomap_io *io)
 {
-	if (len > FT_HOLE_MAX_BLKS)
-		len = FT_HOLE_MAX_BLKS;
+	if (len > FT_MAX_SIZE / FT_BLOCK_SIZE - lblk)
+		len = FT_MAX_SIZE / FT_BLOCK_SIZE - lblk;
 	*io = (struct fuse_iomap_io) {
 		.offset = lblk * FT_BLOCK_SIZE,
 		.length = len * FT_BLOCK_SIZE,
@@ -127,6 +125,20 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 	if (err < 0)
 		return err;
 	return reply_ok(d, r, &out, err);
+}
+
+/* Describe the filesystem: its block size and largest file. */
+int op_iomap_config(struct fusetd *d, const struct ft_req *r)
+{
+	struct fuse_iomap_config_out out = {
+		.flags = FUSE_IOMAP_CONFIG_SID | FUSE_IOMAP_CONFIG_BLOCKSIZE |
+			 FUSE_IOMAP_CONFIG_MAXBYTES,
+		.s_id = "fusetd",
+		.s_blocksize = FT_BLOCK_SIZE,
+		.s_maxbytes = FT_MAX_SIZE,
+	};
+
+	return reply_ok(d, r, &out, sizeof(out));
 }
 
 int op_iomap_end(struct fusetd *d, const struct ft_req *r)

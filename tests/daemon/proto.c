@@ -110,6 +110,8 @@ static const struct ft_op ft_ops[] = {
 				sizeof(struct fuse_iomap_begin_in), 0 },
 	[FUSE_IOMAP_END]    = { op_iomap_end, sizeof(struct fuse_iomap_end_in),
 				0 },
+	[FUSE_IOMAP_CONFIG] = { op_iomap_config,
+				sizeof(struct fuse_iomap_config_in), 0 },
 	[FUSE_IOMAP_IOEND]  = { op_iomap_ioend,
 				sizeof(struct fuse_iomap_ioend_in), 0 },
 	[FUSE_OPENDIR]	    = { op_opendir, sizeof(struct fuse_open_in), 0 },

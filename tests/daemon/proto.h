@@ -93,6 +93,7 @@ int op_readdirplus(struct fusetd *d, const struct ft_req *r);
 int iomap_register(struct fusetd *d);
 int op_iomap_begin(struct fusetd *d, const struct ft_req *r);
 int op_iomap_end(struct fusetd *d, const struct ft_req *r);
+int op_iomap_config(struct fusetd *d, const struct ft_req *r);
 int op_iomap_ioend(struct fusetd *d, const struct ft_req *r);
 
 /* inject.c: bad begin replies at and beyond this file position */

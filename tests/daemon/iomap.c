@@ -9,6 +9,8 @@
  * disk; a crash in between leaves zeros, never stale blocks.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,7 +24,19 @@ int iomap_register(struct fusetd *d)
 		.fd = d->st.fd,
 		.flags = FUSE_BACKING_TYPE_IOMAP,
 	};
-	int id = ioctl(d->fuse_fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
+	int id;
+
+	/* --ro-dev: hand out write mappings on a read-only registration. */
+	if (d->ro_dev) {
+		map.fd = open(d->image, O_RDONLY | O_CLOEXEC);
+		if (map.fd < 0) {
+			ft_warn("%s: %s", d->image, strerror(errno));
+			return -1;
+		}
+	}
+	id = ioctl(d->fuse_fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
+	if (d->ro_dev)
+		close(map.fd);	/* the kernel holds its own reference */
 
 	if (id <= 0) {
 		ft_warn("cannot register the device for iomap: %s",

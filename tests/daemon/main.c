@@ -3,7 +3,7 @@
  * fusetd: the fuse-iomap test FUSE server.
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] IMAGE
- *   fusetd mount [-f] [--iomap [--inject RULE]] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *
  * It speaks the /dev/fuse protocol directly (no libfuse) and serves one
@@ -19,6 +19,8 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 
 #include "proto.h"
 
@@ -29,7 +31,7 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] IMAGE\n"
-		"       fusetd mount [-f] [--iomap [--inject RULE]] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n");
 	exit(2);
 }
@@ -43,6 +45,28 @@ static void error(const char *what, int err)
  * An image has one user at a time.  Wait a while for it, as a daemon whose
  * filesystem was just unmounted may still be writing the image back.
  */
+/*
+ * Run without CAP_SYS_RAWIO, as an unprivileged server would: the kernel
+ * then does not offer FUSE_IOMAP.  Other capabilities (mount needs
+ * CAP_SYS_ADMIN) stay.
+ */
+static int drop_rawio(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	unsigned int word = CAP_SYS_RAWIO / 32;
+	uint32_t bit = 1U << (CAP_SYS_RAWIO % 32);
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[word].effective &= ~bit;
+	data[word].permitted &= ~bit;
+	data[word].inheritable &= ~bit;
+	return syscall(SYS_capset, &hdr, data);
+}
+
 static int lock_image(int fd, const char *path)
 {
 	int i;
@@ -186,6 +210,8 @@ static int cmd_mount(int argc, char **argv)
 		{ "stats", required_argument, NULL, 'S' },
 		{ "iomap", no_argument, NULL, 'I' },
 		{ "inject", required_argument, NULL, 'J' },
+		{ "ro-dev", no_argument, NULL, 'R' },
+		{ "drop-rawio", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt;
@@ -211,6 +237,15 @@ static int cmd_mount(int argc, char **argv)
 		case 'I':
 			d.want_iomap = 1;
 			break;
+		case 'R':
+			d.ro_dev = 1;
+			break;
+		case 'D':
+			if (drop_rawio()) {
+				error("capset", errno);
+				return 1;
+			}
+			break;
 		case 'J':
 			d.inject = inject_lookup(optarg);
 			if (!d.inject)
@@ -223,6 +258,7 @@ static int cmd_mount(int argc, char **argv)
 	if (optind + 2 != argc)
 		usage();
 	image = argv[optind];
+	d.image = image;
 	mnt = argv[optind + 1];
 
 	fd = open(image, O_RDWR | O_CLOEXEC);

@@ -31,6 +31,8 @@ struct fusetd {
 	int			iomap;		/* negotiated and registered */
 	uint32_t		dev_cookie;	/* of the image, for mappings */
 	int			inject;		/* --inject rule + 1, or 0 */
+	int			ro_dev;		/* register the device read-only */
+	const char		*image;		/* path of the image */
 	char			*in_buf;	/* FT_IN_BUF_SIZE */
 	char			*out_buf;	/* FT_MAX_IO, reply payloads */
 };

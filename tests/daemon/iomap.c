@@ -18,6 +18,48 @@
 
 #include "proto.h"
 
+/*
+ * --probe-backing: before registering for real, show how the kernel
+ * answers bad registrations ("probe NAME ERRNO" on stdout).
+ */
+static void probe_backing(struct fusetd *d)
+{
+	static const struct {
+		const char *name;
+		int nonblock;		/* use a regular file's fd */
+		uint32_t flags;
+		uint64_t padding;
+	} probes[] = {
+		{ "not-a-block-device", 1, FUSE_BACKING_TYPE_IOMAP, 0 },
+		{ "unknown-flags", 0, FUSE_BACKING_TYPE_IOMAP | 0x100, 0 },
+		{ "nonzero-padding", 0, FUSE_BACKING_TYPE_IOMAP, 1 },
+		{ "bad-fd", -1, FUSE_BACKING_TYPE_IOMAP, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		struct fuse_backing_map map = {
+			.fd = d->st.fd,
+			.flags = probes[i].flags,
+			.padding = probes[i].padding,
+		};
+		int fd = -1, ret;
+
+		if (probes[i].nonblock > 0)
+			map.fd = fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		else if (probes[i].nonblock < 0)
+			map.fd = 9999;
+		ret = ioctl(d->fuse_fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
+		printf("probe %s %s\n", probes[i].name,
+		       ret < 0 ? strerror(errno) : "accepted");
+		if (ret > 0)
+			ioctl(d->fuse_fd, FUSE_DEV_IOC_BACKING_CLOSE, &ret);
+		if (fd >= 0)
+			close(fd);
+	}
+	fflush(stdout);
+}
+
 int iomap_register(struct fusetd *d)
 {
 	struct fuse_backing_map map = {
@@ -25,6 +67,9 @@ int iomap_register(struct fusetd *d)
 		.flags = FUSE_BACKING_TYPE_IOMAP,
 	};
 	int id;
+
+	if (d->probe_backing)
+		probe_backing(d);
 
 	/* --ro-dev: hand out write mappings on a read-only registration. */
 	if (d->ro_dev) {
@@ -186,6 +231,9 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 	struct fuse_iomap_ioend_out out;
 	struct ft_inode *inode;
 	int err;
+
+	if (d->no_ioend)
+		return -ENOSYS;
 
 	err = node_get(d, r->hdr->nodeid, &inode);
 	if (err)

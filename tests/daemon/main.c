@@ -3,7 +3,7 @@
  * fusetd: the fuse-iomap test FUSE server.
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] IMAGE
- *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *
  * It speaks the /dev/fuse protocol directly (no libfuse) and serves one
@@ -31,7 +31,7 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] IMAGE\n"
-		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n");
 	exit(2);
 }
@@ -211,6 +211,8 @@ static int cmd_mount(int argc, char **argv)
 		{ "iomap", no_argument, NULL, 'I' },
 		{ "inject", required_argument, NULL, 'J' },
 		{ "ro-dev", no_argument, NULL, 'R' },
+		{ "no-ioend", no_argument, NULL, 'N' },
+		{ "probe-backing", no_argument, NULL, 'P' },
 		{ "drop-rawio", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -239,6 +241,12 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'R':
 			d.ro_dev = 1;
+			break;
+		case 'N':
+			d.no_ioend = 1;
+			break;
+		case 'P':
+			d.probe_backing = 1;
 			break;
 		case 'D':
 			if (drop_rawio()) {

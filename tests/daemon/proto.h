@@ -32,6 +32,8 @@ struct fusetd {
 	uint32_t		dev_cookie;	/* of the image, for mappings */
 	int			inject;		/* --inject rule + 1, or 0 */
 	int			ro_dev;		/* register the device read-only */
+	int			no_ioend;	/* answer IOMAP_IOEND with ENOSYS */
+	int			probe_backing;	/* try bad registrations first */
 	const char		*image;		/* path of the image */
 	char			*in_buf;	/* FT_IN_BUF_SIZE */
 	char			*out_buf;	/* FT_MAX_IO, reply payloads */

@@ -79,6 +79,7 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 	unsigned int dio_flags = 0;
+	struct iomap_dio *dio;
 	ssize_t ret;
 
 	ret = fuse_iomap_lock(iocb, true);
@@ -105,8 +106,17 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 		dio_flags |= IOMAP_DIO_FORCE_WAIT;
 	}
 
-	ret = iomap_dio_rw(iocb, from, &fuse_iomap_ops,
-			   &fuse_iomap_dio_write_ops, dio_flags, NULL, 0);
+	dio = __iomap_dio_rw(iocb, from, &fuse_iomap_ops,
+			     &fuse_iomap_dio_write_ops, dio_flags, NULL, 0);
+	inode_unlock(inode);
+	/*
+	 * Complete outside the inode lock: an O_DSYNC write ends in
+	 * fuse_fsync(), which takes it.
+	 */
+	if (IS_ERR_OR_NULL(dio))
+		return PTR_ERR_OR_ZERO(dio);
+	return iomap_dio_complete(dio);
+
 out_unlock:
 	inode_unlock(inode);
 	return ret;

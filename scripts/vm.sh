@@ -33,7 +33,8 @@ for d in disk1 disk2; do
 done
 
 logf=$BUILD/vm/console.log
-append="console=ttyS0 printk.time=1 panic=-1 oops=panic memmap=256M!2G"
+append="console=ttyS0 printk.time=1 panic=-1 oops=panic hung_task_panic=1"
+append+=" memmap=256M!2G"
 append+=" fi.tests=$tests"
 [ -n "$fuse" ] && append+=" fi.fuse=${fuse// /,}"
 

@@ -5,9 +5,10 @@
  * without keeping a shadow copy.  Every 8-byte word is a function of the
  * seed and its file offset.
  *
- *   fileverify write [-d] [-o OFF] FILE SIZE SEED
- *   fileverify check [-d] [-o OFF] FILE SIZE SEED
+ *   fileverify write [-d] [-s] [-n] [-o OFF] FILE SIZE SEED
+ *   fileverify check [-d] [-n] [-o OFF] FILE SIZE SEED
  *
+ * -s opens with O_DSYNC; -n issues every read and write with RWF_NOWAIT.
  * -d uses O_DIRECT with aligned 1 MiB buffers; -o writes or checks only
  * [OFF, OFF+SIZE) (write does not truncate then).  check also requires
  * the file size to be exactly SIZE when -o is not given.
@@ -21,9 +22,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define CHUNK	(1u << 20)
+
+static int rw_flags;	/* RWF_NOWAIT with -n */
+
+static ssize_t xfer(int fd, void *buf, size_t len, off_t off, int write)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	return write ? pwritev2(fd, &iov, 1, off, rw_flags) :
+		       preadv2(fd, &iov, 1, off, rw_flags);
+}
 
 static uint64_t word_at(uint64_t seed, uint64_t off)
 {
@@ -49,7 +61,7 @@ static void fill(unsigned char *buf, size_t len, uint64_t seed, uint64_t off)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: fileverify write|check [-d] [-o OFF] FILE SIZE SEED\n");
+	fprintf(stderr, "usage: fileverify write|check [-d] [-s] [-n] [-o OFF] FILE SIZE SEED\n");
 	return 2;
 }
 
@@ -61,7 +73,7 @@ static int do_write(int fd, unsigned char *buf, uint64_t off, uint64_t size,
 		ssize_t r;
 
 		fill(buf, n, seed, off + done);
-		r = pwrite(fd, buf, n, off + done);
+		r = xfer(fd, buf, n, off + done, 1);
 		if (r <= 0) {
 			fprintf(stderr, "fileverify: write at %llu: %s\n",
 				(unsigned long long)(off + done),
@@ -78,7 +90,7 @@ static int do_check(int fd, unsigned char *buf, uint64_t off, uint64_t size,
 {
 	for (uint64_t done = 0; done < size;) {
 		size_t n = size - done < CHUNK ? size - done : CHUNK;
-		ssize_t r = pread(fd, buf, n, off + done);
+		ssize_t r = xfer(fd, buf, n, off + done, 0);
 
 		if (r <= 0) {
 			fprintf(stderr, "fileverify: read at %llu: %s\n",
@@ -105,7 +117,7 @@ static int do_check(int fd, unsigned char *buf, uint64_t off, uint64_t size,
 int main(int argc, char **argv)
 {
 	uint64_t off = 0, size, seed;
-	int direct = 0, ranged = 0, opt, fd, ret, writing;
+	int direct = 0, dsync = 0, ranged = 0, opt, fd, ret, writing;
 	unsigned char *buf;
 	struct stat st;
 
@@ -115,8 +127,12 @@ int main(int argc, char **argv)
 	if (!writing && strcmp(argv[1], "check"))
 		return usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "do:")) != -1) {
-		if (opt == 'd') {
+	while ((opt = getopt(argc, argv, "dsno:")) != -1) {
+		if (opt == 's') {
+			dsync = O_DSYNC;
+		} else if (opt == 'n') {
+			rw_flags = RWF_NOWAIT;
+		} else if (opt == 'd') {
 			direct = 1;
 		} else if (opt == 'o') {
 			off = strtoull(optarg, NULL, 0);
@@ -131,7 +147,8 @@ int main(int argc, char **argv)
 	seed = strtoull(argv[optind + 2], NULL, 0);
 
 	fd = open(argv[optind], (writing ? O_WRONLY | O_CREAT : O_RDONLY) |
-		  (writing && !ranged ? O_TRUNC : 0) | (direct ? O_DIRECT : 0),
+		  (writing && !ranged ? O_TRUNC : 0) | (direct ? O_DIRECT : 0) |
+		  dsync,
 		  0644);
 	if (fd < 0) {
 		fprintf(stderr, "fileverify: %s: %s\n", argv[optind],

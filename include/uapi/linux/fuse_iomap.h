@@ -167,6 +167,16 @@ struct fuse_iomap_ioend_in {
 	uint32_t	pad;
 };
 
+/*
+ * FICLONE and FICLONERANGE of iomap files (a fuse-iomap extension, not in
+ * the posted series): sent as FUSE_COPY_FILE_RANGE with this flag, after
+ * the kernel wrote back and waited for both ranges.  The server must make
+ * the destination share the source's blocks (no data copy) and answer the
+ * whole length, or fail with EOPNOTSUPP.  Offsets are block aligned; the
+ * length is too, unless the source range ends at the source's EOF.
+ */
+#define FUSE_COPY_FILE_RANGE_CLONE	(1ULL << 0)
+
 struct fuse_iomap_ioend_out {
 	uint64_t	newsize;
 };

@@ -12,6 +12,7 @@
  */
 
 #include <linux/iomap.h>
+#include <linux/pagemap.h>
 
 #include "fuse_i.h"
 
@@ -23,9 +24,48 @@ bool fuse_inode_is_iomap(struct inode *inode)
 void fuse_iomap_init_inode(struct inode *inode, u32 attr_flags)
 {
 	struct fuse_conn *fc = get_fuse_conn(inode);
+	struct fuse_inode *fi = get_fuse_inode(inode);
+	struct fuse_iomap_inode *ii = &fi->iomap;
 
-	if (fc->iomap_conn.iomap && (attr_flags & FUSE_ATTR_IOMAP))
-		set_bit(FUSE_I_IOMAP, &get_fuse_inode(inode)->state);
+	if (!fc->iomap_conn.iomap || !(attr_flags & FUSE_ATTR_IOMAP))
+		return;
+
+	spin_lock_init(&ii->ioend_lock);
+	INIT_LIST_HEAD(&ii->ioend_list);
+	INIT_WORK(&ii->ioend_work, fuse_iomap_ioend_work);
+	atomic64_set(&ii->seq, 0);
+	ii->disk_size = i_size_read(inode);
+
+	inode->i_data.a_ops = &fuse_iomap_aops;
+	mapping_set_large_folios(inode->i_mapping);
+	/* The kernel writes the data, so it keeps mtime and ctime. */
+	inode->i_flags &= ~S_NOCMTIME;
+	set_bit(FUSE_I_IOMAP, &fi->state);
+}
+
+/* Called after the page cache is gone: no ioend can be queued any more. */
+void fuse_iomap_evict_inode(struct inode *inode)
+{
+	if (fuse_inode_is_iomap(inode))
+		flush_work(&get_fuse_inode(inode)->iomap.ioend_work);
+}
+
+/*
+ * The kernel moves an iomap file's data and grows it, so its size and
+ * modification times are the kernel's, as with writeback caching: the
+ * server learns them from FUSE_IOMAP_IOEND and SETATTR.
+ */
+u32 fuse_iomap_cache_mask(struct inode *inode)
+{
+	if (!fuse_inode_is_iomap(inode))
+		return 0;
+	return STATX_MTIME | STATX_CTIME | STATX_SIZE;
+}
+
+/* Mappings the kernel holds for this inode may be stale from now on. */
+void fuse_iomap_mapping_changed(struct inode *inode)
+{
+	atomic64_inc(&get_fuse_inode(inode)->iomap.seq);
 }
 
 /*
@@ -38,6 +78,8 @@ void fuse_iomap_open(struct inode *inode, struct file *file)
 	struct fuse_file *ff = file->private_data;
 
 	ff->open_flags &= ~(FOPEN_DIRECT_IO | FOPEN_PASSTHROUGH);
+	/* Only the kernel writes the data: its page cache stays valid. */
+	ff->open_flags |= FOPEN_KEEP_CACHE;
 	file->f_mode |= FMODE_NOWAIT | FMODE_CAN_ODIRECT;
 }
 
@@ -47,12 +89,6 @@ static void fuse_iomap_report(struct inode *inode, const char *what,
 	pr_warn_ratelimited("fuse: inode %llu: %s at pos %lld: %s\n",
 			    get_fuse_inode(inode)->orig_ino, what, pos, rule);
 }
-
-/* The devices referenced by the mappings of one ->iomap_begin. */
-struct fuse_iomap_refs {
-	struct fuse_iomap_dev *read;
-	struct fuse_iomap_dev *write;
-};
 
 static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 				 loff_t count, u32 opflags,
@@ -78,9 +114,32 @@ static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 	return fuse_simple_request(fm, &args);
 }
 
-static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
-			    unsigned int flags, struct iomap *iomap,
-			    struct iomap *srcmap)
+static bool fuse_iomap_valid(struct inode *inode, const struct iomap *iomap)
+{
+	return iomap->validity_cookie ==
+	       atomic64_read(&get_fuse_inode(inode)->iomap.seq);
+}
+
+static const struct iomap_folio_ops fuse_iomap_folio_ops = {
+	.iomap_valid	= fuse_iomap_valid,
+};
+
+/**
+ * fuse_iomap_map - ask the server for the mappings of a file range
+ * @inode: the file
+ * @pos: file position
+ * @count: bytes wanted
+ * @opflags: FUSE_IOMAP_OP_* of the operation
+ * @iomap: filled with the mapping to do the I/O with
+ * @srcmap: filled with the mapping to read from, for out-of-place writes
+ *
+ * The reply is validated before any of it is used.  The mappings hold a
+ * reference on their device until fuse_iomap_unmap().
+ *
+ * Return: 0 or a negative errno (-EFSCORRUPTED for a bad reply).
+ */
+int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
+		   u32 opflags, struct iomap *iomap, struct iomap *srcmap)
 {
 	struct fuse_conn *fc = get_fuse_conn(inode);
 	struct fuse_iomap_limits lim = {
@@ -88,26 +147,26 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 		.maxbytes = inode->i_sb->s_maxbytes,
 	};
 	struct fuse_iomap_devinfo rinfo, winfo;
+	struct fuse_iomap_dev *rdev, *wdev = NULL, *ddev, *sdev;
+	const struct fuse_iomap_io *dst, *src;
 	struct fuse_iomap_begin_out out;
-	struct fuse_iomap_refs refs = { };
-	u32 opflags = fuse_iomap_op_to_wire(flags);
+	bool write = opflags & FUSE_IOMAP_OP_WRITE;
 	const char *rule;
-	bool write = flags & IOMAP_WRITE;
+	u64 seq;
 	int err;
 
-	/* Every mapping costs an upcall, and an upcall blocks. */
-	if (flags & IOMAP_NOWAIT)
-		return -EAGAIN;
 	if (fuse_is_bad(inode))
 		return -EIO;
 
+	/* Sampled before asking: a change during the upcall invalidates. */
+	seq = atomic64_read(&get_fuse_inode(inode)->iomap.seq);
 	err = fuse_iomap_send_begin(inode, pos, count, opflags, &out);
 	if (err)
 		return err;
 
-	refs.read = fuse_iomap_dev_get(fc, out.read.dev, &rinfo);
+	rdev = fuse_iomap_dev_get(fc, out.read.dev, &rinfo);
 	if (write && out.write.type != FUSE_IOMAP_TYPE_PURE_OVERWRITE)
-		refs.write = fuse_iomap_dev_get(fc, out.write.dev, &winfo);
+		wdev = fuse_iomap_dev_get(fc, out.write.dev, &winfo);
 	else
 		memset(&winfo, 0, sizeof(winfo));
 
@@ -116,29 +175,80 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 	if (err) {
 		fuse_iomap_report(inode, "bad FUSE_IOMAP_BEGIN reply", rule,
 				  pos);
-		fuse_iomap_dev_put(refs.read);
-		fuse_iomap_dev_put(refs.write);
+		fuse_iomap_dev_put(rdev);
+		fuse_iomap_dev_put(wdev);
 		return err;
 	}
 
-	if (!write || out.write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE) {
-		fuse_iomap_to_iomap(&out.read,
-				    fuse_iomap_dev_bdev(refs.read), iomap);
-		iomap->private = refs.read;
-		fuse_iomap_dev_put(refs.write);
-		return 0;
+	dst = fuse_iomap_choose(&out, opflags, &src);
+	ddev = dst == &out.read ? rdev : wdev;
+	sdev = src ? rdev : NULL;
+	fuse_iomap_to_iomap(dst, fuse_iomap_dev_bdev(ddev), iomap);
+	iomap->private = ddev;
+	if (src) {
+		fuse_iomap_to_iomap(src, fuse_iomap_dev_bdev(sdev), srcmap);
+		srcmap->private = sdev;
+	}
+	/* Drop the references that neither mapping keeps. */
+	if (rdev != ddev && rdev != sdev)
+		fuse_iomap_dev_put(rdev);
+	if (wdev != ddev)
+		fuse_iomap_dev_put(wdev);
+	iomap->validity_cookie = seq;
+	return 0;
+}
+
+/* Drop the device reference of a mapping from fuse_iomap_map(). */
+void fuse_iomap_unmap(struct iomap *iomap)
+{
+	fuse_iomap_dev_put(iomap->private);
+	iomap->private = NULL;
+}
+
+/*
+ * A direct write that covers only part of a block of a shared (out of
+ * place) mapping would have to merge with the old block's data, which
+ * direct I/O cannot do: it falls back to buffered I/O instead.
+ */
+bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
+				   loff_t count, const struct iomap *iomap)
+{
+	return (iomap->flags & IOMAP_F_SHARED) &&
+	       ((pos | count) & (blocksize - 1));
+}
+
+static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
+			    unsigned int flags, struct iomap *iomap,
+			    struct iomap *srcmap)
+{
+	int err;
+
+	/* Every mapping costs an upcall, and an upcall blocks. */
+	if (flags & IOMAP_NOWAIT)
+		return -EAGAIN;
+
+	err = fuse_iomap_map(inode, pos, count, fuse_iomap_op_to_wire(flags),
+			     iomap, srcmap);
+	if (err)
+		return err;
+
+	if ((flags & (IOMAP_DIRECT | IOMAP_WRITE)) ==
+	    (IOMAP_DIRECT | IOMAP_WRITE) &&
+	    fuse_iomap_dio_needs_fallback(i_blocksize(inode), pos, count,
+					  iomap)) {
+		struct iomap_iter *iter =
+			container_of(iomap, struct iomap_iter, iomap);
+		bool *fallback = iter->private;
+
+		fuse_iomap_unmap(iomap);
+		fuse_iomap_unmap(srcmap);
+		*fallback = true;
+		return -ENOTBLK;
 	}
 
-	/* Out-of-place write: iomap writes to @iomap, reads from @srcmap. */
-	fuse_iomap_to_iomap(&out.write, fuse_iomap_dev_bdev(refs.write), iomap);
-	iomap->private = refs.write;
-	if (out.read.type != FUSE_IOMAP_TYPE_HOLE) {
-		fuse_iomap_to_iomap(&out.read, fuse_iomap_dev_bdev(refs.read),
-				    srcmap);
-		srcmap->private = refs.read;
-	} else {
-		fuse_iomap_dev_put(refs.read);
-	}
+	/* Buffered writes check the mapping again under each folio lock. */
+	if ((flags & IOMAP_WRITE) && !(flags & IOMAP_DIRECT))
+		iomap->folio_ops = &fuse_iomap_folio_ops;
 	return 0;
 }
 
@@ -199,10 +309,8 @@ static int fuse_iomap_end(struct inode *inode, loff_t pos, loff_t count,
 					  iomap, fuse_iomap_dev_cookie(dev));
 
 	/* iomap_iter() zeroes both maps before each ->iomap_begin. */
-	fuse_iomap_dev_put(dev);
-	fuse_iomap_dev_put(iter->srcmap.private);
-	iomap->private = NULL;
-	iter->srcmap.private = NULL;
+	fuse_iomap_unmap(iomap);
+	fuse_iomap_unmap(&iter->srcmap);
 	return err;
 }
 
@@ -211,11 +319,55 @@ const struct iomap_ops fuse_iomap_ops = {
 	.iomap_end	= fuse_iomap_end,
 };
 
-/* Decide whether the server hears about a completed write. */
-static bool fuse_iomap_want_ioend(const struct fuse_conn *fc,
-				  const struct fuse_iomap_ioend_in *in)
+/* The FUSE_IOMAP_IOEND flags of a completed write, as iomap saw it. */
+u32 fuse_iomap_ioend_flags(bool direct, bool unwritten, bool shared)
 {
+	u32 flags = direct ? FUSE_IOMAP_IOEND_DIRECT :
+			     FUSE_IOMAP_IOEND_WRITEBACK;
+
+	if (unwritten)
+		flags |= FUSE_IOMAP_IOEND_UNWRITTEN;
+	if (shared)
+		flags |= FUSE_IOMAP_IOEND_SHARED;
+	return flags;
+}
+
+/**
+ * fuse_iomap_ioend_build - the FUSE_IOMAP_IOEND request for a write
+ * @fc: the connection
+ * @io: the completed write
+ * @attr_ino: the inode's fuse_attr.ino
+ * @disk_size: the size the server has recorded
+ * @in: filled with the request
+ *
+ * APPEND is added when the write ends past @disk_size.  The server hears
+ * of errors (but not of a NOWAIT write that never started), and of writes
+ * that wrote bytes and need metadata changes (unwritten conversion,
+ * out-of-place remap, size), unless it said ENOSYS.
+ *
+ * Return: whether the request is to be sent.
+ */
+bool fuse_iomap_ioend_build(const struct fuse_conn *fc,
+			    const struct fuse_iomap_ioend_args *io,
+			    u64 attr_ino, loff_t disk_size,
+			    struct fuse_iomap_ioend_in *in)
+{
+	*in = (struct fuse_iomap_ioend_in) {
+		.flags = io->flags,
+		.error = io->error,
+		.attr_ino = attr_ino,
+		.pos = io->pos,
+		.new_addr = io->new_addr,
+		.written = io->written,
+		.dev = io->dev,
+	};
+	if (io->pos + io->written > disk_size)
+		in->flags |= FUSE_IOMAP_IOEND_APPEND;
+
 	if (fc->iomap_conn.no_ioend)
+		return false;
+	/* A NOWAIT write that gave up before mapping anything. */
+	if (in->error == -EAGAIN && !in->written)
 		return false;
 	if (in->error)
 		return true;
@@ -225,63 +377,83 @@ static bool fuse_iomap_want_ioend(const struct fuse_conn *fc,
 			     FUSE_IOMAP_IOEND_APPEND));
 }
 
+static int fuse_iomap_send_ioend(struct inode *inode,
+				 struct fuse_iomap_ioend_in *in)
+{
+	struct fuse_mount *fm = get_fuse_mount(inode);
+	struct fuse_iomap_ioend_out out = { };
+	struct fuse_args args = {};
+	int err;
+
+	args.opcode = FUSE_IOMAP_IOEND;
+	args.nodeid = get_node_id(inode);
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(*in);
+	args.in_args[0].value = in;
+	/*
+	 * Old servers may answer with no body at all.  The new size in the
+	 * answer is not used: the kernel owns the size of iomap files.
+	 */
+	args.out_argvar = true;
+	args.out_numargs = 1;
+	args.out_args[0].size = sizeof(out);
+	args.out_args[0].value = &out;
+	err = fuse_simple_request(fm, &args);
+	if (err == -ENOSYS) {
+		fm->fc->iomap_conn.no_ioend = 1;
+		return 0;
+	}
+	return err > 0 ? 0 : err;	/* > 0: the size of the answer */
+}
+
 /**
  * fuse_iomap_ioend - report a completed write to the server
  * @inode: the file
- * @pos: file position of the write
- * @written: bytes written
- * @error: the write's own error, or 0
- * @flags: FUSE_IOMAP_IOEND_* (APPEND is added here when needed)
+ * @io: what was written, where, and how it ended
  *
  * The server converts unwritten extents, remaps out-of-place writes and
- * records the new size.  Only then does the in-core size move.
+ * records the new size.  APPEND is set here when the write ends past the
+ * size the server has recorded.  A direct write moves the in-core size
+ * only once the server has heard of it; buffered writes moved it already.
  *
- * Return: @error if set, else the server's error, else 0.
+ * Return: @io->error if set, else the server's error, else 0.
  */
-int fuse_iomap_ioend(struct inode *inode, loff_t pos, size_t written,
-		     int error, u32 flags)
+int fuse_iomap_ioend(struct inode *inode,
+		     const struct fuse_iomap_ioend_args *io)
 {
-	struct fuse_mount *fm = get_fuse_mount(inode);
-	struct fuse_iomap_ioend_in in = {
-		.flags = flags,
-		.error = error,
-		.attr_ino = get_fuse_inode(inode)->orig_ino,
-		.pos = pos,
-		.new_addr = FUSE_IOMAP_NULL_ADDR,
-		.written = written,
-	};
-	struct fuse_iomap_ioend_out out = { };
+	struct fuse_inode *fi = get_fuse_inode(inode);
+	struct fuse_iomap_ioend_in in;
+	loff_t end = io->pos + io->written;
+	loff_t disk_size;
+	int error = io->error;
 	int err;
-	struct fuse_args args = {};
 
-	if (pos + written > i_size_read(inode))
-		in.flags |= FUSE_IOMAP_IOEND_APPEND;
+	spin_lock(&fi->lock);
+	disk_size = fi->iomap.disk_size;
+	spin_unlock(&fi->lock);
 
-	if (fuse_iomap_want_ioend(fm->fc, &in)) {
-		args.opcode = FUSE_IOMAP_IOEND;
-		args.nodeid = get_node_id(inode);
-		args.in_numargs = 1;
-		args.in_args[0].size = sizeof(in);
-		args.in_args[0].value = &in;
-		/* Old servers may answer with no body at all. */
-		args.out_argvar = true;
-		args.out_numargs = 1;
-		args.out_args[0].size = sizeof(out);
-		args.out_args[0].value = &out;
-		err = fuse_simple_request(fm, &args);
-		if (err == -ENOSYS) {
-			fm->fc->iomap_conn.no_ioend = 1;
-			err = 0;
-		} else if (err > 0) {
-			err = 0;	/* the size of the answer */
-		}
+	if (fuse_iomap_ioend_build(get_fuse_conn(inode), io, fi->orig_ino,
+				   disk_size, &in)) {
+		err = fuse_is_bad(inode) ? -EIO :
+					   fuse_iomap_send_ioend(inode, &in);
 		/* The write's own failure wins over the server's. */
 		if (!error)
 			error = err;
+		/* Unwritten or shared blocks changed under cached mappings. */
+		if (in.flags & (FUSE_IOMAP_IOEND_UNWRITTEN |
+				FUSE_IOMAP_IOEND_SHARED))
+			fuse_iomap_mapping_changed(inode);
 	}
 	if (error)
 		return error;
 
-	fuse_write_update_attr(inode, pos + written, written);
+	if (in.flags & FUSE_IOMAP_IOEND_APPEND) {
+		spin_lock(&fi->lock);
+		if (end > fi->iomap.disk_size)
+			fi->iomap.disk_size = end;
+		spin_unlock(&fi->lock);
+	}
+	if (in.flags & FUSE_IOMAP_IOEND_DIRECT)
+		fuse_write_update_attr(inode, end, io->written);
 	return 0;
 }

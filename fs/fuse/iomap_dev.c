@@ -98,6 +98,24 @@ u32 fuse_iomap_dev_cookie(const struct fuse_iomap_dev *dev)
 	return dev ? dev->cookie : FUSE_IOMAP_DEV_NULL;
 }
 
+/* The cookie of a registered block device, for ioends that name a bio's. */
+u32 fuse_iomap_dev_cookie_of(struct fuse_conn *fc, struct block_device *bdev)
+{
+	struct fuse_iomap_dev *dev;
+	unsigned long id;
+	u32 cookie = FUSE_IOMAP_DEV_NULL;
+
+	rcu_read_lock();
+	xa_for_each(&fc->iomap_conn.devs, id, dev) {
+		if (dev->bdev == bdev) {
+			cookie = dev->cookie;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return cookie;
+}
+
 /* FUSE_DEV_IOC_BACKING_OPEN with FUSE_BACKING_TYPE_IOMAP */
 int fuse_iomap_dev_open(struct fuse_conn *fc,
 			const struct fuse_backing_map *map)

@@ -6,7 +6,9 @@
  * iomap_dio_rw() writes back and invalidates the page cache around the
  * range, as for any kernel filesystem.  Writes are serialised by the
  * exclusive inode lock; sub-block writes also wait for completion, since
- * two of them could otherwise zero each other's halves of a block.
+ * two of them could otherwise zero each other's halves of a block.  A
+ * sub-block write into a shared (copy-on-write) block falls back to the
+ * page cache, which can merge it with the old block's data.
  */
 
 #include <linux/iomap.h>
@@ -14,7 +16,7 @@
 
 #include "fuse_i.h"
 
-static int fuse_iomap_lock(struct kiocb *iocb, bool excl)
+int fuse_iomap_lock(struct kiocb *iocb, bool excl)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 
@@ -51,15 +53,19 @@ ssize_t fuse_iomap_direct_read(struct kiocb *iocb, struct iov_iter *to)
 static int fuse_iomap_dio_write_end_io(struct kiocb *iocb, ssize_t written,
 				       int error, unsigned int dio_flags)
 {
-	u32 flags = FUSE_IOMAP_IOEND_DIRECT;
+	struct fuse_iomap_ioend_args io = {
+		.pos = iocb->ki_pos,
+		.written = written,
+		.error = error,
+		.flags = fuse_iomap_ioend_flags(true,
+						dio_flags & IOMAP_DIO_UNWRITTEN,
+						dio_flags & IOMAP_DIO_COW),
+		/* A direct write may span mappings: no single new address. */
+		.new_addr = FUSE_IOMAP_NULL_ADDR,
+		.dev = FUSE_IOMAP_DEV_NULL,
+	};
 
-	if (dio_flags & IOMAP_DIO_UNWRITTEN)
-		flags |= FUSE_IOMAP_IOEND_UNWRITTEN;
-	if (dio_flags & IOMAP_DIO_COW)
-		flags |= FUSE_IOMAP_IOEND_SHARED;
-
-	return fuse_iomap_ioend(file_inode(iocb->ki_filp), iocb->ki_pos,
-				written, error, flags);
+	return fuse_iomap_ioend(file_inode(iocb->ki_filp), &io);
 }
 
 static const struct iomap_dio_ops fuse_iomap_dio_write_ops = {
@@ -75,21 +81,35 @@ static bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
 	return (iocb->ki_pos | iov_iter_count(from)) & mask;
 }
 
+/*
+ * The rest of a direct write that ->iomap_begin refused with -ENOTBLK (a
+ * partial block of a shared mapping) goes through the page cache, which is
+ * then written back and dropped, as O_DIRECT promises.
+ */
+static ssize_t fuse_iomap_dio_fallback(struct kiocb *iocb,
+				       struct iov_iter *from, ssize_t direct)
+{
+	ssize_t buffered;
+
+	iocb->ki_flags &= ~IOCB_DIRECT;
+	buffered = fuse_iomap_buffered_write(iocb, from);
+	iocb->ki_flags |= IOCB_DIRECT;
+	return direct_write_fallback(iocb, from, direct, buffered);
+}
+
 ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 	unsigned int dio_flags = 0;
 	struct iomap_dio *dio;
+	bool fallback = false;
 	ssize_t ret;
 
 	ret = fuse_iomap_lock(iocb, true);
 	if (ret)
 		return ret;
-	ret = generic_write_checks(iocb, from);
+	ret = fuse_iomap_write_checks(iocb, from);
 	if (ret <= 0)
-		goto out_unlock;
-	ret = file_modified(iocb->ki_filp);
-	if (ret)
 		goto out_unlock;
 
 	/*
@@ -107,15 +127,25 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 	}
 
 	dio = __iomap_dio_rw(iocb, from, &fuse_iomap_ops,
-			     &fuse_iomap_dio_write_ops, dio_flags, NULL, 0);
+			     &fuse_iomap_dio_write_ops, dio_flags, &fallback, 0);
 	inode_unlock(inode);
 	/*
 	 * Complete outside the inode lock: an O_DSYNC write ends in
 	 * fuse_fsync(), which takes it.
 	 */
 	if (IS_ERR_OR_NULL(dio))
-		return PTR_ERR_OR_ZERO(dio);
-	return iomap_dio_complete(dio);
+		ret = PTR_ERR_OR_ZERO(dio);
+	else
+		ret = iomap_dio_complete(dio);
+
+	/* -ENOTBLK: the page cache could not be invalidated. */
+	if (ret == -ENOTBLK) {
+		fallback = true;
+		ret = 0;
+	}
+	if (fallback && ret >= 0 && iov_iter_count(from))
+		ret = fuse_iomap_dio_fallback(iocb, from, ret);
+	return ret;
 
 out_unlock:
 	inode_unlock(inode);

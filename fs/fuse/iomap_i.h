@@ -6,7 +6,9 @@
 #define _FS_FUSE_IOMAP_I_H
 
 #include <linux/iomap.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 struct block_device;
@@ -63,6 +65,31 @@ struct fuse_iomap_conn {
 	struct xarray devs;
 };
 
+/*
+ * Per-inode iomap state, embedded in struct fuse_inode and used only by
+ * inodes with FUSE_I_IOMAP.
+ */
+struct fuse_iomap_inode {
+	/* writeback ioends waiting for FUSE_IOMAP_IOEND, and their worker */
+	spinlock_t		ioend_lock;
+	struct list_head	ioend_list;
+	struct work_struct	ioend_work;
+
+	/*
+	 * Bumped whenever the file's mappings may change under a mapping the
+	 * kernel holds (layout changes, ioend conversions); iomap's validity
+	 * cookie, so that a buffered write or writeback maps again.
+	 */
+	atomic64_t		seq;
+
+	/* the size the server has recorded, as far as we know (fi->lock) */
+	loff_t			disk_size;
+};
+
+/* Module init and exit (iomap_buffered.c) */
+int fuse_iomap_module_init(void);
+void fuse_iomap_module_exit(void);
+
 /* INIT negotiation (iomap_init.c) */
 bool fuse_iomap_permitted(void);
 u64 fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok);
@@ -82,6 +109,9 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 			   const struct fuse_iomap_devinfo *rdev,
 			   const struct fuse_iomap_devinfo *wdev,
 			   const char **rule);
+const struct fuse_iomap_io *
+fuse_iomap_choose(const struct fuse_iomap_begin_out *out, u32 opflags,
+		  const struct fuse_iomap_io **src);
 void fuse_iomap_to_iomap(const struct fuse_iomap_io *src,
 			 struct block_device *bdev, struct iomap *dst);
 void fuse_iomap_from_iomap(const struct iomap *src, u32 dev,
@@ -105,25 +135,65 @@ struct fuse_iomap_dev *fuse_iomap_dev_get(struct fuse_conn *fc, u32 cookie,
 void fuse_iomap_dev_put(struct fuse_iomap_dev *dev);
 struct block_device *fuse_iomap_dev_bdev(const struct fuse_iomap_dev *dev);
 u32 fuse_iomap_dev_cookie(const struct fuse_iomap_dev *dev);
+u32 fuse_iomap_dev_cookie_of(struct fuse_conn *fc, struct block_device *bdev);
 long fuse_iomap_dev_ioctl(unsigned int cmd, void __user *argp);
 
 /* iomap inodes and upcalls (iomap.c) */
 extern const struct iomap_ops fuse_iomap_ops;
 bool fuse_inode_is_iomap(struct inode *inode);
 void fuse_iomap_init_inode(struct inode *inode, u32 attr_flags);
+void fuse_iomap_evict_inode(struct inode *inode);
 void fuse_iomap_open(struct inode *inode, struct file *file);
-int fuse_iomap_ioend(struct inode *inode, loff_t pos, size_t written,
-		     int error, u32 flags);
+u32 fuse_iomap_cache_mask(struct inode *inode);
+void fuse_iomap_mapping_changed(struct inode *inode);
+int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
+		   u32 opflags, struct iomap *iomap, struct iomap *srcmap);
+void fuse_iomap_unmap(struct iomap *iomap);
+bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
+				   loff_t count, const struct iomap *iomap);
+
+/* What a FUSE_IOMAP_IOEND reports: one completed write. */
+struct fuse_iomap_ioend_args {
+	loff_t pos;
+	size_t written;
+	int error;
+	u32 flags;		/* FUSE_IOMAP_IOEND_*, APPEND decided later */
+	u64 new_addr;		/* device offset written, or NULL_ADDR */
+	u32 dev;		/* device cookie, or DEV_NULL */
+};
+u32 fuse_iomap_ioend_flags(bool direct, bool unwritten, bool shared);
+bool fuse_iomap_ioend_build(const struct fuse_conn *fc,
+			    const struct fuse_iomap_ioend_args *io,
+			    u64 attr_ino, loff_t disk_size,
+			    struct fuse_iomap_ioend_in *in);
+int fuse_iomap_ioend(struct inode *inode,
+		     const struct fuse_iomap_ioend_args *io);
+
+/* Buffered I/O, writeback and mmap (iomap_buffered.c) */
+extern const struct address_space_operations fuse_iomap_aops;
+void fuse_iomap_ioend_work(struct work_struct *work);
+ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
+ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to);
+ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from);
+int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* Layout changes: truncate, fallocate, reflink (iomap_layout.c) */
+int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize);
+void fuse_iomap_setsize_finish(struct inode *inode, loff_t newsize);
+long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
+			  loff_t length);
+loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   loff_t len, unsigned int remap_flags);
 
 /* Direct I/O (iomap_direct.c) */
+int fuse_iomap_lock(struct kiocb *iocb, bool excl);
 ssize_t fuse_iomap_direct_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from);
 
-static inline bool fuse_iomap_want_direct(const struct kiocb *iocb)
-{
-	return (iocb->ki_flags & IOCB_DIRECT) &&
-	       fuse_inode_is_iomap(file_inode(iocb->ki_filp));
-}
+/* Read and write of iomap inodes, direct or through the page cache */
+ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from);
 
 /* FIEMAP, SEEK_DATA/HOLE, FIBMAP (iomap_report.c) */
 int fuse_iomap_fiemap(struct inode *inode, struct fiemap_extent_info *fi,

@@ -84,10 +84,17 @@ void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply)
 	ic->iomap = !!(got & FUSE_IOMAP);
 	ic->famfs = !!(got & FUSE_DAX_FMAP);
 
+	if (!ic->iomap)
+		return;
 	/*
 	 * Backing ids of an iomap connection are device cookies, so it
 	 * cannot also register passthrough files.
 	 */
-	if (ic->iomap)
-		fc->passthrough = 0;
+	fc->passthrough = 0;
+	/*
+	 * The kernel must write back and wait before the server frees
+	 * blocks, which an OPEN with O_TRUNC cannot wait for: truncate with
+	 * SETATTR after the open instead.
+	 */
+	fc->atomic_o_trunc = 0;
 }

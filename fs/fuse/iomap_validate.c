@@ -227,7 +227,37 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 	if ((opflags & FUSE_IOMAP_OP_DIRECT) &&
 	    wmap->type == FUSE_IOMAP_TYPE_DELALLOC)
 		return BAD("delalloc mapping for direct I/O");
+	/* Writeback writes dirty data now: it needs real blocks. */
+	if ((opflags & FUSE_IOMAP_OP_WRITEBACK) &&
+	    !fuse_iomap_type_has_blocks(wmap->type))
+		return BAD("writeback mapping without blocks");
 	return 0;
+}
+
+/**
+ * fuse_iomap_choose - pick the mappings of a valid begin reply iomap uses
+ * @out: the reply; fuse_iomap_check_begin() accepted it
+ * @opflags: the FUSE_IOMAP_OP_* flags of the request
+ * @src: set to the mapping holding the old data of an out-of-place
+ *	 write, or NULL
+ *
+ * Reads, and writes answered with PURE_OVERWRITE, use the read mapping.
+ * Other writes go to the write mapping; a read mapping that is not a hole
+ * then holds the data that partial blocks must be merged with.
+ *
+ * Return: the mapping to do the I/O with.
+ */
+const struct fuse_iomap_io *
+fuse_iomap_choose(const struct fuse_iomap_begin_out *out, u32 opflags,
+		  const struct fuse_iomap_io **src)
+{
+	*src = NULL;
+	if (!(opflags & FUSE_IOMAP_OP_WRITE) ||
+	    out->write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE)
+		return &out->read;
+	if (out->read.type != FUSE_IOMAP_TYPE_HOLE)
+		*src = &out->read;
+	return &out->write;
 }
 
 /* Wire flags that iomap in this kernel knows, with their iomap names. */

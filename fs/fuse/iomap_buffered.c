@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuse-iomap: buffered I/O, writeback and mmap of iomap inodes.
+ *
+ * The page cache of an iomap inode is filled and written back by iomap
+ * itself, from and to the block device, with the mappings the server gives
+ * in FUSE_IOMAP_BEGIN.  The server sees no FUSE_READ or FUSE_WRITE.
+ *
+ * Writeback asks for a mapping with FUSE_IOMAP_OP_WRITEBACK (the server
+ * must then give real blocks) and reports completed ioends that changed
+ * metadata (unwritten, shared, past the recorded size, or failed) with
+ * FUSE_IOMAP_IOEND from a worker, since bios complete where no upcall can
+ * be made.  Folio writeback ends only after the server has answered, so
+ * fsync waits for the server's metadata updates, and a failed ioend
+ * becomes the mapping's error that fsync returns.
+ */
+
+#include <linux/iomap.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/uio.h>
+#include <linux/writeback.h>
+
+#include "fuse_i.h"
+
+static struct workqueue_struct *fuse_iomap_wq;
+
+int fuse_iomap_module_init(void)
+{
+	fuse_iomap_wq = alloc_workqueue("fuse-iomap-ioend",
+					WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	return fuse_iomap_wq ? 0 : -ENOMEM;
+}
+
+void fuse_iomap_module_exit(void)
+{
+	destroy_workqueue(fuse_iomap_wq);
+}
+
+/*
+ * Checks common to direct and buffered writes, under the exclusive inode
+ * lock.  A write that starts past EOF first zeroes the rest of the old EOF
+ * block, whose tail may hold stale bytes on disk; blocks wholly past EOF
+ * are the server's to keep unmapped or unwritten.
+ *
+ * Return: the number of bytes to write, 0, or a negative errno.
+ */
+ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	loff_t isize, end;
+	ssize_t count;
+	int err;
+
+	count = generic_write_checks(iocb, from);
+	if (count <= 0)
+		return count;
+	err = kiocb_modified(iocb);
+	if (err)
+		return err;
+
+	isize = i_size_read(inode);
+	end = min_t(loff_t, iocb->ki_pos, round_up(isize, i_blocksize(inode)));
+	if (end <= isize)
+		return count;
+	if (iocb->ki_flags & IOCB_NOWAIT)
+		return -EAGAIN;
+
+	/* Direct writes in flight might be writing that block. */
+	inode_dio_wait(inode);
+	err = iomap_zero_range(inode, isize, end - isize, NULL,
+			       &fuse_iomap_ops);
+	return err ?: count;
+}
+
+ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	/* Shared with other readers, but never sees half a write. */
+	ret = fuse_iomap_lock(iocb, false);
+	if (ret)
+		return ret;
+	ret = generic_file_read_iter(iocb, to);
+	inode_unlock_shared(inode);
+	return ret;
+}
+
+ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	ret = fuse_iomap_lock(iocb, true);
+	if (ret)
+		return ret;
+	ret = fuse_iomap_write_checks(iocb, from);
+	if (ret > 0)
+		ret = iomap_file_buffered_write(iocb, from, &fuse_iomap_ops,
+						NULL);
+	inode_unlock(inode);
+
+	/* O_SYNC and O_DSYNC end in fuse_fsync(), which takes the lock. */
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	if (iocb->ki_flags & IOCB_DIRECT)
+		return fuse_iomap_direct_read(iocb, to);
+	return fuse_iomap_buffered_read(iocb, to);
+}
+
+ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	if (iocb->ki_flags & IOCB_DIRECT)
+		return fuse_iomap_direct_write(iocb, from);
+	return fuse_iomap_buffered_write(iocb, from);
+}
+
+static int fuse_iomap_read_folio(struct file *file, struct folio *folio)
+{
+	return iomap_read_folio(folio, &fuse_iomap_ops);
+}
+
+static void fuse_iomap_readahead(struct readahead_control *rac)
+{
+	iomap_readahead(rac, &fuse_iomap_ops);
+}
+
+/*
+ * Map the blocks under a dirty range.  The previous mapping serves as
+ * long as it covers @offset and nothing changed the file's mappings since
+ * the server gave it.
+ */
+static int fuse_iomap_map_blocks(struct iomap_writepage_ctx *wpc,
+				 struct inode *inode, loff_t offset,
+				 unsigned int len)
+{
+	struct iomap *iomap = &wpc->iomap;
+	struct iomap srcmap = { .type = IOMAP_HOLE };
+	u64 seq = atomic64_read(&get_fuse_inode(inode)->iomap.seq);
+	int err;
+
+	if (offset >= iomap->offset &&
+	    offset < iomap->offset + iomap->length &&
+	    iomap->validity_cookie == seq)
+		return 0;
+
+	fuse_iomap_unmap(iomap);
+	iomap->length = 0;
+	err = fuse_iomap_map(inode, offset, len,
+			     FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_WRITEBACK,
+			     iomap, &srcmap);
+	/* Writeback writes whole dirty blocks: it never reads the source. */
+	fuse_iomap_unmap(&srcmap);
+	return err;
+}
+
+/* What a writeback ioend reports; the device cookie is looked up later. */
+static void fuse_iomap_writeback_args(const struct iomap_ioend *ioend,
+				      struct fuse_iomap_ioend_args *io)
+{
+	*io = (struct fuse_iomap_ioend_args) {
+		.pos = ioend->io_offset,
+		.written = ioend->io_size,
+		.error = blk_status_to_errno(ioend->io_bio.bi_status),
+		.flags = fuse_iomap_ioend_flags(false,
+					ioend->io_type == IOMAP_UNWRITTEN,
+					ioend->io_flags & IOMAP_F_SHARED),
+		.new_addr = (u64)ioend->io_sector << SECTOR_SHIFT,
+		.dev = FUSE_IOMAP_DEV_NULL,
+	};
+}
+
+static void fuse_iomap_writeback_end_bio(struct bio *bio)
+{
+	struct iomap_ioend *ioend = iomap_ioend_from_bio(bio);
+	struct fuse_iomap_inode *ii = &get_fuse_inode(ioend->io_inode)->iomap;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ii->ioend_lock, flags);
+	if (list_empty(&ii->ioend_list))
+		queue_work(fuse_iomap_wq, &ii->ioend_work);
+	list_add_tail(&ioend->io_list, &ii->ioend_list);
+	spin_unlock_irqrestore(&ii->ioend_lock, flags);
+}
+
+/*
+ * Ioends that need the server (unwritten, shared, past the recorded size)
+ * complete in our worker; the others, overwrites inside the recorded
+ * size, complete in bio context as iomap does it, and an I/O error of
+ * theirs only reaches the file's writeback error, as the server has no
+ * metadata to fix.  The recorded size only moves up between truncations,
+ * and truncation waits for writeback, so a racing size update costs at
+ * most a needless upcall.
+ */
+static int fuse_iomap_prepare_ioend(struct iomap_ioend *ioend, int status)
+{
+	struct inode *inode = ioend->io_inode;
+	struct fuse_iomap_ioend_args io;
+	struct fuse_iomap_ioend_in in;
+	loff_t disk_size;
+
+	fuse_iomap_writeback_args(ioend, &io);
+	spin_lock(&get_fuse_inode(inode)->lock);
+	disk_size = get_fuse_inode(inode)->iomap.disk_size;
+	spin_unlock(&get_fuse_inode(inode)->lock);
+	if (status || fuse_iomap_ioend_build(get_fuse_conn(inode), &io, 0,
+					     disk_size, &in))
+		ioend->io_bio.bi_end_io = fuse_iomap_writeback_end_bio;
+	return status;
+}
+
+static const struct iomap_writeback_ops fuse_iomap_writeback_ops = {
+	.map_blocks	= fuse_iomap_map_blocks,
+	.prepare_ioend	= fuse_iomap_prepare_ioend,
+};
+
+static int fuse_iomap_writepages(struct address_space *mapping,
+				 struct writeback_control *wbc)
+{
+	struct iomap_writepage_ctx wpc = { };
+	int ret;
+
+	ret = iomap_writepages(mapping, wbc, &wpc, &fuse_iomap_writeback_ops);
+	fuse_iomap_unmap(&wpc.iomap);
+	return ret;
+}
+
+/* Report one writeback ioend (possibly merged with its successors). */
+static void fuse_iomap_finish_writeback(struct iomap_ioend *ioend)
+{
+	struct inode *inode = ioend->io_inode;
+	struct fuse_iomap_ioend_args io;
+
+	fuse_iomap_writeback_args(ioend, &io);
+	io.dev = fuse_iomap_dev_cookie_of(get_fuse_conn(inode),
+					  ioend->io_bio.bi_bdev);
+	/* An error here becomes the mapping's error, for fsync to return. */
+	iomap_finish_ioends(ioend, fuse_iomap_ioend(inode, &io));
+}
+
+/*
+ * Report the queued ioends of an inode, in file order, merged where iomap
+ * can merge them.
+ */
+void fuse_iomap_ioend_work(struct work_struct *work)
+{
+	struct fuse_iomap_inode *ii =
+		container_of(work, struct fuse_iomap_inode, ioend_work);
+	struct iomap_ioend *ioend;
+	LIST_HEAD(list);
+
+	spin_lock_irq(&ii->ioend_lock);
+	list_replace_init(&ii->ioend_list, &list);
+	spin_unlock_irq(&ii->ioend_lock);
+
+	iomap_sort_ioends(&list);
+	while ((ioend = list_first_entry_or_null(&list, struct iomap_ioend,
+						 io_list))) {
+		list_del_init(&ioend->io_list);
+		iomap_ioend_try_merge(ioend, &list);
+		fuse_iomap_finish_writeback(ioend);
+		cond_resched();
+	}
+}
+
+const struct address_space_operations fuse_iomap_aops = {
+	.read_folio		= fuse_iomap_read_folio,
+	.readahead		= fuse_iomap_readahead,
+	.writepages		= fuse_iomap_writepages,
+	.dirty_folio		= iomap_dirty_folio,
+	.release_folio		= iomap_release_folio,
+	.invalidate_folio	= iomap_invalidate_folio,
+	.migrate_folio		= filemap_migrate_folio,
+	.is_partially_uptodate	= iomap_is_partially_uptodate,
+	.error_remove_folio	= generic_error_remove_folio,
+	.bmap			= fuse_iomap_bmap,
+	.direct_IO		= noop_direct_IO,
+};
+
+static vm_fault_t fuse_iomap_page_mkwrite(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	vm_fault_t ret;
+
+	sb_start_pagefault(inode->i_sb);
+	file_update_time(vmf->vma->vm_file);
+	/* Keeps truncate, fallocate and reflink out while we map. */
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	ret = iomap_page_mkwrite(vmf, &fuse_iomap_ops);
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	sb_end_pagefault(inode->i_sb);
+	return ret;
+}
+
+/*
+ * As for every FUSE file: a shared writable mapping going away writes the
+ * inode (its times) and data, so no dirty inode outlives its users.
+ */
+static void fuse_iomap_vma_close(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+
+	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) !=
+	    (VM_SHARED | VM_MAYWRITE))
+		return;
+	mapping_set_error(mapping, write_inode_now(mapping->host, 1));
+}
+
+static const struct vm_operations_struct fuse_iomap_vm_ops = {
+	.close		= fuse_iomap_vma_close,
+	.fault		= filemap_fault,
+	.map_pages	= filemap_map_pages,
+	.page_mkwrite	= fuse_iomap_page_mkwrite,
+};
+
+int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	file_accessed(file);
+	vma->vm_ops = &fuse_iomap_vm_ops;
+	return 0;
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuse-iomap: operations that change an iomap file's layout: truncate,
+ * fallocate and reflink.
+ *
+ * The server changes its block maps; the kernel keeps its page cache and
+ * the mappings it holds coherent with that.  Every such operation runs
+ * under the inode lock and the invalidate lock (no new page faults), waits
+ * for direct I/O, writes back and waits for the dirty data in the affected
+ * range (so its ioends reach the server before the layout changes), and
+ * afterwards drops the page cache of the range and bumps the inode's
+ * mapping sequence so that no stale mapping is used again.
+ */
+
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/iomap.h>
+#include <linux/pagemap.h>
+
+#include "fuse_i.h"
+
+/**
+ * fuse_iomap_setsize_prepare - get ready for a size change by the server
+ * @inode: the file, locked, with its invalidate lock held
+ * @newsize: the size SETATTR will ask for
+ *
+ * Everything dirty is written back first, so the server's size and
+ * mappings are complete and nothing is lost if it refuses.  Then the part
+ * of the new (or old) EOF block that lies past the smaller size is zeroed
+ * and written, so no stale bytes reappear when the file grows again.
+ *
+ * Return: 0 or a negative errno.
+ */
+int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize)
+{
+	struct address_space *mapping = inode->i_mapping;
+	loff_t oldsize = i_size_read(inode);
+	loff_t from = min(oldsize, newsize);
+	loff_t to = round_up(from, i_blocksize(inode));
+	bool did_zero = false;
+	int err;
+
+	inode_dio_wait(inode);
+	err = filemap_write_and_wait(mapping);
+	if (err)
+		return err;
+	if (newsize == oldsize || from == to)
+		return 0;
+
+	if (newsize < oldsize)
+		err = iomap_truncate_page(inode, newsize, &did_zero,
+					  &fuse_iomap_ops);
+	else
+		err = iomap_zero_range(inode, oldsize, to - oldsize, &did_zero,
+				       &fuse_iomap_ops);
+	if (err || !did_zero)
+		return err;
+	return filemap_write_and_wait_range(mapping, from, to - 1);
+}
+
+/* The server accepted the new size: it is the recorded one now. */
+void fuse_iomap_setsize_finish(struct inode *inode, loff_t newsize)
+{
+	struct fuse_inode *fi = get_fuse_inode(inode);
+
+	lockdep_assert_held(&fi->lock);
+	fi->iomap.disk_size = newsize;
+	fuse_iomap_mapping_changed(inode);
+}
+
+/* A layout change of ours moved the size, in core and at the server. */
+static void fuse_iomap_set_size(struct inode *inode, loff_t newsize)
+{
+	struct fuse_inode *fi = get_fuse_inode(inode);
+
+	spin_lock(&fi->lock);
+	i_size_write(inode, newsize);
+	fuse_iomap_setsize_finish(inode, newsize);
+	spin_unlock(&fi->lock);
+}
+
+#define FUSE_IOMAP_FALLOC_MODES	(FALLOC_FL_KEEP_SIZE |		\
+				 FALLOC_FL_PUNCH_HOLE |		\
+				 FALLOC_FL_ZERO_RANGE |		\
+				 FALLOC_FL_COLLAPSE_RANGE |	\
+				 FALLOC_FL_INSERT_RANGE)
+
+/* Shifting modes: whole blocks, inside the file, as ext4 and XFS ask. */
+static int fuse_iomap_falloc_check_shift(struct inode *inode, int mode,
+					 loff_t offset, loff_t length)
+{
+	loff_t isize = i_size_read(inode);
+	loff_t end;
+
+	if (mode & ~(FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+		return -EINVAL;
+	if (!IS_ALIGNED(offset | length, i_blocksize(inode)))
+		return -EINVAL;
+	if (mode & FALLOC_FL_COLLAPSE_RANGE)
+		return check_add_overflow(offset, length, &end) ||
+		       end >= isize ? -EINVAL : 0;
+	if (offset >= isize)
+		return -EINVAL;
+	if (check_add_overflow(isize, length, &end) ||
+	    end > inode->i_sb->s_maxbytes)
+		return -EFBIG;
+	return 0;
+}
+
+static int fuse_iomap_send_fallocate(struct file *file, int mode,
+				     loff_t offset, loff_t length)
+{
+	struct fuse_file *ff = file->private_data;
+	struct fuse_fallocate_in in = {
+		.fh = ff->fh,
+		.offset = offset,
+		.length = length,
+		.mode = mode,
+	};
+	struct fuse_args args = {};
+	int err;
+
+	args.opcode = FUSE_FALLOCATE;
+	args.nodeid = ff->nodeid;
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	err = fuse_simple_request(ff->fm, &args);
+	if (err == -ENOSYS) {
+		ff->fm->fc->no_fallocate = 1;
+		err = -EOPNOTSUPP;
+	}
+	return err;
+}
+
+/* The size after a successful fallocate, or -1 if it did not change. */
+static loff_t fuse_iomap_falloc_newsize(struct inode *inode, int mode,
+					loff_t offset, loff_t length)
+{
+	loff_t isize = i_size_read(inode);
+
+	if (mode & FALLOC_FL_COLLAPSE_RANGE)
+		return isize - length;
+	if (mode & FALLOC_FL_INSERT_RANGE)
+		return isize + length;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && offset + length > isize)
+		return offset + length;
+	return -1;
+}
+
+/**
+ * fuse_iomap_fallocate - fallocate(2) of an iomap file
+ * @file: the file
+ * @mode: FALLOC_FL_* (preallocate, punch, zero, collapse, insert)
+ * @offset: start of the range
+ * @length: length of the range
+ *
+ * Return: 0 or a negative errno; -EOPNOTSUPP for modes the server lacks.
+ */
+long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
+			  loff_t length)
+{
+	struct inode *inode = file_inode(file);
+	struct address_space *mapping = inode->i_mapping;
+	bool shift = mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE);
+	loff_t end, newsize, flush_end;
+	int err;
+
+	if (mode & ~FUSE_IOMAP_FALLOC_MODES)
+		return -EOPNOTSUPP;
+	if (get_fuse_conn(inode)->no_fallocate)
+		return -EOPNOTSUPP;
+	if (offset < 0 || length <= 0 ||
+	    check_add_overflow(offset, length, &end))
+		return -EINVAL;
+
+	inode_lock(inode);
+	filemap_invalidate_lock(mapping);
+	inode_dio_wait(inode);
+
+	if (shift) {
+		err = fuse_iomap_falloc_check_shift(inode, mode, offset,
+						    length);
+		if (err)
+			goto out;
+	}
+	newsize = fuse_iomap_falloc_newsize(inode, mode, offset, length);
+	if (newsize >= 0) {
+		err = inode_newsize_ok(inode, newsize);
+		if (err)
+			goto out;
+	}
+	err = file_modified(file);
+	if (err)
+		goto out;
+
+	/* Shifts move everything after @offset; the others only the range. */
+	flush_end = shift ? LLONG_MAX : end - 1;
+	err = filemap_write_and_wait_range(mapping, offset, flush_end);
+	if (err)
+		goto out;
+
+	err = fuse_iomap_send_fallocate(file, mode, offset, length);
+	if (err)
+		goto out;
+
+	/* Cached data of the range (or everything after it) is stale. */
+	if (shift || (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
+		truncate_pagecache_range(inode, offset, flush_end);
+	if (newsize >= 0)
+		fuse_iomap_set_size(inode, newsize);
+	else
+		fuse_iomap_mapping_changed(inode);
+	fuse_invalidate_attr_mask(inode, FUSE_STATX_MODSIZE);
+out:
+	filemap_invalidate_unlock(mapping);
+	inode_unlock(inode);
+	fuse_flush_time_update(inode);
+	return err;
+}
+
+static int fuse_iomap_send_clone(struct file *file_in, loff_t pos_in,
+				 struct file *file_out, loff_t pos_out,
+				 loff_t len)
+{
+	struct fuse_file *ff_in = file_in->private_data;
+	struct fuse_file *ff_out = file_out->private_data;
+	struct fuse_copy_file_range_in in = {
+		.fh_in = ff_in->fh,
+		.off_in = pos_in,
+		.nodeid_out = ff_out->nodeid,
+		.fh_out = ff_out->fh,
+		.off_out = pos_out,
+		.len = len,
+		.flags = FUSE_COPY_FILE_RANGE_CLONE,
+	};
+	struct fuse_write_out out = { };
+	struct fuse_args args = {};
+	int err;
+
+	args.opcode = FUSE_COPY_FILE_RANGE;
+	args.nodeid = ff_in->nodeid;
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	args.out_numargs = 1;
+	args.out_args[0].size = sizeof(out);
+	args.out_args[0].value = &out;
+	err = fuse_simple_request(ff_in->fm, &args);
+	if (err == -ENOSYS)
+		return -EOPNOTSUPP;
+	if (err)
+		return err;
+	/* A clone is all or nothing; a partial answer is a broken server. */
+	if (out.size != len) {
+		pr_warn_ratelimited("fuse: inode %llu: clone answered %u of %lld bytes\n",
+				    get_fuse_inode(file_inode(file_out))->orig_ino,
+				    out.size, len);
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * fuse_iomap_remap_file_range - FICLONE and FICLONERANGE of iomap files
+ * @file_in: source
+ * @pos_in: source offset
+ * @file_out: destination
+ * @pos_out: destination offset
+ * @len: bytes; 0 means to the source's EOF
+ * @remap_flags: REMAP_FILE_*; dedupe is not supported
+ *
+ * Sent as FUSE_COPY_FILE_RANGE with FUSE_COPY_FILE_RANGE_CLONE after both
+ * ranges are written back: the server makes the destination share the
+ * source's blocks.  Later writes to either file are out of place.
+ *
+ * Return: bytes remapped, or a negative errno.
+ */
+loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   loff_t len, unsigned int remap_flags)
+{
+	struct inode *src = file_inode(file_in);
+	struct inode *dst = file_inode(file_out);
+	loff_t ret;
+
+	if (remap_flags & ~(REMAP_FILE_DEDUP | REMAP_FILE_ADVISORY))
+		return -EINVAL;
+	if (remap_flags & REMAP_FILE_DEDUP)
+		return -EOPNOTSUPP;
+	if (!fuse_inode_is_iomap(src) || !fuse_inode_is_iomap(dst))
+		return -EOPNOTSUPP;
+	if (get_fuse_conn(src) != get_fuse_conn(dst))
+		return -EXDEV;
+
+	lock_two_nondirectories(src, dst);
+	filemap_invalidate_lock_two(src->i_mapping, dst->i_mapping);
+
+	/* Checks, flushes both ranges, waits for direct I/O. */
+	ret = generic_remap_file_range_prep(file_in, pos_in, file_out, pos_out,
+					    &len, remap_flags);
+	if (ret || !len)
+		goto out;
+
+	ret = fuse_iomap_send_clone(file_in, pos_in, file_out, pos_out, len);
+	if (ret)
+		goto out;
+
+	truncate_inode_pages_range(dst->i_mapping,
+				   round_down(pos_out, PAGE_SIZE),
+				   round_up(pos_out + len, PAGE_SIZE) - 1);
+	if (pos_out + len > i_size_read(dst))
+		fuse_iomap_set_size(dst, pos_out + len);
+	else
+		fuse_iomap_mapping_changed(dst);
+	/* The source's blocks are shared now: its writes must go elsewhere. */
+	fuse_iomap_mapping_changed(src);
+	fuse_invalidate_attr_mask(dst, FUSE_STATX_MODSIZE);
+	ret = len;
+out:
+	filemap_invalidate_unlock_two(src->i_mapping, dst->i_mapping);
+	unlock_two_nondirectories(src, dst);
+	if (ret > 0)
+		fuse_flush_time_update(dst);
+	return ret;
+}

@@ -46,6 +46,7 @@ static const struct fuse_iomap_devinfo *lookup(u32 dev)
 #define DIO_RD		FUSE_IOMAP_OP_DIRECT
 #define WR		FUSE_IOMAP_OP_WRITE
 #define DIO_WR		(FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_DIRECT)
+#define WB		(FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_WRITEBACK)
 
 struct begin_case {
 	const char *desc;
@@ -178,6 +179,21 @@ static const struct begin_case begin_cases[] = {
 	  WR, 0, -EFSCORRUPTED, "inline mappings are not supported" },
 	{ "bad write mapping in a write", HOLE(0, BS), MAPPED(0, 0, 0),
 	  DIO_WR, 0, -EFSCORRUPTED, "zero length" },
+	{ "writeback to delalloc", HOLE(0, BS),
+	  IO(DELALLOC, 0, BS, NULLA, 0, 0), WB, 0, -EFSCORRUPTED,
+	  "writeback mapping without blocks" },
+	{ "writeback pure overwrite of delalloc",
+	  IO(DELALLOC, 0, BS, NULLA, 0, 0), PURE, WB, 0, -EFSCORRUPTED,
+	  "writeback mapping without blocks" },
+	{ "writeback into a hole", HOLE(0, BS), PURE, WB, 0, -EFSCORRUPTED,
+	  "write into a hole" },
+	/* buffered and writeback replies that are fine */
+	{ "buffered write to delalloc", HOLE(0, BS),
+	  IO(DELALLOC, 0, BS, NULLA, 0, 0), WR, 0, 0, NULL },
+	{ "writeback to unwritten blocks", HOLE(0, BS), UNWRITTEN(0, BS, 0),
+	  WB, 0, 0, NULL },
+	{ "writeback out of place", MAPPED(0, BS, 0),
+	  IO(MAPPED, 0, BS, BS, DEV_RW, FUSE_IOMAP_F_SHARED), WB, 0, 0, NULL },
 };
 
 static void begin_case_desc(const struct begin_case *c, char *desc)

@@ -34,6 +34,8 @@ done
 
 logf=$BUILD/vm/console.log
 append="console=ttyS0 printk.time=1 panic=-1 oops=panic hung_task_panic=1"
+# TCG on a loaded host stalls vCPUs for seconds: report only long lockups.
+append+=" watchdog_thresh=60"
 append+=" memmap=256M!2G"
 append+=" fi.tests=$tests"
 [ -n "$fuse" ] && append+=" fi.fuse=${fuse// /,}"

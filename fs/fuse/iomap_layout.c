@@ -19,6 +19,30 @@
 
 #include "fuse_i.h"
 
+/*
+ * Zero the part of a block past @from, up to the block's end, and write it
+ * to disk: a size that grows later must not show stale bytes there.
+ */
+static int fuse_iomap_zero_block_tail(struct inode *inode, loff_t from,
+				      bool truncating)
+{
+	loff_t to = round_up(from, i_blocksize(inode));
+	bool did_zero = false;
+	int err;
+
+	if (from == to)
+		return 0;
+	if (truncating)
+		err = iomap_truncate_page(inode, from, &did_zero,
+					  &fuse_iomap_ops);
+	else
+		err = iomap_zero_range(inode, from, to - from, &did_zero,
+				       &fuse_iomap_ops);
+	if (err || !did_zero)
+		return err;
+	return filemap_write_and_wait_range(inode->i_mapping, from, to - 1);
+}
+
 /**
  * fuse_iomap_setsize_prepare - get ready for a size change by the server
  * @inode: the file, locked, with its invalidate lock held
@@ -33,29 +57,16 @@
  */
 int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize)
 {
-	struct address_space *mapping = inode->i_mapping;
 	loff_t oldsize = i_size_read(inode);
-	loff_t from = min(oldsize, newsize);
-	loff_t to = round_up(from, i_blocksize(inode));
-	bool did_zero = false;
 	int err;
 
 	inode_dio_wait(inode);
-	err = filemap_write_and_wait(mapping);
-	if (err)
+	err = filemap_write_and_wait(inode->i_mapping);
+	if (err || newsize == oldsize)
 		return err;
-	if (newsize == oldsize || from == to)
-		return 0;
-
 	if (newsize < oldsize)
-		err = iomap_truncate_page(inode, newsize, &did_zero,
-					  &fuse_iomap_ops);
-	else
-		err = iomap_zero_range(inode, oldsize, to - oldsize, &did_zero,
-				       &fuse_iomap_ops);
-	if (err || !did_zero)
-		return err;
-	return filemap_write_and_wait_range(mapping, from, to - 1);
+		return fuse_iomap_zero_block_tail(inode, newsize, true);
+	return fuse_iomap_zero_block_tail(inode, oldsize, false);
 }
 
 /* The server accepted the new size: it is the recorded one now. */
@@ -199,6 +210,13 @@ long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
 	err = filemap_write_and_wait_range(mapping, offset, flush_end);
 	if (err)
 		goto out;
+	/* The old EOF block's tail comes into the file when it grows. */
+	if (newsize > i_size_read(inode)) {
+		err = fuse_iomap_zero_block_tail(inode, i_size_read(inode),
+						 false);
+		if (err)
+			goto out;
+	}
 
 	err = fuse_iomap_send_fallocate(file, mode, offset, length);
 	if (err)
@@ -301,6 +319,13 @@ loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
 					    &len, remap_flags);
 	if (ret || !len)
 		goto out;
+
+	/* A destination that grows shows its old EOF block's tail. */
+	if (pos_out + len > i_size_read(dst)) {
+		ret = fuse_iomap_zero_block_tail(dst, i_size_read(dst), false);
+		if (ret)
+			goto out;
+	}
 
 	ret = fuse_iomap_send_clone(file_in, pos_in, file_out, pos_out, len);
 	if (ret)

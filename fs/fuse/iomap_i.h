@@ -161,6 +161,7 @@ struct fuse_iomap_ioend_args {
 	u64 new_addr;		/* device offset written, or NULL_ADDR */
 	u32 dev;		/* device cookie, or DEV_NULL */
 };
+
 u32 fuse_iomap_ioend_flags(bool direct, bool unwritten, bool shared);
 bool fuse_iomap_ioend_build(const struct fuse_conn *fc,
 			    const struct fuse_iomap_ioend_args *io,

@@ -7,6 +7,13 @@
  * of the registered block device.  Writes into holes get new blocks as
  * unwritten extents, converted when FUSE_IOMAP_IOEND reports the data on
  * disk; a crash in between leaves zeros, never stale blocks.
+ *
+ * Shared (reflinked) blocks are never written in place.  Direct writes and
+ * writeback to them get new blocks from the inode's COW fork (cow.c),
+ * which FUSE_IOMAP_IOEND with SHARED moves into the file, dropping a
+ * reference to the old blocks.  Buffered writes and page faults only fill
+ * the page cache, so they get PURE_OVERWRITE: the copy happens when the
+ * pages are written back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,8 +102,8 @@ int iomap_register(struct fusetd *d)
 /* A hole runs to the next extent, or to the largest file size. */
 static void map_hole(uint64_t lblk, uint64_t len, struct fuse_iomap_io *io)
 {
-	if (len > FT_MAX_SIZE / FT_BLOCK_SIZE - lblk)
-		len = FT_MAX_SIZE / FT_BLOCK_SIZE - lblk;
+	if (len > FT_MAX_BLOCKS - lblk)
+		len = FT_MAX_BLOCKS - lblk;
 	*io = (struct fuse_iomap_io) {
 		.offset = lblk * FT_BLOCK_SIZE,
 		.length = len * FT_BLOCK_SIZE,
@@ -106,14 +113,15 @@ static void map_hole(uint64_t lblk, uint64_t len, struct fuse_iomap_io *io)
 }
 
 static void map_blocks(const struct fusetd *d, uint64_t lblk,
-		       const struct ft_map *m, struct fuse_iomap_io *io)
+		       enum ft_map_type type, uint64_t pblk, uint64_t len,
+		       struct fuse_iomap_io *io)
 {
 	*io = (struct fuse_iomap_io) {
 		.offset = lblk * FT_BLOCK_SIZE,
-		.length = m->len * FT_BLOCK_SIZE,
-		.addr = m->pblk * FT_BLOCK_SIZE,
-		.type = m->type == FT_MAP_UNWRITTEN ? FUSE_IOMAP_TYPE_UNWRITTEN :
-						      FUSE_IOMAP_TYPE_MAPPED,
+		.length = len * FT_BLOCK_SIZE,
+		.addr = pblk * FT_BLOCK_SIZE,
+		.type = type == FT_MAP_UNWRITTEN ? FUSE_IOMAP_TYPE_UNWRITTEN :
+						   FUSE_IOMAP_TYPE_MAPPED,
 		.dev = d->dev_cookie,
 	};
 }
@@ -125,61 +133,160 @@ static const struct fuse_iomap_io pure_overwrite = {
 
 /* Give the hole at lblk (m->len blocks long) blocks for a write. */
 static int alloc_for_write(struct fusetd *d, struct ft_inode *inode,
-			   uint64_t lblk, uint64_t last, struct ft_map *m)
+			   uint64_t lblk, uint64_t want, struct ft_map *m)
 {
-	uint64_t want = last - lblk + 1, start, got;
+	uint64_t start, got;
 
 	if (want > m->len)
 		want = m->len;
-	got = store_alloc(&d->st, ext_goal(inode, lblk), want, &start);
+	got = store_alloc(&d->st, ext_goal(&d->st, inode, lblk), want, &start);
 	if (!got)
 		return -ENOSPC;
-	if (ext_set(inode, lblk, got, start, FT_EXT_UNWRITTEN)) {
-		store_free(&d->st, start, got);
+	if (ext_set(&d->st, inode, lblk, got, start, FT_EXT_UNWRITTEN)) {
+		block_put(&d->st, start, got);
 		return -ENOSPC;
 	}
-	inode->blocks += got;
 	m->type = FT_MAP_UNWRITTEN;
 	m->pblk = start;
 	m->len = got;
 	return 0;
 }
 
+/*
+ * A direct write covering part of a block of a COW mapping leaves the
+ * rest of the block as it is on disk: give the new blocks at either end
+ * of [pos, end) the old data first (m maps file block lblk).
+ */
+static int cow_fill_edges(struct fusetd *d, uint64_t lblk, uint64_t n,
+			  const struct ft_map *m, uint64_t cow, uint64_t pos,
+			  uint64_t end)
+{
+	uint64_t b[2] = { pos / FT_BLOCK_SIZE, end / FT_BLOCK_SIZE };
+	uint64_t off[2] = { pos, end };
+	int i, err;
+
+	for (i = 0; i < 2; i++) {
+		if (!(off[i] % FT_BLOCK_SIZE) || b[i] < lblk ||
+		    b[i] >= lblk + n)
+			continue;
+		if (i && b[1] == b[0] && pos % FT_BLOCK_SIZE)
+			continue;	/* the same block as the head */
+		if (m->type == FT_MAP_DATA) {
+			err = store_copy_block(&d->st, m->pblk + b[i] - lblk,
+					       cow + b[i] - lblk);
+		} else {
+			memset(d->st.bounce, 0, FT_BLOCK_SIZE);
+			err = store_write_blocks(&d->st, d->st.bounce,
+						 cow + b[i] - lblk, 1);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * A direct write or writeback over blocks m maps at lblk (n of them, all
+ * shared or all not): take the COW fork's blocks for the range, or new
+ * ones if the blocks are shared.  Returns 1 with *cow and *n set, 0 to
+ * write in place.
+ */
+static int cow_blocks_for(struct fusetd *d, uint64_t ino, uint64_t lblk,
+			  const struct ft_map *m, int shared, uint64_t *n,
+			  uint64_t *cow)
+{
+	struct ft_extent c;
+	uint64_t got;
+
+	if (!cow_find(&d->st, ino, lblk, &c)) {
+		if (*n > c.lblk + c.len - lblk)
+			*n = c.lblk + c.len - lblk;
+		*cow = c.pblk + (lblk - c.lblk);
+		return 1;
+	}
+	/* never cover the start of a COW fork entry with something else */
+	if (*n > c.lblk - lblk)
+		*n = c.lblk - lblk;
+	if (!shared)
+		return 0;
+	got = store_alloc(&d->st, m->pblk + m->len, *n, cow);
+	if (!got)
+		return -ENOSPC;
+	if (cow_add(&d->st, ino, lblk, *cow, got)) {
+		block_put(&d->st, *cow, got);
+		return -ENOMEM;
+	}
+	*n = got;
+	stats_event(d->stats, FT_EV_COW_ALLOC_BLOCKS, got);
+	return 1;
+}
+
 int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 {
 	const struct fuse_iomap_begin_in *in = r->in;
 	struct fuse_iomap_begin_out out = { .write = pure_overwrite };
+	uint32_t op = in->opflags;
+	int write = op & FUSE_IOMAP_OP_WRITE;
+	uint64_t ino = r->hdr->nodeid, lblk, want, n, cow;
 	struct ft_inode *inode;
-	uint64_t lblk, last;
 	struct ft_map m;
-	int err;
+	int shared, err;
 
-	err = node_get(d, r->hdr->nodeid, &inode);
+	err = node_get(d, ino, &inode);
 	if (err)
 		return err;
-	if (!S_ISREG(inode->mode) || in->attr_ino != r->hdr->nodeid)
+	if (!S_ISREG(inode->mode) || in->attr_ino != ino)
 		return -EINVAL;
 	if (!in->count || in->pos >= FT_MAX_SIZE)
 		return -EFBIG;
 	lblk = in->pos / FT_BLOCK_SIZE;
-	last = (in->pos + in->count - 1) / FT_BLOCK_SIZE;
-	if (last >= FT_MAX_SIZE / FT_BLOCK_SIZE)
-		last = FT_MAX_SIZE / FT_BLOCK_SIZE - 1;
+	want = (in->pos + in->count - 1) / FT_BLOCK_SIZE + 1;
+	if (want > FT_MAX_BLOCKS)
+		want = FT_MAX_BLOCKS;
+	want -= lblk;
 
-	ext_map(inode, lblk, &m);
+	ext_map(&d->st, inode, lblk, &m);
 	if (m.type == FT_MAP_HOLE) {
 		map_hole(lblk, m.len, &out.read);
-		if (in->opflags & FUSE_IOMAP_OP_WRITE) {
-			err = alloc_for_write(d, inode, lblk, last, &m);
+		if (write) {
+			/* writeback only writes what it mapped before */
+			if (op & FUSE_IOMAP_OP_WRITEBACK)
+				ft_warn("inode %llu: writeback into a hole at %llu",
+					(unsigned long long)ino,
+					(unsigned long long)in->pos);
+			err = alloc_for_write(d, inode, lblk, want, &m);
 			if (err)
 				return err;
-			map_blocks(d, lblk, &m, &out.write);
+			map_blocks(d, lblk, m.type, m.pblk, m.len, &out.write);
 			out.write.flags = FUSE_IOMAP_F_NEW;
 			out.read.length = out.write.length;
 		}
-	} else {
-		map_blocks(d, lblk, &m, &out.read);
+		goto reply;
 	}
+
+	n = m.len < want ? m.len : want;
+	shared = block_shared(&d->st, m.pblk);
+	n = block_run(&d->st, m.pblk, n, shared);
+	if (write && (op & (FUSE_IOMAP_OP_DIRECT | FUSE_IOMAP_OP_WRITEBACK))) {
+		err = cow_blocks_for(d, ino, lblk, &m, shared, &n, &cow);
+		if (err < 0)
+			return err;
+		if (err) {
+			map_blocks(d, lblk, FT_MAP_DATA, cow, n, &out.write);
+			out.write.flags = FUSE_IOMAP_F_SHARED;
+			if (op & FUSE_IOMAP_OP_DIRECT) {
+				err = cow_fill_edges(d, lblk, n, &m, cow,
+						     in->pos,
+						     in->pos + in->count);
+				if (err)
+					return err;
+			}
+		}
+	}
+	map_blocks(d, lblk, m.type, m.pblk, n, &out.read);
+	if (shared && !write)
+		out.read.flags = FUSE_IOMAP_F_SHARED;
+reply:
 	err = inject_begin(d, in->pos, &out);
 	if (err < 0)
 		return err;
@@ -205,51 +312,142 @@ int op_iomap_end(struct fusetd *d, const struct ft_req *r)
 	return reply_ok(d, r, NULL, 0);
 }
 
-/* Mark the blocks under [pos, pos + len) written. */
-static int convert_unwritten(struct ft_inode *inode, uint64_t pos,
-			     uint64_t len)
+/*
+ * Mark the blocks of [lblk, end) written.  Shared blocks are never
+ * written in place, so a shared unwritten block stays unwritten: making
+ * it written would show another file's data here.
+ */
+static int convert_unwritten(struct fusetd *d, struct ft_inode *inode,
+			     uint64_t lblk, uint64_t end)
 {
-	uint64_t lblk = pos / FT_BLOCK_SIZE;
-	uint64_t end = (pos + len + FT_BLOCK_SIZE - 1) / FT_BLOCK_SIZE;
 	struct ft_map m;
+	int err;
 
 	while (lblk < end) {
-		ext_map(inode, lblk, &m);
+		ext_map(&d->st, inode, lblk, &m);
 		if (m.len > end - lblk)
 			m.len = end - lblk;
-		if (m.type == FT_MAP_UNWRITTEN &&
-		    ext_set(inode, lblk, m.len, m.pblk, 0))
-			return -ENOSPC;
+		if (m.type == FT_MAP_UNWRITTEN) {
+			if (block_shared(&d->st, m.pblk)) {
+				m.len = block_run(&d->st, m.pblk, m.len, 1);
+				ft_warn("inode %llu: ioend over shared unwritten block %llu",
+					(unsigned long long)store_ino(&d->st, inode),
+					(unsigned long long)lblk);
+			} else {
+				m.len = block_run(&d->st, m.pblk, m.len, 0);
+				err = ext_set(&d->st, inode, lblk, m.len,
+					      m.pblk, 0);
+				if (err)
+					return err;
+			}
+		}
 		lblk += m.len;
 	}
 	return 0;
+}
+
+/*
+ * Move the COW fork's blocks under [lblk, end) into the file, dropping a
+ * reference to what they replace.  new_addr, if not NULL_ADDR, is where
+ * the kernel wrote the data of byte pos.
+ */
+static int remap_cow(struct fusetd *d, struct ft_inode *inode, uint64_t lblk,
+		     uint64_t end, uint64_t pos, uint64_t new_addr)
+{
+	uint64_t ino = store_ino(&d->st, inode), n, p, moved = 0;
+	struct ft_extent c, x = { 0 };
+	int err;
+
+	while (lblk < end) {
+		if (cow_find(&d->st, ino, lblk, &c)) {
+			lblk = c.lblk < end ? c.lblk : end;
+			continue;
+		}
+		n = (c.lblk + c.len < end ? c.lblk + c.len : end) - lblk;
+		p = c.pblk + (lblk - c.lblk);
+		if (!moved && new_addr != FUSE_IOMAP_NULL_ADDR &&
+		    lblk == pos / FT_BLOCK_SIZE &&
+		    new_addr != p * FT_BLOCK_SIZE + pos % FT_BLOCK_SIZE &&
+		    new_addr != p * FT_BLOCK_SIZE)
+			ft_warn("inode %llu: ioend at %llu wrote to %llu, COW fork has %llu",
+				(unsigned long long)ino,
+				(unsigned long long)pos,
+				(unsigned long long)new_addr,
+				(unsigned long long)(p * FT_BLOCK_SIZE));
+		x.pblk = p;
+		err = ext_replace(&d->st, inode, lblk, n, &x, ext_put_old, NULL);
+		if (err)
+			return err;
+		cow_remove(&d->st, ino, lblk, n, 0);
+		stats_event(d->stats, FT_EV_COW_REMAP_BLOCKS, n);
+		moved += n;
+		lblk += n;
+	}
+	if (!moved)
+		ft_warn("inode %llu: shared ioend at %llu found no COW fork",
+			(unsigned long long)ino, (unsigned long long)pos);
+	return 0;
+}
+
+static void count_ioend(struct fusetd *d, const struct fuse_iomap_ioend_in *in)
+{
+	static const struct {
+		uint32_t flag;
+		enum ft_event ev;
+	} flags[] = {
+		{ FUSE_IOMAP_IOEND_UNWRITTEN, FT_EV_IOEND_UNWRITTEN },
+		{ FUSE_IOMAP_IOEND_SHARED, FT_EV_IOEND_SHARED },
+		{ FUSE_IOMAP_IOEND_APPEND, FT_EV_IOEND_APPEND },
+		{ FUSE_IOMAP_IOEND_WRITEBACK, FT_EV_IOEND_WRITEBACK },
+		{ FUSE_IOMAP_IOEND_DIRECT, FT_EV_IOEND_DIRECT },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (in->flags & flags[i].flag)
+			stats_event(d->stats, flags[i].ev, 1);
+	if (in->error)
+		stats_event(d->stats, FT_EV_IOEND_ERROR, 1);
 }
 
 int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 {
 	const struct fuse_iomap_ioend_in *in = r->in;
 	struct fuse_iomap_ioend_out out;
+	uint64_t ino = r->hdr->nodeid, lblk, end;
 	struct ft_inode *inode;
 	int err;
 
 	if (d->no_ioend)
 		return -ENOSYS;
 
-	err = node_get(d, r->hdr->nodeid, &inode);
+	err = node_get(d, ino, &inode);
 	if (err)
 		return err;
+	count_ioend(d, in);
+	if (in->pos > FT_MAX_SIZE || in->written > FT_MAX_SIZE - in->pos)
+		return -EINVAL;
+	lblk = in->pos / FT_BLOCK_SIZE;
+	end = (in->pos + in->written + FT_BLOCK_SIZE - 1) / FT_BLOCK_SIZE;
 	if (in->error) {
+		/* nothing was written: out-of-place blocks are garbage */
 		ft_warn("ioend of inode %llu reports error %d",
-			(unsigned long long)r->hdr->nodeid, in->error);
+			(unsigned long long)ino, in->error);
+		cow_cancel(&d->st, ino, lblk, end - lblk);
 	} else if (in->written) {
-		if (in->pos > FT_MAX_SIZE || in->written > FT_MAX_SIZE - in->pos)
-			return -EINVAL;
-		if (in->flags & FUSE_IOMAP_IOEND_UNWRITTEN) {
-			err = convert_unwritten(inode, in->pos, in->written);
+		if (in->flags & FUSE_IOMAP_IOEND_SHARED) {
+			err = remap_cow(d, inode, lblk, end, in->pos,
+					in->new_addr);
 			if (err)
 				return err;
 		}
-		if (in->pos + in->written > inode->size)
+		if (in->flags & FUSE_IOMAP_IOEND_UNWRITTEN) {
+			err = convert_unwritten(d, inode, lblk, end);
+			if (err)
+				return err;
+		}
+		if ((in->flags & FUSE_IOMAP_IOEND_APPEND) &&
+		    in->pos + in->written > inode->size)
 			inode->size = in->pos + in->written;
 		inode_touch(inode, FT_MTIME | FT_CTIME);
 	}

@@ -2,9 +2,11 @@
 /*
  * fusetd: the fuse-iomap test FUSE server.
  *
- *   fusetd mkfs [-s SIZE] [-i INODES] IMAGE
+ *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
  *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
+ *   fusetd fsck [-v] IMAGE
+ *   fusetd selftest [-v] [--big] [DIR]
  *
  * It speaks the /dev/fuse protocol directly (no libfuse) and serves one
  * filesystem image in a single thread.
@@ -30,9 +32,11 @@
 _Noreturn static void usage(void)
 {
 	fprintf(stderr,
-		"usage: fusetd mkfs [-s SIZE] [-i INODES] IMAGE\n"
+		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
 		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
-		"       fusetd stats [--reset] FILE\n");
+		"       fusetd stats [--reset] FILE\n"
+		"       fusetd fsck [-v] IMAGE\n"
+		"       fusetd selftest [-v] [--big] [DIR]\n");
 	exit(2);
 }
 
@@ -139,11 +143,11 @@ static int image_resize(int fd, uint64_t *size)
 
 static int cmd_mkfs(int argc, char **argv)
 {
-	uint64_t size = 0, inodes = 0;
+	uint64_t size = 0, inodes = 0, pool = 0;
 	const char *path;
 	int c, fd, err;
 
-	while ((c = getopt(argc, argv, "s:i:")) != -1) {
+	while ((c = getopt(argc, argv, "s:i:p:")) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_size(optarg, &size))
@@ -151,6 +155,10 @@ static int cmd_mkfs(int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_size(optarg, &inodes) || !inodes)
+				usage();
+			break;
+		case 'p':
+			if (parse_size(optarg, &pool) || !pool)
 				usage();
 			break;
 		default:
@@ -170,7 +178,7 @@ static int cmd_mkfs(int argc, char **argv)
 		return 1;
 	err = image_resize(fd, &size);
 	if (!err)
-		err = store_mkfs(fd, size, inodes);
+		err = store_mkfs(fd, size, inodes, pool);
 	if (err == -ENOSPC) {
 		fprintf(stderr, "fusetd: %s: image too small\n", path);
 		return 1;
@@ -276,7 +284,7 @@ static int cmd_mount(int argc, char **argv)
 	}
 	if (lock_image(fd, image))
 		return 1;
-	err = store_open(&d.st, fd);
+	err = store_open(&d.st, fd, 0);
 	if (err) {
 		if (err == -EINVAL || err == -EUCLEAN)
 			fprintf(stderr, "fusetd: %s: not a fusetd image\n",
@@ -290,6 +298,7 @@ static int cmd_mount(int argc, char **argv)
 		error(stats_path ? stats_path : "stats", errno);
 		return 1;
 	}
+	d.st.stats = d.stats;
 	d.in_buf = malloc(FT_IN_BUF_SIZE);
 	d.out_buf = malloc(FT_MAX_IO);
 	if (!d.in_buf || !d.out_buf) {
@@ -352,6 +361,48 @@ static int cmd_stats(int argc, char **argv)
 	return !!err;
 }
 
+/* Check an image that no daemon serves; exit 1 on any inconsistency. */
+static int cmd_fsck(int argc, char **argv)
+{
+	struct ft_store st;
+	int c, fd, err, verbose = 0, problems;
+	const char *path;
+
+	while ((c = getopt(argc, argv, "v")) != -1) {
+		if (c != 'v')
+			usage();
+		verbose = 1;
+	}
+	if (optind + 1 != argc)
+		usage();
+	path = argv[optind];
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		error(path, errno);
+		return 1;
+	}
+	if (lock_image(fd, path))
+		return 1;
+	err = store_open(&st, fd, 1);
+	if (err) {
+		if (err == -EINVAL || err == -EUCLEAN)
+			fprintf(stderr, "fusetd: %s: not a fusetd image\n",
+				path);
+		else
+			error(path, -err);
+		return 1;
+	}
+	problems = store_fsck(&st, verbose);
+	store_close(&st);
+	close(fd);
+	if (problems) {
+		printf("%s: %d problems\n", path, problems);
+		return 1;
+	}
+	printf("%s: clean\n", path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -362,5 +413,9 @@ int main(int argc, char **argv)
 		return cmd_mount(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stats"))
 		return cmd_stats(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "fsck"))
+		return cmd_fsck(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "selftest"))
+		return selftest_main(argc - 1, argv + 1);
 	usage();
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fusetd file requests: OPEN, READ, WRITE, RELEASE, FLUSH, FSYNC,
- * FALLOCATE, LSEEK.  Opens keep no state, so file handles are always 0.
+ * FALLOCATE, LSEEK, COPY_FILE_RANGE.  Opens keep no state, so file handles
+ * are always 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -120,6 +121,50 @@ int op_lseek(struct fusetd *d, const struct ft_req *r)
 		return -EINVAL;
 	err = get_file(d, r, &inode);
 	if (!err)
-		err = file_seek(inode, in->offset, in->whence, &out.offset);
+		err = file_seek(&d->st, inode, in->offset, in->whence,
+				&out.offset);
 	return err ? err : reply_ok(d, r, &out, sizeof(out));
+}
+
+/*
+ * COPY_FILE_RANGE: a clone with FUSE_COPY_FILE_RANGE_CLONE (all or
+ * nothing), else a copy that shares whole blocks where it can (clone.c).
+ */
+int op_copy_file_range(struct fusetd *d, const struct ft_req *r)
+{
+	const struct fuse_copy_file_range_in *in = r->in;
+	struct fuse_write_out out = { 0 };
+	struct ft_inode *src, *dst;
+	ssize_t n;
+	int err;
+
+	if (in->flags & ~FUSE_COPY_FILE_RANGE_CLONE)
+		return -EINVAL;
+	err = get_file(d, r, &src);
+	if (err)
+		return err;
+	err = node_get(d, in->nodeid_out, &dst);
+	if (err)
+		return err;
+	if (!S_ISREG(dst->mode))
+		return S_ISDIR(dst->mode) ? -EISDIR : -EINVAL;
+	if (in->len > UINT32_MAX)
+		return -EINVAL;
+
+	if (in->flags & FUSE_COPY_FILE_RANGE_CLONE) {
+		err = file_clone(&d->st, src, in->off_in, dst, in->off_out,
+				 in->len);
+		if (err)
+			return err;
+		stats_event(d->stats, FT_EV_CLONE, 1);
+		out.size = in->len;
+	} else {
+		n = file_copy(&d->st, src, in->off_in, dst, in->off_out,
+			      in->len);
+		if (n < 0)
+			return n;
+		stats_event(d->stats, FT_EV_COPY_RANGE, 1);
+		out.size = n;
+	}
+	return reply_ok(d, r, &out, sizeof(out));
 }

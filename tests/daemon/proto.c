@@ -63,9 +63,13 @@ static int op_init(struct fusetd *d, const struct ft_req *r)
 	return err;
 }
 
+/* Unmount: pending copy-on-write allocations will never be written. */
 static int op_destroy(struct fusetd *d, const struct ft_req *r)
 {
-	int err = store_sync(&d->st);
+	int err;
+
+	cow_free_all(&d->st);
+	err = store_sync(&d->st);
 
 	return err ? err : reply_ok(d, r, NULL, 0);
 }
@@ -130,6 +134,8 @@ static const struct ft_op ft_ops[] = {
 	[FUSE_READDIRPLUS]  = { op_readdirplus, sizeof(struct fuse_read_in), 0 },
 	[FUSE_RENAME2]	    = { op_rename2, sizeof(struct fuse_rename2_in), 0 },
 	[FUSE_LSEEK]	    = { op_lseek, sizeof(struct fuse_lseek_in), 0 },
+	[FUSE_COPY_FILE_RANGE] = { op_copy_file_range,
+				   sizeof(struct fuse_copy_file_range_in), 0 },
 };
 
 /* Send cnt iovecs as the reply to r; iov[0] is set to the header here. */
@@ -206,7 +212,8 @@ int req_strings(const struct ft_req *r, size_t off, const char **s,
 	return 0;
 }
 
-static void handle_request(struct fusetd *d, size_t len)
+/* Handle the request of len bytes in d->in_buf. */
+void fusetd_handle(struct fusetd *d, size_t len)
 {
 	const struct fuse_in_header *hdr = (const void *)d->in_buf;
 	struct ft_req r = { .hdr = hdr };
@@ -298,7 +305,7 @@ int fusetd_serve(struct fusetd *d)
 		}
 		if (!n)		/* not /dev/fuse, but do not spin */
 			return -EPIPE;
-		handle_request(d, n);
+		fusetd_handle(d, n);
 	}
 	fprintf(stderr, "fusetd: stopped by signal %d\n", (int)stop_signal);
 	return 0;

@@ -46,6 +46,7 @@ struct ft_req {
 };
 
 int fusetd_serve(struct fusetd *d);
+void fusetd_handle(struct fusetd *d, size_t len);
 
 int reply_ok(struct fusetd *d, const struct ft_req *r, const void *arg,
 	     size_t len);
@@ -88,6 +89,7 @@ int op_release(struct fusetd *d, const struct ft_req *r);
 int op_fsync(struct fusetd *d, const struct ft_req *r);
 int op_fallocate(struct fusetd *d, const struct ft_req *r);
 int op_lseek(struct fusetd *d, const struct ft_req *r);
+int op_copy_file_range(struct fusetd *d, const struct ft_req *r);
 
 int op_opendir(struct fusetd *d, const struct ft_req *r);
 int op_readdir(struct fusetd *d, const struct ft_req *r);
@@ -105,5 +107,8 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r);
 int inject_lookup(const char *name);
 int inject_begin(struct fusetd *d, uint64_t pos,
 		 struct fuse_iomap_begin_out *out);
+
+/* selftest.c: "fusetd selftest" */
+int selftest_main(int argc, char **argv);
 
 #endif /* FUSETD_PROTO_H */

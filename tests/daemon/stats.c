@@ -73,6 +73,23 @@ static const char *const opcode_names[] = {
 	[FUSE_STATX]		= "STATX",
 };
 
+static const char *const event_names[FT_EV_NR] = {
+	[FT_EV_IOEND_UNWRITTEN]		= "ioend_unwritten",
+	[FT_EV_IOEND_SHARED]		= "ioend_shared",
+	[FT_EV_IOEND_APPEND]		= "ioend_append",
+	[FT_EV_IOEND_WRITEBACK]		= "ioend_writeback",
+	[FT_EV_IOEND_DIRECT]		= "ioend_direct",
+	[FT_EV_IOEND_ERROR]		= "ioend_error",
+	[FT_EV_COW_ALLOC_BLOCKS]	= "cow_alloc_blocks",
+	[FT_EV_COW_REMAP_BLOCKS]	= "cow_remap_blocks",
+	[FT_EV_COW_CANCEL_BLOCKS]	= "cow_cancel_blocks",
+	[FT_EV_COW_WRITE_BLOCKS]	= "cow_write_blocks",
+	[FT_EV_CLONE]			= "clone",
+	[FT_EV_COPY_RANGE]		= "copy_range",
+	[FT_EV_SHARED_BLOCKS]		= "shared_blocks",
+	[FT_EV_COPIED_BYTES]		= "copied_bytes",
+};
+
 /* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */
 static const char *fuse_opcode_name(uint32_t opcode)
 {
@@ -87,6 +104,8 @@ static void stats_zero(struct ft_stats *s)
 		atomic_store(&s->ops[i], 0);
 	for (i = 0; i < FT_STATS_NR_NOTIFY; i++)
 		atomic_store(&s->notify[i], 0);
+	for (i = 0; i < FT_STATS_NR_EVENTS; i++)
+		atomic_store(&s->events[i], 0);
 }
 
 /* Counters in path (created, zeroed), or private ones if path is NULL. */
@@ -122,6 +141,13 @@ void stats_count_op(struct ft_stats *stats, uint32_t opcode)
 					  memory_order_relaxed);
 }
 
+void stats_event(struct ft_stats *stats, enum ft_event ev, uint64_t n)
+{
+	if (stats && n)
+		atomic_fetch_add_explicit(&stats->events[ev], n,
+					  memory_order_relaxed);
+}
+
 struct stat_line {
 	char		name[32];
 	uint64_t	count;
@@ -135,7 +161,7 @@ static int cmp_line(const void *a, const void *b)
 
 static void print_counts(struct ft_stats *s)
 {
-	static struct stat_line lines[FT_STATS_NR_OPS];
+	static struct stat_line lines[FT_STATS_NR_OPS + FT_EV_NR];
 	const char *name;
 	unsigned int i, n = 0;
 	uint64_t count;
@@ -151,6 +177,14 @@ static void print_counts(struct ft_stats *s)
 		else
 			snprintf(lines[n].name, sizeof(lines[n].name),
 				 "OPCODE_%u", i);
+		lines[n++].count = count;
+	}
+	for (i = 0; i < FT_EV_NR; i++) {
+		count = atomic_load(&s->events[i]);
+		if (!count)
+			continue;
+		snprintf(lines[n].name, sizeof(lines[n].name), "%s",
+			 event_names[i]);
 		lines[n++].count = count;
 	}
 	qsort(lines, n, sizeof(lines[0]), cmp_line);

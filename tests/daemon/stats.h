@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fusetd request counters.  With --stats FILE the serving daemon maps FILE
- * shared and bumps one counter per received request, so that tests can read
- * the counts at any time with "fusetd stats FILE".
+ * shared and bumps one counter per received request, and event counters
+ * (IOEND flags, copy-on-write, clones), so that tests can read the counts
+ * at any time with "fusetd stats FILE".
  */
 #ifndef FUSETD_STATS_H
 #define FUSETD_STATS_H
@@ -10,9 +11,29 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define FT_STATS_MAGIC		"FTSTATS1"
+#define FT_STATS_MAGIC		"FTSTATS2"
 #define FT_STATS_NR_OPS		4096	/* opcodes 0..4095 */
 #define FT_STATS_NR_NOTIFY	128	/* reserved for notifications */
+#define FT_STATS_NR_EVENTS	64
+
+/* Event counters, printed in lower case (see stats.c for the names). */
+enum ft_event {
+	FT_EV_IOEND_UNWRITTEN,		/* IOEND requests with this flag */
+	FT_EV_IOEND_SHARED,
+	FT_EV_IOEND_APPEND,
+	FT_EV_IOEND_WRITEBACK,
+	FT_EV_IOEND_DIRECT,
+	FT_EV_IOEND_ERROR,		/* IOEND requests with error != 0 */
+	FT_EV_COW_ALLOC_BLOCKS,		/* blocks put in a COW fork */
+	FT_EV_COW_REMAP_BLOCKS,		/* COW fork blocks moved to the file */
+	FT_EV_COW_CANCEL_BLOCKS,	/* COW fork blocks freed unused */
+	FT_EV_COW_WRITE_BLOCKS,		/* shared blocks copied by the daemon */
+	FT_EV_CLONE,			/* COPY_FILE_RANGE with CLONE done */
+	FT_EV_COPY_RANGE,		/* COPY_FILE_RANGE without it done */
+	FT_EV_SHARED_BLOCKS,		/* blocks shared by either */
+	FT_EV_COPIED_BYTES,		/* bytes copied as data by either */
+	FT_EV_NR
+};
 
 struct ft_stats {
 	char			magic[8];
@@ -20,10 +41,14 @@ struct ft_stats {
 	uint32_t		nr_notify;
 	_Atomic uint64_t	ops[FT_STATS_NR_OPS];
 	_Atomic uint64_t	notify[FT_STATS_NR_NOTIFY];
+	_Atomic uint64_t	events[FT_STATS_NR_EVENTS];
 };
+
+_Static_assert(FT_EV_NR <= FT_STATS_NR_EVENTS, "too many events");
 
 struct ft_stats *stats_create(const char *path);
 void stats_count_op(struct ft_stats *stats, uint32_t opcode);
+void stats_event(struct ft_stats *stats, enum ft_event ev, uint64_t n);
 int stats_show(const char *path, int reset);
 
 #endif /* FUSETD_STATS_H */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fusetd storage: formatting, opening and syncing the image, the inode table
- * and the block allocation bitmap.
+ * fusetd storage: formatting, opening and syncing the image, metadata and
+ * data I/O, and the inode table.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,8 @@
 #define WARN_LIMIT		64
 #define MIN_DATA_BLOCKS		16
 #define MAX_INODES		(1ULL << 24)
-#define MAX_ALLOC		(1ULL << 20)	/* blocks per allocation */
+#define MIN_POOL_BLOCKS		16
+#define POOL_FRACTION		32	/* of the image, by default */
 
 /* Rate-limited warning for malformed requests and on-disk corruption. */
 void ft_warn(const char *fmt, ...)
@@ -104,33 +106,64 @@ int store_pwrite(struct ft_store *st, const void *buf, size_t len,
 	return write_full(st->fd, buf, len, off);
 }
 
-static int bit_test(const uint8_t *map, uint64_t nr)
+/*
+ * Whole data blocks, through the O_DIRECT descriptor: the kernel writes
+ * iomap files' blocks to the device behind the page cache's back, so a
+ * cached copy of a data block could be stale, or dirty and later written
+ * over newer data.  buf must be block aligned.
+ */
+int store_read_blocks(struct ft_store *st, void *buf, uint64_t pblk,
+		      uint64_t n)
+{
+	return read_full(st->dfd, buf, n * FT_BLOCK_SIZE, pblk * FT_BLOCK_SIZE);
+}
+
+int store_write_blocks(struct ft_store *st, const void *buf, uint64_t pblk,
+		       uint64_t n)
+{
+	return write_full(st->dfd, buf, n * FT_BLOCK_SIZE,
+			  pblk * FT_BLOCK_SIZE);
+}
+
+/* Copy data block from to data block to, through the bounce buffer. */
+int store_copy_block(struct ft_store *st, uint64_t from, uint64_t to)
+{
+	int err = store_read_blocks(st, st->bounce, from, 1);
+
+	return err ? err : store_write_blocks(st, st->bounce, to, 1);
+}
+
+int bit_test(const uint8_t *map, uint64_t nr)
 {
 	return map[nr / 8] & (1U << (nr % 8));
 }
 
-static void bit_set(uint8_t *map, uint64_t nr)
+void bit_set(uint8_t *map, uint64_t nr)
 {
 	map[nr / 8] |= 1U << (nr % 8);
 }
 
-static void bit_clear(uint8_t *map, uint64_t nr)
+void bit_clear(uint8_t *map, uint64_t nr)
 {
 	map[nr / 8] &= ~(1U << (nr % 8));
 }
 
-/* Map the first meta_len bytes of the image: superblock to inode table. */
-static int store_map(struct ft_store *st, int fd, size_t meta_len)
+/* Map the first meta_len bytes of the image: superblock to extent pool. */
+static int store_map(struct ft_store *st, int fd, size_t meta_len, int rdonly)
 {
-	void *p = mmap(NULL, meta_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
+	void *p = mmap(NULL, meta_len, PROT_READ | (rdonly ? 0 : PROT_WRITE),
+		       MAP_SHARED, fd, 0);
 
 	if (p == MAP_FAILED)
 		return -errno;
 	st->fd = fd;
+	st->dfd = fd;
+	st->rdonly = rdonly;
 	st->meta_len = meta_len;
 	st->sb = p;
 	st->bitmap = (uint8_t *)p + st->sb->bitmap_start * FT_BLOCK_SIZE;
+	st->refcnt = (uint32_t *)((char *)p +
+				  st->sb->refcnt_start * FT_BLOCK_SIZE);
 	st->itable = (struct ft_inode *)((char *)p +
 					 st->sb->itable_start * FT_BLOCK_SIZE);
 	return 0;
@@ -152,7 +185,7 @@ static int zero_region(int fd, uint64_t len)
 	return 0;
 }
 
-int store_mkfs(int fd, uint64_t size, uint64_t nr_inodes)
+int store_mkfs(int fd, uint64_t size, uint64_t nr_inodes, uint64_t pool)
 {
 	struct ft_super sb = {
 		.magic = FT_MAGIC,
@@ -174,26 +207,40 @@ int store_mkfs(int fd, uint64_t size, uint64_t nr_inodes)
 	}
 	if (nr_inodes > MAX_INODES)
 		return -EINVAL;
+	if (!pool) {
+		pool = sb.nr_blocks / POOL_FRACTION;
+		if (pool < MIN_POOL_BLOCKS)
+			pool = MIN_POOL_BLOCKS;
+	}
+	if (pool > sb.nr_blocks)
+		return -ENOSPC;
 	sb.nr_inodes = nr_inodes + 1;
 	sb.bitmap_blocks = div_round_up(sb.nr_blocks, FT_BLOCK_SIZE * 8);
-	sb.itable_start = sb.bitmap_start + sb.bitmap_blocks;
+	sb.refcnt_start = sb.bitmap_start + sb.bitmap_blocks;
+	sb.refcnt_blocks = div_round_up(sb.nr_blocks * sizeof(uint32_t),
+					FT_BLOCK_SIZE);
+	sb.itable_start = sb.refcnt_start + sb.refcnt_blocks;
 	sb.itable_blocks = div_round_up(sb.nr_inodes * FT_INODE_SIZE,
 					FT_BLOCK_SIZE);
-	sb.data_start = sb.itable_start + sb.itable_blocks;
+	sb.pool_start = sb.itable_start + sb.itable_blocks;
+	sb.pool_blocks = pool;
+	sb.data_start = sb.pool_start + sb.pool_blocks;
 	if (sb.data_start + MIN_DATA_BLOCKS > sb.nr_blocks)
 		return -ENOSPC;
 	sb.free_blocks = sb.nr_blocks - sb.data_start;
+	sb.free_pool = sb.pool_blocks;
 	sb.free_inodes = nr_inodes - 1;
 
-	err = zero_region(fd, sb.data_start * FT_BLOCK_SIZE);
+	/* pool blocks are initialised when allocated */
+	err = zero_region(fd, sb.pool_start * FT_BLOCK_SIZE);
 	if (!err)
 		err = write_full(fd, &sb, sizeof(sb), 0);
 	if (!err)
-		err = store_map(&st, fd, sb.data_start * FT_BLOCK_SIZE);
+		err = store_map(&st, fd, sb.data_start * FT_BLOCK_SIZE, 0);
 	if (err)
 		return err;
 
-	for (b = 0; b < sb.data_start; b++)
+	for (b = 0; b < sb.pool_start; b++)
 		bit_set(st.bitmap, b);
 	root = &st.itable[FT_ROOT_INO];
 	root->mode = 040755;
@@ -210,11 +257,17 @@ int store_mkfs(int fd, uint64_t size, uint64_t nr_inodes)
 static void store_unmap(struct ft_store *st)
 {
 	munmap(st->sb, st->meta_len);
+	if (st->dfd != st->fd)
+		close(st->dfd);
 	free(st->nlookup);
+	free(st->cow);
 	free(st->bounce);
+	free(st->copybuf);
 	st->sb = NULL;
 	st->nlookup = NULL;
+	st->cow = NULL;
 	st->bounce = NULL;
+	st->copybuf = NULL;
 }
 
 static int check_super(const struct ft_super *sb, uint64_t dev_size)
@@ -227,31 +280,36 @@ static int check_super(const struct ft_super *sb, uint64_t dev_size)
 	    sb->bitmap_start != 1 ||
 	    sb->bitmap_blocks != div_round_up(sb->nr_blocks,
 					      FT_BLOCK_SIZE * 8) ||
-	    sb->itable_start != sb->bitmap_start + sb->bitmap_blocks ||
+	    sb->refcnt_start != sb->bitmap_start + sb->bitmap_blocks ||
+	    sb->refcnt_blocks != div_round_up(sb->nr_blocks * 4,
+					      FT_BLOCK_SIZE) ||
+	    sb->itable_start != sb->refcnt_start + sb->refcnt_blocks ||
 	    sb->itable_blocks != div_round_up(sb->nr_inodes * FT_INODE_SIZE,
 					      FT_BLOCK_SIZE) ||
-	    sb->data_start != sb->itable_start + sb->itable_blocks ||
+	    sb->pool_start != sb->itable_start + sb->itable_blocks ||
+	    sb->data_start != sb->pool_start + sb->pool_blocks ||
 	    sb->data_start >= sb->nr_blocks)
 		return -EUCLEAN;
 	return 0;
 }
 
 /*
- * Bound extent counts, drop unlinked inodes nobody references and recount
- * the free space.
+ * Check the extent trees, drop unlinked inodes nobody references and
+ * recount the free space.  A broken tree would crash the daemon: refuse
+ * the image then (fusetd fsck tells more).
  */
-static void store_scan(struct ft_store *st)
+static int store_scan(struct ft_store *st)
 {
 	struct ft_super *sb = st->sb;
-	struct ft_inode *inode;
 	uint64_t i;
 
 	for (i = FT_ROOT_INO; i < sb->nr_inodes; i++) {
-		inode = &st->itable[i];
-		if (inode->nr_extents > FT_MAX_EXTENTS) {
-			ft_warn("inode %llu has %u extents",
-				(unsigned long long)i, inode->nr_extents);
-			inode->nr_extents = FT_MAX_EXTENTS;
+		if (!st->itable[i].mode)
+			continue;
+		if (ext_check_tree(st, &st->itable[i], i)) {
+			ft_warn("inode %llu: broken extent tree",
+				(unsigned long long)i);
+			return -EUCLEAN;
 		}
 		store_inode_reclaim(st, i);
 	}
@@ -259,12 +317,39 @@ static void store_scan(struct ft_store *st)
 	sb->free_inodes = 0;
 	for (i = FT_ROOT_INO + 1; i < sb->nr_inodes; i++)
 		sb->free_inodes += !st->itable[i].mode;
+	sb->free_pool = 0;
+	for (i = sb->pool_start; i < sb->data_start; i++)
+		sb->free_pool += !bit_test(st->bitmap, i);
 	sb->free_blocks = 0;
 	for (i = sb->data_start; i < sb->nr_blocks; i++)
 		sb->free_blocks += !bit_test(st->bitmap, i);
+	return 0;
 }
 
-int store_open(struct ft_store *st, int fd)
+/* A second descriptor for file data, O_DIRECT where the image allows it. */
+static void open_data_fd(struct ft_store *st)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", st->fd);
+	fd = open(path, (st->rdonly ? O_RDONLY : O_RDWR) | O_DIRECT |
+		  O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* some filesystems accept O_DIRECT at open and fail the I/O */
+	if (pread(fd, st->bounce, FT_BLOCK_SIZE, 0) != FT_BLOCK_SIZE) {
+		close(fd);
+		return;
+	}
+	st->dfd = fd;
+}
+
+/*
+ * Open the image on fd.  rdonly maps it read-only and changes nothing, not
+ * even unlinked inodes (for fsck).
+ */
+int store_open(struct ft_store *st, int fd, int rdonly)
 {
 	struct ft_super sb;
 	uint64_t dev_size;
@@ -277,7 +362,7 @@ int store_open(struct ft_store *st, int fd)
 	if (!err)
 		err = check_super(&sb, dev_size);
 	if (!err)
-		err = store_map(st, fd, sb.data_start * FT_BLOCK_SIZE);
+		err = store_map(st, fd, sb.data_start * FT_BLOCK_SIZE, rdonly);
 	if (err)
 		return err;
 	if (!S_ISDIR(st->itable[FT_ROOT_INO].mode)) {
@@ -286,14 +371,27 @@ int store_open(struct ft_store *st, int fd)
 	}
 
 	st->nlookup = calloc(sb.nr_inodes, sizeof(*st->nlookup));
-	st->bounce = malloc(FT_MAX_IO + 2 * FT_BLOCK_SIZE);
-	if (!st->nlookup || !st->bounce) {
+	st->cow = calloc(sb.nr_inodes, sizeof(*st->cow));
+	if (posix_memalign((void **)&st->bounce, FT_BLOCK_SIZE,
+			   FT_BOUNCE_SIZE))
+		st->bounce = NULL;
+	if (posix_memalign((void **)&st->copybuf, FT_BLOCK_SIZE, FT_MAX_IO))
+		st->copybuf = NULL;
+	if (!st->nlookup || !st->cow || !st->bounce || !st->copybuf) {
 		store_unmap(st);
 		return -ENOMEM;
 	}
+	open_data_fd(st);
 	st->alloc_hint = sb.data_start;
+	st->pool_hint = sb.pool_start;
 	st->inode_hint = FT_ROOT_INO + 1;
-	store_scan(st);
+	if (!rdonly) {
+		err = store_scan(st);
+		if (err) {
+			store_unmap(st);
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -304,14 +402,22 @@ int store_sync(struct ft_store *st)
 	return 0;
 }
 
-/* Free unlinked inodes (the kernel is gone), sync and unmap. */
+/*
+ * Free the COW fork and unlinked inodes (the kernel is gone), sync and
+ * unmap.
+ */
 int store_close(struct ft_store *st)
 {
-	int err;
+	int err = 0;
 
-	memset(st->nlookup, 0, st->sb->nr_inodes * sizeof(*st->nlookup));
-	store_scan(st);
-	err = store_sync(st);
+	if (!st->rdonly) {
+		cow_free_all(st);
+		memset(st->nlookup, 0,
+		       st->sb->nr_inodes * sizeof(*st->nlookup));
+		err = store_scan(st);
+		if (!err)
+			err = store_sync(st);
+	}
 	store_unmap(st);
 	return err;
 }
@@ -380,7 +486,10 @@ void store_inode_reclaim(struct ft_store *st, uint64_t ino)
 	if (!inode || inode->nlink || st->nlookup[ino] ||
 	    ino == FT_ROOT_INO)
 		return;
-	ext_punch(st, inode, 0, UINT64_MAX);
+	cow_cancel(st, ino, 0, UINT64_MAX);
+	if (ext_punch(st, inode, 0, UINT64_MAX))
+		ft_warn("inode %llu: cannot free its blocks",
+			(unsigned long long)ino);
 	memset(inode, 0, sizeof(*inode));
 	st->sb->free_inodes++;
 }
@@ -401,79 +510,5 @@ void inode_touch(struct ft_inode *inode, unsigned int which)
 	if (which & FT_CTIME) {
 		inode->ctime = now.tv_sec;
 		inode->ctime_nsec = now.tv_nsec;
-	}
-}
-
-/* First free block in [from, to), or to if there is none. */
-static uint64_t find_free(const struct ft_store *st, uint64_t from,
-			  uint64_t to)
-{
-	uint64_t b = from;
-
-	while (b < to) {
-		if (b % 8 == 0 && b + 8 <= to && st->bitmap[b / 8] == 0xff) {
-			b += 8;
-			continue;
-		}
-		if (!bit_test(st->bitmap, b))
-			return b;
-		b++;
-	}
-	return to;
-}
-
-/*
- * Allocate a run of up to want contiguous blocks, at goal if possible, else
- * at the next free block after it.  Returns the run length (0 when the image
- * is full) and its first block in *start.
- */
-uint64_t store_alloc(struct ft_store *st, uint64_t goal, uint64_t want,
-		     uint64_t *start)
-{
-	struct ft_super *sb = st->sb;
-	uint64_t b, n;
-
-	if (!want || !sb->free_blocks)
-		return 0;
-	if (want > MAX_ALLOC)
-		want = MAX_ALLOC;
-	if (goal < sb->data_start || goal >= sb->nr_blocks)
-		goal = st->alloc_hint;
-	b = find_free(st, goal, sb->nr_blocks);
-	if (b == sb->nr_blocks) {
-		b = find_free(st, sb->data_start, goal);
-		if (b == goal)
-			return 0;
-	}
-	for (n = 0; n < want && b + n < sb->nr_blocks; n++) {
-		if (bit_test(st->bitmap, b + n))
-			break;
-		bit_set(st->bitmap, b + n);
-	}
-	sb->free_blocks -= n;
-	st->alloc_hint = b + n < sb->nr_blocks ? b + n : sb->data_start;
-	*start = b;
-	return n;
-}
-
-void store_free(struct ft_store *st, uint64_t start, uint64_t len)
-{
-	struct ft_super *sb = st->sb;
-	uint64_t b;
-
-	if (start < sb->data_start || start > sb->nr_blocks ||
-	    len > sb->nr_blocks - start) {
-		ft_warn("freeing bad block range %llu+%llu",
-			(unsigned long long)start, (unsigned long long)len);
-		return;
-	}
-	for (b = start; b < start + len; b++) {
-		if (!bit_test(st->bitmap, b)) {
-			ft_warn("freeing free block %llu",
-				(unsigned long long)b);
-			continue;
-		}
-		bit_clear(st->bitmap, b);
-		sb->free_blocks++;
 	}
 }

@@ -6,19 +6,32 @@
  *
  *   0                          superblock
  *   bitmap_start ..            allocation bitmap, one bit per block, 1 = used
+ *   refcnt_start ..            reference count of every block, uint32_t
  *   itable_start ..            inode table, FT_INODE_SIZE bytes per inode
+ *   pool_start ..              extent pool: extent leaves and index blocks
  *   data_start .. nr_blocks-1  data blocks
  *
  * Inode 0 is never used; inode 1 (FUSE_ROOT_ID) is the root directory.
- * Inode numbers are the FUSE node ids.  A file's data is a sorted list of at
- * most FT_MAX_EXTENTS extents held in the inode; an UNWRITTEN extent is
- * allocated but reads as zeros.  Directories are files of fixed-size
- * entries that never straddle a block; symlink targets are the symlink's
- * data.  Blocks past EOF and the tail of the EOF block always hold zeros.
+ * Inode numbers are the FUSE node ids.  A file's data is a sorted list of
+ * extents; an UNWRITTEN extent is allocated but reads as zeros.  Up to
+ * FT_INLINE_EXTENTS extents live in the inode; more go to extent leaves of
+ * FT_LEAF_EXTENTS each, in file order, whose block numbers are kept in the
+ * inode's index blocks (FT_INDEX_PER_BLOCK per block, as one flat array).
+ * Leaves and index blocks come from the extent pool, never from the data
+ * area, so that no block the kernel writes by itself (iomap) is ever in
+ * the daemon's cache.
+ *
+ * Data blocks are shared (reflink) by counting references: a data block
+ * is in use (its bitmap bit set) exactly when its count is non-zero, and
+ * the count is the number of extents mapping it.  Directories are files of
+ * fixed-size entries that never straddle a block; symlink targets are the
+ * symlink's data.  Blocks past EOF and the tail of the EOF block always
+ * hold zeros.
  *
  * Everything up to data_start is mmapped shared, so metadata changes reach
- * the image's page cache at once; store_sync() makes them durable.  Fields
- * are in host byte order, which must be little-endian.
+ * the image's page cache at once; store_sync() makes them durable.  File
+ * data goes through a second, O_DIRECT descriptor where the image allows
+ * it.  Fields are in host byte order, which must be little-endian.
  */
 #ifndef FUSETD_STORE_H
 #define FUSETD_STORE_H
@@ -26,18 +39,25 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "stats.h"
+
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the fusetd format is little-endian");
 
 #define FT_MAGIC		"FUSETD01"
-#define FT_VERSION		1
+#define FT_VERSION		2
 #define FT_BLOCK_SIZE		4096U
 #define FT_INODE_SIZE		2048U
-#define FT_MAX_EXTENTS		64
+#define FT_INLINE_EXTENTS	56
+#define FT_LEAF_EXTENTS		170
+#define FT_INODE_INDEX		64	/* index blocks per inode */
+#define FT_INDEX_PER_BLOCK	(FT_BLOCK_SIZE / 8)
+#define FT_MAX_LEAVES		(FT_INODE_INDEX * FT_INDEX_PER_BLOCK)
 #define FT_NAME_MAX		255
 #define FT_SYMLINK_MAX		4095
 #define FT_LINK_MAX		65000
 #define FT_MAX_SIZE		(1ULL << 40)	/* largest file, bytes */
+#define FT_MAX_BLOCKS		(FT_MAX_SIZE / FT_BLOCK_SIZE)
 #define FT_MAX_IO		(1U << 20)	/* largest single read/write */
 #define FT_ROOT_INO		1
 
@@ -49,10 +69,15 @@ struct ft_super {
 	uint64_t	nr_inodes;	/* including the unused inode 0 */
 	uint64_t	bitmap_start;
 	uint64_t	bitmap_blocks;
+	uint64_t	refcnt_start;
+	uint64_t	refcnt_blocks;
 	uint64_t	itable_start;
 	uint64_t	itable_blocks;
+	uint64_t	pool_start;
+	uint64_t	pool_blocks;
 	uint64_t	data_start;
-	uint64_t	free_blocks;
+	uint64_t	free_blocks;	/* in the data area */
+	uint64_t	free_pool;	/* in the extent pool */
 	uint64_t	free_inodes;
 	uint64_t	next_generation;
 };
@@ -66,16 +91,27 @@ struct ft_extent {
 	uint32_t	flags;		/* FT_EXT_* */
 };
 
+#define FT_LEAF_MAGIC		0x4641454cU	/* "LEAF" */
+
+struct ft_leaf {
+	uint32_t	magic;
+	uint32_t	nr;		/* extents in use, never 0 */
+	uint64_t	ino;		/* owner */
+	struct ft_extent ext[FT_LEAF_EXTENTS];
+};
+
+_Static_assert(sizeof(struct ft_leaf) == FT_BLOCK_SIZE, "leaf size");
+
 struct ft_inode {
 	uint32_t	mode;		/* 0: free */
 	uint32_t	nlink;
 	uint32_t	uid;
 	uint32_t	gid;
 	uint32_t	rdev;
-	uint32_t	nr_extents;
+	uint32_t	nr_extents;	/* in total */
 	uint64_t	generation;
 	uint64_t	size;
-	uint64_t	blocks;		/* allocated blocks */
+	uint64_t	blocks;		/* mapped blocks, shared ones too */
 	uint64_t	parent;		/* directories: the parent directory */
 	int64_t		atime;
 	int64_t		mtime;
@@ -83,10 +119,12 @@ struct ft_inode {
 	uint32_t	atime_nsec;
 	uint32_t	mtime_nsec;
 	uint32_t	ctime_nsec;
-	uint32_t	spare0;
-	uint8_t		spare1[160];
-	struct ft_extent ext[FT_MAX_EXTENTS];
-	uint8_t		spare2[256];
+	uint32_t	nr_leaves;	/* 0: the extents are in iext */
+	uint32_t	nr_index;	/* index blocks in use */
+	uint8_t		spare1[28];
+	uint64_t	index[FT_INODE_INDEX];
+	struct ft_extent iext[FT_INLINE_EXTENTS];
+	uint8_t		spare2[64];
 };
 
 _Static_assert(sizeof(struct ft_inode) == FT_INODE_SIZE, "inode size");
@@ -104,28 +142,44 @@ struct ft_dirent {
 /* File type bits of a mode as a DT_* value. */
 #define FT_DT(mode)		(((mode) & 0170000) >> 12)
 
+struct ft_cow;
+
 struct ft_store {
 	int		fd;
+	int		dfd;		/* file data: O_DIRECT if possible */
+	int		rdonly;		/* opened for fsck */
 	struct ft_super	*sb;		/* start of the mmapped metadata */
 	uint8_t		*bitmap;
+	uint32_t	*refcnt;
 	struct ft_inode	*itable;
 	size_t		meta_len;
 	uint64_t	*nlookup;	/* kernel lookup count per inode */
+	struct ft_cow	**cow;		/* COW fork per inode, or NULL */
+	struct ft_stats	*stats;		/* event counters, or NULL */
 	uint64_t	alloc_hint;	/* next block to try */
+	uint64_t	pool_hint;	/* next pool block to try */
 	uint64_t	inode_hint;	/* next inode to try */
-	char		*bounce;	/* FT_MAX_IO + 2 blocks */
+	char		*bounce;	/* FT_BOUNCE_SIZE, block aligned */
+	char		*copybuf;	/* FT_MAX_IO, for copying file data */
 };
 
-/* store.c: image, inodes, block allocator */
+#define FT_BOUNCE_SIZE	(FT_MAX_IO + 2 * FT_BLOCK_SIZE)
+
+/* store.c: image, inodes, metadata and data I/O */
 void ft_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int store_dev_size(int fd, uint64_t *size);
-int store_mkfs(int fd, uint64_t size, uint64_t nr_inodes);
-int store_open(struct ft_store *st, int fd);
+int store_mkfs(int fd, uint64_t size, uint64_t nr_inodes, uint64_t pool);
+int store_open(struct ft_store *st, int fd, int rdonly);
 int store_sync(struct ft_store *st);
 int store_close(struct ft_store *st);
 int store_pread(struct ft_store *st, void *buf, size_t len, uint64_t off);
 int store_pwrite(struct ft_store *st, const void *buf, size_t len,
 		 uint64_t off);
+int store_read_blocks(struct ft_store *st, void *buf, uint64_t pblk,
+		      uint64_t n);
+int store_write_blocks(struct ft_store *st, const void *buf, uint64_t pblk,
+		       uint64_t n);
+int store_copy_block(struct ft_store *st, uint64_t from, uint64_t to);
 
 struct ft_inode *store_inode(struct ft_store *st, uint64_t ino);
 uint64_t store_ino(const struct ft_store *st, const struct ft_inode *inode);
@@ -140,11 +194,23 @@ void store_inode_reclaim(struct ft_store *st, uint64_t ino);
 #define FT_CTIME	(1U << 2)
 void inode_touch(struct ft_inode *inode, unsigned int which);
 
+int bit_test(const uint8_t *map, uint64_t nr);
+void bit_set(uint8_t *map, uint64_t nr);
+void bit_clear(uint8_t *map, uint64_t nr);
+
+/* alloc.c: data blocks and their reference counts, extent pool blocks */
 uint64_t store_alloc(struct ft_store *st, uint64_t goal, uint64_t want,
 		     uint64_t *start);
-void store_free(struct ft_store *st, uint64_t start, uint64_t len);
+int block_get(struct ft_store *st, uint64_t start, uint64_t len);
+void block_put(struct ft_store *st, uint64_t start, uint64_t len);
+int block_shared(const struct ft_store *st, uint64_t pblk);
+uint64_t block_run(const struct ft_store *st, uint64_t pblk, uint64_t len,
+		   int shared);
+uint64_t pool_alloc(struct ft_store *st);
+void pool_free(struct ft_store *st, uint64_t b);
+int pool_valid(const struct ft_store *st, uint64_t b);
 
-/* extent.c: a file's extent list */
+/* extent.c: a file's extent map */
 enum ft_map_type { FT_MAP_HOLE, FT_MAP_DATA, FT_MAP_UNWRITTEN };
 
 struct ft_map {
@@ -153,23 +219,73 @@ struct ft_map {
 	uint64_t		len;	/* blocks from the looked up block on */
 };
 
-void ext_map(const struct ft_inode *inode, uint64_t lblk, struct ft_map *map);
-uint64_t ext_goal(const struct ft_inode *inode, uint64_t lblk);
-int ext_set(struct ft_inode *inode, uint64_t lblk, uint64_t len, uint64_t pblk,
-	    uint32_t flags);
+/* Called for each piece of mapping that an update removes. */
+typedef void (*ext_old_fn)(struct ft_store *st, void *arg,
+			   const struct ft_extent *old);
+
+void ext_map(struct ft_store *st, const struct ft_inode *inode, uint64_t lblk,
+	     struct ft_map *map);
+int ext_next(struct ft_store *st, const struct ft_inode *inode, uint64_t lblk,
+	     struct ft_extent *ext);
+int ext_last(struct ft_store *st, const struct ft_inode *inode,
+	     struct ft_extent *ext);
+uint64_t ext_goal(struct ft_store *st, const struct ft_inode *inode,
+		  uint64_t lblk);
+int ext_replace(struct ft_store *st, struct ft_inode *inode, uint64_t lblk,
+		uint64_t len, const struct ft_extent *map, ext_old_fn old,
+		void *arg);
+int ext_set(struct ft_store *st, struct ft_inode *inode, uint64_t lblk,
+	    uint64_t len, uint64_t pblk, uint32_t flags);
 int ext_punch(struct ft_store *st, struct ft_inode *inode, uint64_t lblk,
 	      uint64_t len);
+int ext_split(struct ft_store *st, struct ft_inode *inode, uint64_t lblk);
+void ext_shift(struct ft_store *st, struct ft_inode *inode, uint64_t from,
+	       int64_t delta);
+void ext_put_old(struct ft_store *st, void *arg, const struct ft_extent *old);
+int ext_check_tree(struct ft_store *st, const struct ft_inode *inode,
+		   uint64_t ino);
+int ext_walk(struct ft_store *st, const struct ft_inode *inode,
+	     int (*fn)(void *arg, const struct ft_extent *e), void *arg);
+void ext_tree_blocks(struct ft_store *st, const struct ft_inode *inode,
+		     void (*fn)(void *arg, uint64_t b), void *arg);
+
+/* cow.c: the in-memory COW fork of each inode (iomap mode) */
+int cow_find(struct ft_store *st, uint64_t ino, uint64_t lblk,
+	     struct ft_extent *ext);
+int cow_add(struct ft_store *st, uint64_t ino, uint64_t lblk, uint64_t pblk,
+	    uint64_t len);
+void cow_remove(struct ft_store *st, uint64_t ino, uint64_t lblk,
+		uint64_t len, int free_blocks);
+void cow_cancel(struct ft_store *st, uint64_t ino, uint64_t lblk,
+		uint64_t len);
+void cow_free_all(struct ft_store *st);
+uint64_t cow_blocks(const struct ft_store *st, uint64_t ino,
+		    void (*fn)(void *arg, uint64_t pblk, uint64_t len),
+		    void *arg);
 
 /* fileio.c: file data */
 ssize_t file_read(struct ft_store *st, struct ft_inode *inode, void *buf,
 		  size_t len, uint64_t off);
 ssize_t file_write(struct ft_store *st, struct ft_inode *inode,
 		   const void *buf, size_t len, uint64_t off);
+int file_zero_partial(struct ft_store *st, struct ft_inode *inode,
+		      uint64_t off, uint64_t len);
 int file_truncate(struct ft_store *st, struct ft_inode *inode, uint64_t size);
+int file_seek(struct ft_store *st, const struct ft_inode *inode, uint64_t off,
+	      uint32_t whence, uint64_t *res);
+
+/* falloc.c: fallocate modes */
 int file_fallocate(struct ft_store *st, struct ft_inode *inode, uint32_t mode,
 		   uint64_t off, uint64_t len);
-int file_seek(const struct ft_inode *inode, uint64_t off, uint32_t whence,
-	      uint64_t *res);
+
+/* clone.c: copy_file_range and reflink */
+int file_clone(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
+	       struct ft_inode *dst, uint64_t off_out, uint64_t len);
+ssize_t file_copy(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
+		  struct ft_inode *dst, uint64_t off_out, uint64_t len);
+
+/* fsck.c: consistency check */
+int store_fsck(struct ft_store *st, int verbose);
 
 /* dir.c: directory entries */
 int dir_lookup(struct ft_store *st, struct ft_inode *dir, const char *name,

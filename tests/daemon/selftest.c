@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fusetd selftest [-v] [--big] [DIR]: exercise the storage layer and the
+ * request handlers on an image file in DIR (default $TMPDIR or /tmp),
+ * without a kernel: requests are built in the daemon's input buffer and
+ * handled as if read from /dev/fuse, replies are read back from a pipe.
+ *
+ * Every file is mirrored in memory and compared after each step, and the
+ * whole store is checked with fsck after each step.  Covered: extent
+ * trees (random updates against a model, many leaves, and with --big a
+ * file of 1,000,000 extents), clones and copies, copy-on-write writes,
+ * every fallocate mode on shared blocks, iomap begin/ioend with the COW
+ * fork, remount, and fsck catching damage.  Ends with "N passed, N failed".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <sys/stat.h>
+
+#include "proto.h"
+
+#define BS		FT_BLOCK_SIZE
+#define MAX_FILE	(8U << 20)	/* mirrored file size limit */
+
+static struct fusetd d;
+static int reply_fd, verbose;
+static uint64_t unique = 1;
+static unsigned int passed, failed;
+static uint64_t rnd_state = 88172645463325252ULL;
+
+struct mirror {
+	uint64_t	ino;
+	uint64_t	size;
+	char		*data;		/* MAX_FILE bytes */
+};
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static void result(int ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void result(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok)
+		passed++;
+	else
+		failed++;
+	if (ok && !verbose)
+		return;
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/*
+ * Send one request; returns the reply's error (negative) or body length,
+ * with the body in out (outlen bytes at most).
+ */
+static int request(uint32_t opcode, uint64_t nodeid, const void *a, size_t alen,
+		   const void *b, size_t blen, void *out, size_t outlen)
+{
+	struct fuse_in_header *h = (void *)d.in_buf;
+	struct fuse_out_header oh;
+	static char body[FT_MAX_IO];
+	ssize_t n;
+
+	memset(h, 0, sizeof(*h));
+	h->len = sizeof(*h) + alen + blen;
+	h->opcode = opcode;
+	h->unique = unique++;
+	h->nodeid = nodeid;
+	memcpy(h + 1, a, alen);
+	if (blen)
+		memcpy((char *)(h + 1) + alen, b, blen);
+	fusetd_handle(&d, h->len);
+	if (opcode == FUSE_FORGET)
+		return 0;
+	n = read(reply_fd, &oh, sizeof(oh));
+	if (n != sizeof(oh) || oh.unique != h->unique) {
+		result(0, "reply to opcode %u", opcode);
+		return -EIO;
+	}
+	n = oh.len - sizeof(oh);
+	if (n && read(reply_fd, body, n) != n) {
+		result(0, "reply body of opcode %u", opcode);
+		return -EIO;
+	}
+	if (oh.error)
+		return oh.error;
+	if (out)
+		memcpy(out, body, (size_t)n < outlen ? (size_t)n : outlen);
+	return n;
+}
+
+static int check_fsck(const char *when)
+{
+	int problems = store_fsck(&d.st, 0);
+
+	result(!problems, "fsck after %s", when);
+	return problems;
+}
+
+static uint64_t create(const char *name)
+{
+	struct fuse_create_in in = { .mode = 0644, .flags = O_RDWR };
+	struct fuse_entry_out out[2];
+	int n = request(FUSE_CREATE, FT_ROOT_INO, &in, sizeof(in), name,
+			strlen(name) + 1, out, sizeof(out));
+
+	result(n > 0, "create %s", name);
+	return n > 0 ? out[0].nodeid : 0;
+}
+
+static struct ft_inode *inode_of(const struct mirror *m)
+{
+	return store_inode(&d.st, m->ino);
+}
+
+/* Compare a file with its mirror. */
+static void verify(const struct mirror *m, const char *what)
+{
+	static char buf[MAX_FILE];
+	struct ft_inode *inode = inode_of(m);
+	ssize_t n;
+
+	if (!inode || inode->size != m->size) {
+		result(0, "%s: size %llu, want %llu", what,
+		       inode ? (unsigned long long)inode->size : 0ULL,
+		       (unsigned long long)m->size);
+		return;
+	}
+	n = file_read(&d.st, inode, buf, m->size, 0);
+	result(n == (ssize_t)m->size && !memcmp(buf, m->data, m->size),
+	       "%s: data", what);
+}
+
+static void mirror_write(struct mirror *m, const void *buf, size_t len,
+			 uint64_t off)
+{
+	memcpy(m->data + off, buf, len);
+	if (off + len > m->size)
+		m->size = off + len;
+}
+
+static int do_write(struct mirror *m, uint64_t off, size_t len)
+{
+	static char buf[FT_MAX_IO];
+	struct fuse_write_in in = { .offset = off, .size = len };
+	struct fuse_write_out out;
+	size_t i;
+	int n;
+
+	for (i = 0; i < len; i++)
+		buf[i] = rnd();
+	n = request(FUSE_WRITE, m->ino, &in, sizeof(in), buf, len, &out,
+		    sizeof(out));
+	if (n < 0)
+		return n;
+	mirror_write(m, buf, len, off);
+	return out.size == len ? 0 : -EIO;
+}
+
+static int do_falloc(struct mirror *m, uint32_t mode, uint64_t off,
+		     uint64_t len)
+{
+	struct fuse_fallocate_in in = { .offset = off, .length = len,
+					.mode = mode };
+	uint64_t end = off + len;
+	int n;
+
+	n = request(FUSE_FALLOCATE, m->ino, &in, sizeof(in), NULL, 0, NULL, 0);
+	if (n < 0)
+		return n;
+	switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+	case FALLOC_FL_PUNCH_HOLE:
+	case FALLOC_FL_ZERO_RANGE:
+		if (off < m->size)
+			memset(m->data + off, 0,
+			       (end < m->size ? end : m->size) - off);
+		break;
+	case FALLOC_FL_COLLAPSE_RANGE:
+		memmove(m->data + off, m->data + end, m->size - end);
+		m->size -= len;
+		memset(m->data + m->size, 0, len);
+		return 0;
+	case FALLOC_FL_INSERT_RANGE:
+		memmove(m->data + end, m->data + off, m->size - off);
+		memset(m->data + off, 0, len);
+		m->size += len;
+		return 0;
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > m->size)
+		m->size = end;
+	return 0;
+}
+
+static int do_copy(struct mirror *src, uint64_t off_in, struct mirror *dst,
+		   uint64_t off_out, uint64_t len, uint64_t flags,
+		   uint32_t *copied)
+{
+	struct fuse_copy_file_range_in in = {
+		.off_in = off_in, .nodeid_out = dst->ino, .off_out = off_out,
+		.len = len, .flags = flags,
+	};
+	struct fuse_write_out out;
+	int n;
+
+	n = request(FUSE_COPY_FILE_RANGE, src->ino, &in, sizeof(in), NULL, 0,
+		    &out, sizeof(out));
+	if (n < 0)
+		return n;
+	*copied = out.size;
+	memmove(dst->data + off_out, src->data + off_in, out.size);
+	if (off_out + out.size > dst->size)
+		dst->size = off_out + out.size;
+	return 0;
+}
+
+static int do_truncate(struct mirror *m, uint64_t size)
+{
+	struct fuse_setattr_in in = { .valid = FATTR_SIZE, .size = size };
+	struct fuse_attr_out out;
+	int n;
+
+	n = request(FUSE_SETATTR, m->ino, &in, sizeof(in), NULL, 0, &out,
+		    sizeof(out));
+	if (n < 0)
+		return n;
+	if (size < m->size)
+		memset(m->data + size, 0, m->size - size);
+	m->size = size;
+	return 0;
+}
+
+static int begin(uint64_t ino, uint32_t op, uint64_t pos, uint64_t count,
+		 struct fuse_iomap_begin_out *out)
+{
+	struct fuse_iomap_begin_in in = {
+		.opflags = op, .attr_ino = ino, .pos = pos, .count = count,
+	};
+
+	return request(FUSE_IOMAP_BEGIN, ino, &in, sizeof(in), NULL, 0, out,
+		       sizeof(*out));
+}
+
+static int ioend(uint64_t ino, uint32_t flags, int error, uint64_t pos,
+		 uint64_t written, uint64_t new_addr, uint64_t *newsize)
+{
+	struct fuse_iomap_ioend_in in = {
+		.flags = flags, .error = error, .attr_ino = ino, .pos = pos,
+		.new_addr = new_addr, .written = written,
+	};
+	struct fuse_iomap_ioend_out out = { 0 };
+	int n = request(FUSE_IOMAP_IOEND, ino, &in, sizeof(in), NULL, 0, &out,
+			sizeof(out));
+
+	*newsize = out.newsize;
+	return n < 0 ? n : 0;
+}
+
+/* What the kernel does with a write mapping: put the data on the device. */
+static int kernel_write(struct mirror *m, const struct fuse_iomap_io *io,
+			uint64_t pos, size_t len)
+{
+	static char buf[FT_MAX_IO];
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = rnd();
+	if (pwrite(d.st.fd, buf, len, io->addr + (pos - io->offset)) !=
+	    (ssize_t)len)
+		return -EIO;
+	fsync(d.st.fd);
+	memcpy(m->data + pos, buf, len);
+	return 0;
+}
+
+static uint64_t free_blocks(void)
+{
+	return d.st.sb->free_blocks;
+}
+
+/* Random extent map updates against a model of block -> (pblk, flags). */
+static void test_extent_model(void)
+{
+	enum { N = 6000, ROUNDS = 3000 };
+	static uint64_t model[N];	/* 0: hole, else pblk << 1 | unwritten */
+	struct ft_inode *inode;
+	uint64_t ino, l, len, i, pblk;
+	struct ft_map map;
+	unsigned int r, bad = 0, maxleaves = 0;
+	int err, f;
+
+	if (store_inode_alloc(&d.st, S_IFREG | 0600, 0, 0, &ino)) {
+		result(0, "model: inode");
+		return;
+	}
+	inode = store_inode(&d.st, ino);
+	for (r = 0; r < ROUNDS && !bad; r++) {
+		l = rnd() % N;
+		len = 1 + rnd() % (r % 7 ? 8 : 300);
+		if (l + len > N)
+			len = N - l;
+		if (rnd() % 3) {
+			/* unmergeable neighbours: disk blocks far apart */
+			pblk = d.st.sb->data_start + rnd() % 1000000;
+			f = rnd() % 2;
+			err = ext_set(&d.st, inode, l, len, pblk,
+				      f ? FT_EXT_UNWRITTEN : 0);
+			for (i = 0; !err && i < len; i++)
+				model[l + i] = (pblk + i) << 1 | f;
+		} else {
+			err = ext_replace(&d.st, inode, l, len, NULL, NULL,
+					  NULL);
+			for (i = 0; !err && i < len; i++)
+				model[l + i] = 0;
+		}
+		if (err) {
+			result(0, "model: update %u: %s", r, strerror(-err));
+			bad++;
+		}
+		if (inode->nr_leaves > maxleaves)
+			maxleaves = inode->nr_leaves;
+		if (r % 100 && r != ROUNDS - 1)
+			continue;
+		for (l = 0; l < N && !bad; l++) {
+			ext_map(&d.st, inode, l, &map);
+			if (map.type == FT_MAP_HOLE ? model[l] != 0 :
+			    model[l] != (map.pblk << 1 |
+					 (map.type == FT_MAP_UNWRITTEN))) {
+				result(0, "model: round %u block %llu", r,
+				       (unsigned long long)l);
+				bad++;
+			}
+		}
+		if (ext_check_tree(&d.st, inode, ino)) {
+			result(0, "model: tree after round %u", r);
+			bad++;
+		}
+	}
+	result(!bad, "extent map matches a model over %u random updates (up to %u leaves)",
+	       ROUNDS, maxleaves);
+	result(maxleaves > 2, "the model test used several leaves");
+	/* the model's blocks were never allocated: forget them */
+	ext_replace(&d.st, inode, 0, UINT64_MAX, NULL, NULL, NULL);
+	result(!inode->nr_leaves && !inode->nr_extents && !inode->blocks,
+	       "emptied map is back in the inode");
+	inode->nlink = 0;
+	store_inode_reclaim(&d.st, ino);
+	check_fsck("the extent model test");
+}
+
+/* Fragment a file into many extents: every other block from start on. */
+static void test_fragment(struct mirror *m, uint64_t start, unsigned int nr)
+{
+	unsigned int i, before = inode_of(m)->nr_extents;
+	int err = 0;
+
+	for (i = 0; i < nr && !err; i++)
+		err = do_write(m, start + (uint64_t)i * 2 * BS + 100, 10);
+	result(!err, "fragmented writes");
+	result(inode_of(m)->nr_extents == before + nr,
+	       "%u extents, %u more", inode_of(m)->nr_extents, nr);
+	result(inode_of(m)->nr_leaves > 1, "%u leaves",
+	       inode_of(m)->nr_leaves);
+	verify(m, "fragmented file");
+	check_fsck("fragmenting");
+}
+
+static void test_clone(struct mirror *a, struct mirror *b)
+{
+	uint64_t before = free_blocks(), shared;
+	uint32_t n = 0;
+	int err;
+
+	err = do_copy(a, 0, b, 0, a->size, FUSE_COPY_FILE_RANGE_CLONE, &n);
+	result(!err && n == a->size, "clone of %llu bytes: %s",
+	       (unsigned long long)a->size, strerror(-err));
+	verify(b, "clone");
+	result(free_blocks() == before, "clone took no blocks");
+	shared = inode_of(b)->blocks;
+	result(shared && inode_of(b)->blocks == inode_of(a)->blocks,
+	       "clone maps as many blocks as its source");
+	check_fsck("clone");
+
+	err = do_copy(a, 0, a, BS, 2 * BS, FUSE_COPY_FILE_RANGE_CLONE, &n);
+	result(err == -EINVAL, "overlapping clone in one file is EINVAL");
+	err = do_copy(a, 100, b, 0, BS, FUSE_COPY_FILE_RANGE_CLONE, &n);
+	result(err == -EINVAL, "unaligned clone is EINVAL");
+
+	/* copy-on-write by WRITE: a keeps its data */
+	before = free_blocks();
+	err = do_write(b, 5 * BS + 7, 3 * BS);
+	result(!err, "write into shared blocks");
+	result(free_blocks() == before - 4, "it took 4 new blocks (%llu)",
+	       (unsigned long long)(before - free_blocks()));
+	verify(a, "source after writing the clone");
+	verify(b, "clone after writing it");
+	check_fsck("copy-on-write");
+
+	/* clone into the middle of b, then the EOF tail case */
+	err = do_copy(a, 8 * BS, b, 20 * BS, 16 * BS,
+		      FUSE_COPY_FILE_RANGE_CLONE, &n);
+	result(!err, "clone into the middle");
+	verify(b, "clone into the middle");
+	err = do_copy(a, a->size / BS * BS, b, 2 * BS, a->size % BS,
+		      FUSE_COPY_FILE_RANGE_CLONE, &n);
+	result(!err, "clone of the partial EOF block into data");
+	verify(b, "EOF block copied, not shared, under data");
+	check_fsck("more clones");
+
+	/* plain copy: aligned shares, misaligned copies */
+	err = do_copy(a, BS + 10, b, 40 * BS + 10, 5 * BS, 0, &n);
+	result(!err && n == 5 * BS, "aligned copy_file_range");
+	err = do_copy(a, 3, b, 50 * BS + 11, 3 * BS, 0, &n);
+	result(!err && n == 3 * BS, "misaligned copy_file_range");
+	verify(b, "copies");
+	check_fsck("copy_file_range");
+}
+
+static void test_falloc(struct mirror *a, struct mirror *b)
+{
+	int err;
+
+	err = do_falloc(b, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			3 * BS + 100, 5 * BS);
+	result(!err, "punch a shared range");
+	err = do_falloc(b, FALLOC_FL_ZERO_RANGE, 9 * BS - 5, 6 * BS + 10);
+	result(!err, "zero a shared range");
+	err = do_falloc(b, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+			b->size - 10, 3 * BS);
+	result(!err, "zero range past EOF, keep size");
+	err = do_falloc(b, FALLOC_FL_ZERO_RANGE, b->size - 10, 3 * BS);
+	result(!err, "zero range past EOF");
+	verify(a, "source after punch/zero of the clone");
+	verify(b, "clone after punch/zero");
+	check_fsck("punch and zero");
+
+	err = do_falloc(b, FALLOC_FL_COLLAPSE_RANGE, 4 * BS, 3 * BS);
+	result(!err, "collapse range");
+	err = do_falloc(b, FALLOC_FL_INSERT_RANGE, 2 * BS, 5 * BS);
+	result(!err, "insert range");
+	verify(b, "collapse and insert");
+	verify(a, "source after collapse and insert in the clone");
+	err = do_falloc(b, FALLOC_FL_COLLAPSE_RANGE, 4 * BS, 3 * BS + 1);
+	result(err == -EINVAL, "unaligned collapse is EINVAL");
+	err = do_falloc(b, FALLOC_FL_COLLAPSE_RANGE, b->size / BS * BS - BS,
+			2 * BS);
+	result(err == -EINVAL, "collapse to EOF is EINVAL");
+	err = do_falloc(b, FALLOC_FL_INSERT_RANGE, (b->size + BS) / BS * BS,
+			BS);
+	result(err == -EINVAL, "insert at EOF is EINVAL");
+	err = do_falloc(b, FALLOC_FL_KEEP_SIZE, b->size + 10 * BS, 4 * BS);
+	result(!err, "preallocate past EOF");
+	err = do_truncate(b, b->size + 5);
+	result(!err, "truncate up");
+	err = do_truncate(b, b->size - 3 * BS - 100);
+	result(!err, "truncate down into a block");
+	verify(b, "truncates");
+	check_fsck("collapse, insert, truncate");
+}
+
+static void test_iomap(struct mirror *a, struct mirror *b)
+{
+	struct fuse_iomap_begin_out out, again;
+	uint64_t newsize, before, pos;
+	uint32_t n;
+	int err;
+
+	d.iomap = 1;
+	d.dev_cookie = 1;
+	err = do_copy(a, 0, b, 0, a->size / BS * BS,
+		      FUSE_COPY_FILE_RANGE_CLONE, &n);
+	result(!err, "clone for iomap");
+
+	err = begin(b->ino, FUSE_IOMAP_OP_WRITE, BS, 2 * BS, &out);
+	result(err > 0 && out.write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE &&
+	       out.read.type == FUSE_IOMAP_TYPE_MAPPED,
+	       "buffered write over shared blocks: pure overwrite");
+
+	before = free_blocks();
+	pos = 2 * BS + 512;
+	err = begin(b->ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_DIRECT, pos,
+		    3 * BS, &out);
+	result(err > 0 && out.write.type == FUSE_IOMAP_TYPE_MAPPED &&
+	       out.write.flags == FUSE_IOMAP_F_SHARED &&
+	       out.write.offset == 2 * BS && out.write.length == 4 * BS &&
+	       out.read.offset == 2 * BS && out.read.length == 4 * BS &&
+	       out.write.addr != out.read.addr,
+	       "direct write over shared blocks: COW mapping (%u %llu+%llu)",
+	       out.write.type, (unsigned long long)out.write.offset,
+	       (unsigned long long)out.write.length);
+	result(free_blocks() == before - 4, "4 COW fork blocks");
+	check_fsck("COW fork allocation");
+	err = begin(b->ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_DIRECT, pos,
+		    3 * BS, &again);
+	result(err > 0 && again.write.addr == out.write.addr &&
+	       free_blocks() == before - 4, "a second begin reuses the COW fork");
+	err = kernel_write(b, &out.write, pos, 3 * BS);
+	err = err ? err : ioend(b->ino, FUSE_IOMAP_IOEND_SHARED |
+				FUSE_IOMAP_IOEND_DIRECT, 0, pos, 3 * BS,
+				FUSE_IOMAP_NULL_ADDR, &newsize);
+	result(!err && newsize == b->size, "shared ioend");
+	verify(b, "COW by direct write, edges carried over");
+	verify(a, "source after the COW write");
+	check_fsck("remap");
+
+	before = free_blocks();
+	err = begin(b->ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_WRITEBACK,
+		    10 * BS, BS, &out);
+	result(err > 0 && out.write.flags == FUSE_IOMAP_F_SHARED,
+	       "writeback over shared blocks: COW");
+	err = ioend(b->ino, FUSE_IOMAP_IOEND_SHARED | FUSE_IOMAP_IOEND_WRITEBACK,
+		    -EIO, 10 * BS, BS, out.write.addr, &newsize);
+	result(!err && free_blocks() == before, "a failed ioend frees the COW fork");
+	verify(b, "failed writeback changed nothing");
+	check_fsck("failed ioend");
+
+	err = begin(b->ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_WRITEBACK,
+		    12 * BS, 2 * BS, &out);
+	err = err < 0 ? err : kernel_write(b, &out.write, 12 * BS, 2 * BS);
+	err = err ? err : ioend(b->ino, FUSE_IOMAP_IOEND_SHARED |
+				FUSE_IOMAP_IOEND_WRITEBACK, 0, 12 * BS, 2 * BS,
+				out.write.addr, &newsize);
+	result(!err, "writeback COW and ioend");
+	verify(b, "COW by writeback");
+
+	/* a pending COW fork goes away with truncate */
+	before = free_blocks();
+	err = begin(b->ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_DIRECT,
+		    16 * BS, 2 * BS, &out);
+	result(err > 0 && free_blocks() < before, "COW fork for a truncate");
+	err = do_truncate(b, 15 * BS + 9);
+	result(!err, "truncate over the COW fork");
+	verify(b, "truncated");
+	check_fsck("truncate over a COW fork");
+
+	/* extending write into a hole */
+	pos = (b->size / BS + 3) * BS;
+	err = begin(b->ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_DIRECT, pos,
+		    BS, &out);
+	result(err > 0 && out.write.type == FUSE_IOMAP_TYPE_UNWRITTEN &&
+	       out.write.flags == FUSE_IOMAP_F_NEW &&
+	       out.read.type == FUSE_IOMAP_TYPE_HOLE,
+	       "direct write into a hole: new unwritten blocks");
+	err = kernel_write(b, &out.write, pos, 100);
+	err = err ? err : ioend(b->ino, FUSE_IOMAP_IOEND_UNWRITTEN |
+				FUSE_IOMAP_IOEND_APPEND |
+				FUSE_IOMAP_IOEND_DIRECT, 0, pos, 100,
+				FUSE_IOMAP_NULL_ADDR, &newsize);
+	b->size = pos + 100;
+	result(!err && newsize == b->size, "appending ioend sets the size");
+	/* the kernel zeroes the rest of a new block; fake it */
+	err = file_zero_partial(&d.st, inode_of(b), pos + 100, BS - 100);
+	verify(b, "extending direct write");
+	check_fsck("extending direct write");
+	d.iomap = 0;
+}
+
+static void test_damage(struct mirror *a)
+{
+	struct ft_inode *inode = inode_of(a);
+	struct ft_extent e;
+	uint64_t b;
+	int problems;
+
+	if (ext_next(&d.st, inode, 0, &e)) {
+		result(0, "damage: no extent");
+		return;
+	}
+	b = e.pblk;
+	d.st.refcnt[b]++;
+	problems = store_fsck(&d.st, 0);
+	d.st.refcnt[b]--;
+	result(problems > 0, "fsck catches a wrong reference count");
+	bit_clear(d.st.bitmap, b);
+	problems = store_fsck(&d.st, 0);
+	bit_set(d.st.bitmap, b);
+	result(problems > 0, "fsck catches a used block marked free");
+	inode->blocks++;
+	problems = store_fsck(&d.st, 0);
+	inode->blocks--;
+	result(problems > 0, "fsck catches a wrong block count");
+	d.st.sb->free_blocks++;
+	problems = store_fsck(&d.st, 0);
+	d.st.sb->free_blocks--;
+	result(problems > 0, "fsck catches a wrong free count");
+	check_fsck("undoing the damage");
+}
+
+/* Many extents: every other block preallocated, no data I/O. */
+static void test_big(unsigned int nr)
+{
+	struct ft_inode *inode;
+	struct timespec t0, t1;
+	uint64_t ino, i;
+	struct ft_map map;
+	int err = 0;
+
+	ino = create("big");
+	inode = store_inode(&d.st, ino);
+	if (!inode)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < nr && !err; i++)
+		err = file_fallocate(&d.st, inode, FALLOC_FL_KEEP_SIZE,
+				     2 * i * BS, BS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	result(!err && inode->nr_extents == nr,
+	       "%u extents in one file (%u leaves) in %.1f s", nr,
+	       inode->nr_leaves,
+	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	for (i = 0; i < 100000 && !err; i++) {
+		uint64_t l = rnd() % (2ULL * nr);
+
+		ext_map(&d.st, inode, l, &map);
+		if ((map.type == FT_MAP_HOLE) != (l % 2))
+			err = -EIO;
+	}
+	result(!err, "random lookups in it");
+	check_fsck("a million extents");
+	err = file_truncate(&d.st, inode, 0);
+	err = err ? err : ext_punch(&d.st, inode, 0, UINT64_MAX);
+	result(!err && !inode->nr_extents && !inode->nr_leaves,
+	       "freeing them all");
+}
+
+static int reopen(void)
+{
+	int fd = d.st.fd, err;
+
+	err = store_close(&d.st);
+	if (!err)
+		err = store_open(&d.st, fd, 0);
+	d.st.stats = d.stats;
+	result(!err, "close and reopen the store");
+	return err;
+}
+
+int selftest_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "big", no_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = getenv("TMPDIR");
+	struct mirror a = { 0 }, b = { 0 };
+	int c, fd, pipefd[2], big = 0;
+	char path[4096];
+	uint64_t size;
+
+	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		if (c == 'v')
+			verbose = 1;
+		else if (c == 'b')
+			big = 1;
+		else
+			return 2;
+	}
+	if (optind < argc)
+		dir = argv[optind];
+	snprintf(path, sizeof(path), "%s/fusetd-selftest.XXXXXX",
+		 dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0 || pipe(pipefd)) {
+		perror(path);
+		return 1;
+	}
+	unlink(path);
+	size = big ? 10ULL << 30 : 256ULL << 20;
+	if (ftruncate(fd, size) || store_mkfs(fd, size, 0, 0) ||
+	    store_open(&d.st, fd, 0)) {
+		fprintf(stderr, "fusetd selftest: cannot make an image\n");
+		return 1;
+	}
+	fcntl(pipefd[0], F_SETPIPE_SZ, 4 << 20);
+	fcntl(pipefd[1], F_SETPIPE_SZ, 4 << 20);
+	d.fuse_fd = pipefd[1];
+	reply_fd = pipefd[0];
+	d.minor = FUSE_KERNEL_MINOR_VERSION;
+	d.stats = stats_create(NULL);
+	d.st.stats = d.stats;
+	d.in_buf = malloc(FT_IN_BUF_SIZE);
+	d.out_buf = malloc(FT_MAX_IO);
+	a.data = calloc(1, MAX_FILE);
+	b.data = calloc(1, MAX_FILE);
+	if (!d.stats || !d.in_buf || !d.out_buf || !a.data || !b.data)
+		return 1;
+
+	test_extent_model();
+	a.ino = create("a");
+	b.ino = create("b");
+	result(!do_write(&a, 0, FT_MAX_IO) &&
+	       !do_write(&a, FT_MAX_IO, FT_MAX_IO) &&
+	       !do_write(&a, 2 * FT_MAX_IO, FT_MAX_IO) &&
+	       !do_write(&a, 3 * FT_MAX_IO, 5), "write 3 MiB + 5");
+	verify(&a, "written file");
+	test_fragment(&a, 4 << 20, 400);
+	test_clone(&a, &b);
+	test_falloc(&a, &b);
+	test_iomap(&a, &b);
+	if (!reopen()) {
+		verify(&a, "a after reopening");
+		verify(&b, "b after reopening");
+		check_fsck("reopening");
+	}
+	test_damage(&a);
+	if (big)
+		test_big(1000000);
+
+	store_close(&d.st);
+	close(fd);
+	free(a.data);
+	free(b.data);
+	free(d.in_buf);
+	free(d.out_buf);
+	free(d.stats);
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

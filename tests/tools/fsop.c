@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fsop: the range operations busybox lacks, for tests.
+ *
+ *   fsop copy SRC OFF_IN DST OFF_OUT LEN    copy_file_range(2) until LEN
+ *                                           bytes are copied or it returns 0
+ *   fsop clone SRC OFF_IN DST OFF_OUT LEN   ioctl(FICLONERANGE)
+ *   fsop falloc MODE FILE OFF LEN           fallocate(2); MODE is "-" or a
+ *                                           comma list of keep, punch,
+ *                                           zero, collapse, insert
+ *   fsop model MODE FILE OFF LEN            what falloc MODE does to the
+ *                                           data and size of FILE, done
+ *                                           with plain reads and writes
+ *                                           (for shadow copies)
+ *
+ * copy prints the bytes copied.  Exit: 0 ok, 1 a call failed, 2 usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+
+#define CHUNK	(1 << 20)
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "fsop: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: fsop copy|clone SRC OFF_IN DST OFF_OUT LEN\n"
+		"       fsop falloc|model MODE FILE OFF LEN\n");
+	return 2;
+}
+
+static int parse_mode(const char *s, int *mode)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+
+	*mode = 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "keep"))
+			*mode |= FALLOC_FL_KEEP_SIZE;
+		else if (!strcmp(tok, "punch"))
+			*mode |= FALLOC_FL_PUNCH_HOLE;
+		else if (!strcmp(tok, "zero"))
+			*mode |= FALLOC_FL_ZERO_RANGE;
+		else if (!strcmp(tok, "collapse"))
+			*mode |= FALLOC_FL_COLLAPSE_RANGE;
+		else if (!strcmp(tok, "insert"))
+			*mode |= FALLOC_FL_INSERT_RANGE;
+		else if (strcmp(tok, "-"))
+			return -1;
+	}
+	free(copy);
+	return 0;
+}
+
+static int copy(int argc, char **argv, int clone)
+{
+	off_t in = strtoll(argv[3], NULL, 0), out = strtoll(argv[5], NULL, 0);
+	long long len = strtoll(argv[6], NULL, 0), done = 0;
+	int sfd, dfd;
+	ssize_t n;
+
+	(void)argc;
+	sfd = open(argv[2], O_RDONLY);
+	if (sfd < 0)
+		return fail(argv[2]);
+	dfd = open(argv[4], O_WRONLY | O_CREAT, 0644);
+	if (dfd < 0)
+		return fail(argv[4]);
+	if (clone) {
+		struct file_clone_range r = {
+			.src_fd = sfd, .src_offset = in, .src_length = len,
+			.dest_offset = out,
+		};
+
+		return ioctl(dfd, FICLONERANGE, &r) ? fail("FICLONERANGE") : 0;
+	}
+	while (done < len) {
+		n = copy_file_range(sfd, &in, dfd, &out, len - done, 0);
+		if (n < 0)
+			return fail("copy_file_range");
+		if (!n)
+			break;
+		done += n;
+	}
+	printf("%lld\n", done);
+	return 0;
+}
+
+static int rw(int fd, char *buf, size_t len, off_t off, int write)
+{
+	ssize_t n = write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
+
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Move [from, size) to to (the file grows or shrinks by to - from). */
+static int shift(int fd, off_t from, off_t to, off_t size, char *buf)
+{
+	off_t left = size - from, pos, n;
+
+	while (left > 0) {
+		n = left < CHUNK ? left : CHUNK;
+		/* going right, copy from the end; going left, from the start */
+		pos = to > from ? from + left - n : size - left;
+		if (rw(fd, buf, n, pos, 0) || rw(fd, buf, n, pos + to - from, 1))
+			return -1;
+		left -= n;
+	}
+	return 0;
+}
+
+static int model(int fd, int mode, off_t off, off_t len)
+{
+	static char buf[CHUNK];
+	struct stat stb;
+	off_t size, end = off + len, n, pos;
+
+	if (fstat(fd, &stb))
+		return -1;
+	size = stb.st_size;
+	if (mode & FALLOC_FL_COLLAPSE_RANGE)
+		return shift(fd, end, off, size, buf) ||
+		       ftruncate(fd, size - len);
+	if (mode & FALLOC_FL_INSERT_RANGE) {
+		if (shift(fd, off, end, size, buf))
+			return -1;
+		memset(buf, 0, sizeof(buf));
+		for (pos = off; pos < end; pos += n) {
+			n = end - pos < CHUNK ? end - pos : CHUNK;
+			if (rw(fd, buf, n, pos, 1))
+				return -1;
+		}
+		return 0;
+	}
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+		memset(buf, 0, sizeof(buf));
+		for (pos = off; pos < end && pos < size; pos += n) {
+			n = end - pos < CHUNK ? end - pos : CHUNK;
+			if (pos + n > size)
+				n = size - pos;
+			if (rw(fd, buf, n, pos, 1))
+				return -1;
+		}
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size)
+		return ftruncate(fd, end);
+	return 0;
+}
+
+static int falloc(char **argv, int emulate)
+{
+	off_t off = strtoll(argv[4], NULL, 0), len = strtoll(argv[5], NULL, 0);
+	int mode, fd;
+
+	if (parse_mode(argv[2], &mode))
+		return usage();
+	fd = open(argv[3], O_RDWR);
+	if (fd < 0)
+		return fail(argv[3]);
+	if (emulate ? model(fd, mode, off, len) : fallocate(fd, mode, off, len))
+		return fail(emulate ? "model" : "fallocate");
+	return close(fd) ? fail("close") : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 7 && !strcmp(argv[1], "copy"))
+		return copy(argc, argv, 0);
+	if (argc == 7 && !strcmp(argv[1], "clone"))
+		return copy(argc, argv, 1);
+	if (argc == 6 && !strcmp(argv[1], "falloc"))
+		return falloc(argv, 0);
+	if (argc == 6 && !strcmp(argv[1], "model"))
+		return falloc(argv, 1);
+	return usage();
+}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Self-test of the test tools: good data passes, and every kind of damage
-# is caught (a checker that cannot fail proves nothing).
+# is caught (a checker that cannot fail proves nothing).  Also fusetd's
+# storage self-test, whose fsck must catch damage too.
 T_BIN=${T_BIN:-$(dirname "$0")}
 fv=$T_BIN/fileverify
 d=$(mktemp -d)
@@ -85,5 +86,8 @@ desc="fsx: unsupported operations are reported and switched off"; ok fsx_unsupp
 if grep -q 'not supported' "$d/all.out"; then
 	desc="fsx --strict: an unsupported operation is a failure"; ok fsx_strict
 fi
+
+desc="fusetd storage self-test (fsck after every step)"
+ok sh -c "$T_BIN/fusetd selftest $d >$d/fusetd-selftest.log 2>&1 || { cat $d/fusetd-selftest.log; false; }"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -127,4 +127,5 @@ check "umount again" umount "$T_MNT"
 require "mount a third time" fs_mount
 verify "all files identical after a second restart"
 check "final umount" umount "$T_MNT"
+check "fusetd fsck finds the image clean" "$FUSETD" fsck "$T_DISK1"
 t_done

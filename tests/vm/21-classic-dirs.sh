@@ -121,4 +121,5 @@ manifest > "$T_TMP/$T_NAME.after"
 check "changes made after a restart persist" \
 	cmp "$T_TMP/$T_NAME.before" "$T_TMP/$T_NAME.after"
 check "final umount" umount "$T_MNT"
+check "fusetd fsck finds the image clean" "$FUSETD" fsck "$T_DISK1"
 t_done

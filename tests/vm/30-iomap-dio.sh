@@ -37,8 +37,7 @@ check "written part of the preallocation reads back" \
 
 for e in psync libaio io_uring; do
 	# A written file of the full size keeps fio from laying it out with
-	# buffered writes (and an unwritten one would fragment past fusetd's
-	# 64 extents per file under random writes).
+	# buffered writes.
 	fileverify write -d "$T_MNT/fio-$e" 8388608 9
 	# Random direct writes, then every block read back and verified.
 	check "fio random direct writes, $e, crc32c verified" \
@@ -72,4 +71,5 @@ check "preallocation data after the restart" \
 	fileverify check -d -o 262144 "$T_MNT/p" 131072 4
 check_eq "no READ request after the restart either" 0 "$(op_count READ)"
 check "umount" umount "$T_MNT"
+check "fusetd fsck finds the image clean" "$FUSETD" fsck "$T_DISK1"
 t_done

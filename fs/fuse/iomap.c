@@ -361,7 +361,7 @@ bool fuse_iomap_ioend_build(const struct fuse_conn *fc,
 		.written = io->written,
 		.dev = io->dev,
 	};
-	if (io->pos + io->written > disk_size)
+	if (io->written && io->pos + io->written > disk_size)
 		in->flags |= FUSE_IOMAP_IOEND_APPEND;
 
 	if (fc->iomap_conn.no_ioend)

@@ -220,7 +220,9 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 			return BAD("write mapping does not cover the position");
 		break;
 	}
-	if (wmap->type == FUSE_IOMAP_TYPE_HOLE)
+	/* Zeroing leaves holes alone: it may be told there is one. */
+	if (wmap->type == FUSE_IOMAP_TYPE_HOLE &&
+	    !(opflags & FUSE_IOMAP_OP_ZERO))
 		return BAD("write into a hole");
 	if (wmap->type == FUSE_IOMAP_TYPE_INLINE)
 		return BAD("inline mappings are not supported");

@@ -3,7 +3,8 @@
  * fusetd fault injection: with --inject RULE, every FUSE_IOMAP_BEGIN reply
  * for a position at or beyond FT_INJECT_POS breaks one rule of the
  * protocol, so tests can check that the kernel refuses each kind of bad
- * mapping while I/O below FT_INJECT_POS keeps working.
+ * mapping while I/O below FT_INJECT_POS keeps working.  The rule
+ * "ioend-error" fails FUSE_IOMAP_IOEND there instead.
  */
 #include <errno.h>
 #include <string.h>
@@ -168,6 +169,8 @@ static const struct {
 	/* these two break the reply itself rather than a mapping */
 	{ "short-reply", NULL },
 	{ "errno", NULL },
+	/* this one fails FUSE_IOMAP_IOEND instead */
+	{ "ioend-error", NULL },
 };
 
 /* Rule number + 1 for a name, 0 if unknown. */
@@ -193,6 +196,8 @@ int inject_begin(struct fusetd *d, uint64_t pos,
 	if (!d->inject || pos < FT_INJECT_POS)
 		return sizeof(*out);
 	name = rules[d->inject - 1].name;
+	if (!strcmp(name, "ioend-error"))
+		return sizeof(*out);
 	if (!strcmp(name, "short-reply"))
 		return sizeof(out->read);
 	if (!strcmp(name, "errno"))
@@ -200,4 +205,13 @@ int inject_begin(struct fusetd *d, uint64_t pos,
 	out->read.offset = pos / BS * BS;
 	rules[d->inject - 1].fn(d, &out->read);
 	return sizeof(*out);
+}
+
+/* With --inject ioend-error, ioends at and beyond FT_INJECT_POS fail. */
+int inject_ioend(const struct fusetd *d, uint64_t pos)
+{
+	if (!d->inject || pos < FT_INJECT_POS ||
+	    strcmp(rules[d->inject - 1].name, "ioend-error"))
+		return 0;
+	return -EIO;
 }

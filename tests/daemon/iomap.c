@@ -427,6 +427,9 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 	count_ioend(d, in);
 	if (in->pos > FT_MAX_SIZE || in->written > FT_MAX_SIZE - in->pos)
 		return -EINVAL;
+	err = inject_ioend(d, in->pos);
+	if (err)
+		return err;
 	lblk = in->pos / FT_BLOCK_SIZE;
 	end = (in->pos + in->written + FT_BLOCK_SIZE - 1) / FT_BLOCK_SIZE;
 	if (in->error) {

@@ -105,6 +105,7 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r);
 /* inject.c: bad begin replies at and beyond this file position */
 #define FT_INJECT_POS	(64ULL << 20)
 int inject_lookup(const char *name);
+int inject_ioend(const struct fusetd *d, uint64_t pos);
 int inject_begin(struct fusetd *d, uint64_t pos,
 		 struct fuse_iomap_begin_out *out);
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Every kind of bad FUSE_IOMAP_BEGIN reply is refused: fusetd --inject
 # breaks one rule in every reply for positions at or beyond 64 MiB; a
-# direct read there must fail with the rule's errno (EUCLEAN, "Structure
-# needs cleaning", for corrupt mappings), I/O below 64 MiB keeps working,
+# direct read or write and a buffered write there must fail with the
+# rule's errno (EUCLEAN, "Structure needs cleaning", for corrupt
+# mappings), a buffered read with EIO, I/O below 64 MiB keeps working,
 # nothing splats (the runner checks the kernel log), and no data is lost.
 . /tests/vm/lib.sh
 
@@ -37,6 +38,11 @@ for rule in bad-type kernel-flag zero-length unaligned-offset \
 		fileverify check -d -o $far "$f" 4096 2
 	check_fails "$rule: direct write is refused" "$want" \
 		fileverify write -d -o $far "$f" 4096 3
+	# A failed read_folio leaves the folio !uptodate: EIO.
+	check_fails "$rule: buffered read is refused" "Input/output error" \
+		fileverify check -o $far "$f" 4096 2
+	check_fails "$rule: buffered write is refused" "$want" \
+		fileverify write -o $far "$f" 4096 3
 	check "$rule: the filesystem keeps working" \
 		fileverify check -d -o 0 "$f" 65536 1
 	umount "$T_MNT" || fail "$rule: umount"

@@ -27,14 +27,24 @@ static struct workqueue_struct *fuse_iomap_wq;
 
 int fuse_iomap_module_init(void)
 {
+	int err;
+
+	err = fuse_iomap_cache_module_init();
+	if (err)
+		return err;
 	fuse_iomap_wq = alloc_workqueue("fuse-iomap-ioend",
 					WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	return fuse_iomap_wq ? 0 : -ENOMEM;
+	if (!fuse_iomap_wq) {
+		fuse_iomap_cache_module_exit();
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void fuse_iomap_module_exit(void)
 {
 	destroy_workqueue(fuse_iomap_wq);
+	fuse_iomap_cache_module_exit();
 }
 
 /*

@@ -6,6 +6,7 @@
 #define _FS_FUSE_IOMAP_I_H
 
 #include <linux/iomap.h>
+#include <linux/rbtree_types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -85,6 +86,50 @@ struct fuse_iomap_inode {
 	/* the size the server has recorded, as far as we know (fi->lock) */
 	loff_t			disk_size;
 };
+
+/*
+ * The mappings of one direction (read or write) of one inode that the
+ * server handed the kernel (iomap_cache.c).  The caller provides the
+ * locking; see there.
+ */
+struct fuse_iomap_cache {
+	struct rb_root		root;		/* of fuse_iomap_cache_entry */
+	unsigned long		nr_entries;
+	u64			scan_pos;	/* where eviction resumes */
+};
+
+/* Entries for one change of a cache, allocated before taking its lock. */
+struct fuse_iomap_cache_entry;
+struct fuse_iomap_cache_prealloc {
+	struct fuse_iomap_cache_entry	*entries[2];
+};
+
+int fuse_iomap_cache_module_init(void);
+void fuse_iomap_cache_module_exit(void);
+void fuse_iomap_cache_init(struct fuse_iomap_cache *c);
+void fuse_iomap_cache_destroy(struct fuse_iomap_cache *c);
+int fuse_iomap_cache_prealloc_fill(struct fuse_iomap_cache_prealloc *pa,
+				   gfp_t gfp);
+void fuse_iomap_cache_prealloc_release(struct fuse_iomap_cache_prealloc *pa);
+int fuse_iomap_cache_upsert(struct fuse_iomap_cache *c,
+			    const struct fuse_iomap_io *map,
+			    struct fuse_iomap_cache_prealloc *pa);
+bool fuse_iomap_cache_lookup(struct fuse_iomap_cache *c, u64 pos,
+			     struct fuse_iomap_io *out);
+bool fuse_iomap_cache_next(const struct fuse_iomap_cache *c, u64 pos,
+			   struct fuse_iomap_io *out);
+void fuse_iomap_cache_remove(struct fuse_iomap_cache *c, u64 offset,
+			     u64 length, struct fuse_iomap_cache_prealloc *pa);
+unsigned long fuse_iomap_cache_evict(struct fuse_iomap_cache *c,
+				     unsigned long nr_to_scan);
+size_t fuse_iomap_cache_bytes(const struct fuse_iomap_cache *c);
+
+/* Number of entries; may be read without the lock, for a shrinker. */
+static inline unsigned long
+fuse_iomap_cache_count(const struct fuse_iomap_cache *c)
+{
+	return READ_ONCE(c->nr_entries);
+}
 
 /* Module init and exit (iomap_buffered.c) */
 int fuse_iomap_module_init(void);

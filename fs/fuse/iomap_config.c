@@ -10,6 +10,7 @@
  * answers ENOSYS keeps FUSE's defaults.
  */
 
+#include <linux/backing-dev.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
 
@@ -147,6 +148,22 @@ static void fuse_iomap_config_end(struct fuse_mount *fm,
 	wake_up_all(&fc->blocked_waitq);
 }
 
+/*
+ * FUSE limits a mount to 1% of the dirty threshold, strictly, and keeps
+ * its own writeback accounting, because its writeback copies data to the
+ * server.  iomap writeback is the kernel's own, accounted by the page
+ * cache, so an iomap connection is throttled like a kernel filesystem.
+ * No file exists yet, so no writeback is being accounted.
+ */
+static void fuse_iomap_setup_bdi(struct super_block *sb)
+{
+	struct backing_dev_info *bdi = sb->s_bdi;
+
+	bdi->capabilities |= BDI_CAP_WRITEBACK_ACCT;
+	bdi->capabilities &= ~BDI_CAP_STRICTLIMIT;
+	bdi_set_max_ratio(bdi, 100);
+}
+
 /**
  * fuse_iomap_send_config - configure an iomap connection after INIT
  * @fm: the mount whose INIT reply is being processed
@@ -160,6 +177,8 @@ bool fuse_iomap_send_config(struct fuse_mount *fm)
 
 	if (!fm->fc->iomap_conn.iomap || fm->fc->conn_error)
 		return false;
+
+	fuse_iomap_setup_bdi(fm->sb);
 
 	ca = kzalloc(sizeof(*ca), GFP_KERNEL);
 	if (!ca)

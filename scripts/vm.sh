@@ -3,6 +3,7 @@
 # Boot the dev kernel under qemu (TCG) with our modules and run VM tests.
 #
 #   vm.sh [--tests all|NAME,...] [--fuse "param=val ..."] [--timeout SEC]
+#         [--env NAME=VALUE]...   (exported to the guest's tests)
 #
 # fuse.ko is loaded with enable_iomap=1 unless --fuse says otherwise.
 #
@@ -11,12 +12,13 @@
 # WARN, BUG, lockdep, kmemleak, KASAN, hung task) in the guest log.
 . "$(dirname "$0")/lib.sh"
 
-tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-1800}
+tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-1800} env=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--tests) tests=$2; shift 2 ;;
 	--fuse) fuse=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--env) env+=" $2"; shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -39,6 +41,7 @@ append+=" watchdog_thresh=60"
 append+=" memmap=256M!2G"
 append+=" fi.tests=$tests"
 [ -n "$fuse" ] && append+=" fi.fuse=${fuse// /,}"
+for e in $env; do append+=" fi.env.$e"; done
 
 log "booting the dev kernel (TCG), tests: $tests; console in $logf"
 start=$(date +%s)

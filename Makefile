@@ -7,6 +7,7 @@
 #   make vmtest     the VM test suite
 #   make run        the demo: boot, mount a disk with fusetd, do I/O
 #   make check      every check and test; ends with "N passed, N failed"
+#   make soak       long fsx runs over iomap files (not part of check)
 #
 # KDIR=/path/to/kernel/build builds against another kernel instead.
 
@@ -19,7 +20,7 @@ KDIR_DEFAULT := 1
 endif
 
 .PHONY: all modules setup kernel assemble kunit tests vmtest run check \
-	bench clean distclean
+	soak bench clean distclean
 
 all: modules
 
@@ -58,6 +59,12 @@ run: modules tests
 
 check: setup
 	@scripts/check.sh
+
+# Long runs that CI does not do: fsx over iomap files, 3 seeds x FSX_OPS.
+FSX_OPS ?= 34000
+soak: modules tests
+	@scripts/vm.sh --tests 36-iomap-fsx --env FSX_OPS=$(FSX_OPS) \
+		--timeout 14400
 
 clean:
 	rm -rf $(BUILD) Module.symvers modules.order .*.cmd

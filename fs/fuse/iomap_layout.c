@@ -319,6 +319,16 @@ loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
 					    &len, remap_flags);
 	if (ret || !len)
 		goto out;
+	/*
+	 * The server checks the ranges against the sizes it has recorded:
+	 * write back the rest too, so that every extending write has told
+	 * it its size.
+	 */
+	ret = filemap_write_and_wait(src->i_mapping);
+	if (!ret && dst != src)
+		ret = filemap_write_and_wait(dst->i_mapping);
+	if (ret)
+		goto out;
 
 	/* A destination that grows shows its old EOF block's tail. */
 	if (pos_out + len > i_size_read(dst)) {

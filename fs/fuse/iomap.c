@@ -114,14 +114,15 @@ static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 	return fuse_simple_request(fm, &args);
 }
 
-static bool fuse_iomap_valid(struct inode *inode, const struct iomap *iomap)
+/* Has nothing changed the file's mappings since the server gave @iomap? */
+bool fuse_iomap_mapping_valid(struct inode *inode, const struct iomap *iomap)
 {
 	return iomap->validity_cookie ==
 	       atomic64_read(&get_fuse_inode(inode)->iomap.seq);
 }
 
 static const struct iomap_folio_ops fuse_iomap_folio_ops = {
-	.iomap_valid	= fuse_iomap_valid,
+	.iomap_valid	= fuse_iomap_mapping_valid,
 };
 
 /**

@@ -152,12 +152,11 @@ static int fuse_iomap_map_blocks(struct iomap_writepage_ctx *wpc,
 {
 	struct iomap *iomap = &wpc->iomap;
 	struct iomap srcmap = { .type = IOMAP_HOLE };
-	u64 seq = atomic64_read(&get_fuse_inode(inode)->iomap.seq);
 	int err;
 
 	if (offset >= iomap->offset &&
 	    offset < iomap->offset + iomap->length &&
-	    iomap->validity_cookie == seq)
+	    fuse_iomap_mapping_valid(inode, iomap))
 		return 0;
 
 	fuse_iomap_unmap(iomap);

@@ -191,6 +191,7 @@ void fuse_iomap_evict_inode(struct inode *inode);
 void fuse_iomap_open(struct inode *inode, struct file *file);
 u32 fuse_iomap_cache_mask(struct inode *inode);
 void fuse_iomap_mapping_changed(struct inode *inode);
+bool fuse_iomap_mapping_valid(struct inode *inode, const struct iomap *iomap);
 int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 		   u32 opflags, struct iomap *iomap, struct iomap *srcmap);
 void fuse_iomap_unmap(struct iomap *iomap);

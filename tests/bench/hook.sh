@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# fio's exec_prerun/exec_postrun for make bench (see run.sh):
+#   hook.sh pre|post TARGET DIR REP
+# pre:  flush and drop the page cache, reset the server's counters, sample
+#       /proc/stat, the server's CPU time and the uptime into DIR/REP.cpu0;
+# post: sample them into DIR/REP.cpu1, save the server's counters in
+#       DIR/REP.upcalls.
+op=$1 tgt=$2 dir=$3 rep=$4
+STATS='' PID=''
+. "/tmp/bench-tmp/target.$tgt"
+
+server_ticks() { # utime + stime of the server in clock ticks, or -
+	if [ -n "$PID" ] && [ -r "/proc/$PID/stat" ]; then
+		awk '{ print $14 + $15 }' "/proc/$PID/stat"
+	else
+		echo -
+	fi
+}
+
+case "$op" in
+pre)
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	[ -n "$STATS" ] && fusetd stats --reset "$STATS"
+	{ grep '^cpu ' /proc/stat; server_ticks; echo "$t0"; cut -d' ' -f1 /proc/uptime; } \
+		> "$dir/$rep.cpu0"
+	;;
+post)
+	{ grep '^cpu ' /proc/stat; server_ticks; cut -d' ' -f1 /proc/uptime; } \
+		> "$dir/$rep.cpu1"
+	[ -n "$STATS" ] && fusetd stats "$STATS" > "$dir/$rep.upcalls"
+	;;
+esac
+exit 0

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# The fio jobs of "make bench" (sourced by run.sh; busybox ash).
+#
+# One line per job: NAME|METRIC|FIO OPTIONS.  METRIC is what the report
+# ranks the job by: "bw" (MB/s) or "iops".  Every job also gets
+# --filename, --size, --time_based, --runtime, --ramp_time and JSON output
+# from run.sh; random jobs use fio's default fixed seed, so every target
+# sees the same offsets.  Buffered write jobs end with an fsync that counts
+# in their time, so that dirty pages left in the page cache do not flatter
+# the filesystems that have one.
+BENCH_JOBS='
+seqread-1m-direct|bw|--rw=read --bs=1M --direct=1 --ioengine=psync
+seqread-1m-buffered|bw|--rw=read --bs=1M --direct=0 --ioengine=psync
+seqwrite-1m-direct|bw|--rw=write --bs=1M --direct=1 --ioengine=psync
+seqwrite-1m-buffered|bw|--rw=write --bs=1M --direct=0 --ioengine=psync --end_fsync=1
+randread-4k-qd1-direct|iops|--rw=randread --bs=4k --direct=1 --ioengine=io_uring --iodepth=1
+randread-4k-qd32-direct|iops|--rw=randread --bs=4k --direct=1 --ioengine=io_uring --iodepth=32
+randread-4k-qd1-buffered|iops|--rw=randread --bs=4k --direct=0 --ioengine=io_uring --iodepth=1
+randread-4k-qd32-buffered|iops|--rw=randread --bs=4k --direct=0 --ioengine=io_uring --iodepth=32
+randwrite-4k-qd1-direct|iops|--rw=randwrite --bs=4k --direct=1 --ioengine=io_uring --iodepth=1
+randwrite-4k-qd32-direct|iops|--rw=randwrite --bs=4k --direct=1 --ioengine=io_uring --iodepth=32
+randwrite-4k-qd1-buffered|iops|--rw=randwrite --bs=4k --direct=0 --ioengine=io_uring --iodepth=1 --end_fsync=1
+randwrite-4k-qd32-buffered|iops|--rw=randwrite --bs=4k --direct=0 --ioengine=io_uring --iodepth=32 --end_fsync=1
+mmap-randread-4k|iops|--rw=randread --bs=4k --ioengine=mmap
+'
+
+# bench_jobs: the table without blank lines.
+bench_jobs() { echo "$BENCH_JOBS" | grep '|'; }

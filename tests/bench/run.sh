@@ -1,0 +1,235 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# "make bench", the guest side: every fio job of jobs.sh against every
+# target of targets.sh, REPS times, in one boot.  Rounds are interleaved
+# (for each repetition, for each job, every target in turn), so that a
+# drift of the emulated machine hits every target alike and the ratios
+# between targets within one job stay comparable.
+#
+# Nothing is parsed here: each run leaves fio's JSON, the daemon's request
+# counts and /proc/stat samples under $BENCH_OUT, which is written as a
+# tar archive onto the results disk at the end; scripts/bench-report.py
+# does the statistics on the host.
+#
+# Kernel command line (all optional):
+#   fi.bench.reps=N  fi.bench.runtime=SEC  fi.bench.ramp=SEC
+#   fi.bench.size=SIZE  fi.bench.jobs=NAME,...  fi.bench.targets=NAME,...
+#   fi.bench.profile=JOB:TARGET,...  (perf profiles after the measured runs)
+#   fi.bench.disk=DEV  (partition N is target N)  fi.bench.results=DEV
+. /tests/vm/lib.sh
+. /tests/bench/targets.sh
+. /tests/bench/jobs.sh
+
+reps=3 runtime=5 ramp=0 size=256M jobs=all targets=all profile=
+disk=/dev/vda results=/dev/vdb
+for w in $(cat /proc/cmdline); do
+	case "$w" in
+	fi.bench.reps=*) reps=${w#*=} ;;
+	fi.bench.runtime=*) runtime=${w#*=} ;;
+	fi.bench.ramp=*) ramp=${w#*=} ;;
+	fi.bench.size=*) size=${w#*=} ;;
+	fi.bench.jobs=*) jobs=${w#*=} ;;
+	fi.bench.targets=*) targets=${w#*=} ;;
+	fi.bench.profile=*) profile=${w#*=} ;;
+	fi.bench.disk=*) disk=${w#*=} ;;
+	fi.bench.results=*) results=${w#*=} ;;
+	esac
+done
+
+BENCH_OUT=/tmp/bench
+BENCH_TMP=/tmp/bench-tmp
+rm -rf "$BENCH_OUT" "$BENCH_TMP"
+mkdir -p "$BENCH_OUT/runs" "$BENCH_TMP"
+
+# Progress goes to the console at once (the runner shows a script's
+# output only when it ends).
+progress() { echo "# bench: $*" > /dev/console; }
+
+selected() { # LIST NAME
+	[ "$1" = all ] && return 0
+	case ",$1," in *",$2,"*) return 0 ;; esac
+	return 1
+}
+
+# A target's variables live in BT_<id>_*; ids are names with - made _.
+tid() { echo "$1" | tr -- '-.' '__'; }
+tget() { eval "echo \"\$BT_$(tid "$1")_$2\""; }
+
+# kmemleak keeps tracking, but its periodic scan of all memory would take
+# seconds of a vCPU at random moments: only the runner's final scan stays.
+kmemleak=/sys/kernel/debug/kmemleak
+[ -e $kmemleak ] && echo scan=off > $kmemleak
+
+# --- the header: what this was measured on
+{
+	echo "kernel=$(uname -r)"
+	echo "kernel_build=$(uname -v)"
+	echo "guest_cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+	echo "guest_cpus=$(grep -c '^processor' /proc/cpuinfo)"
+	echo "guest_mem_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
+	echo "fio=$(fio --version)"
+	echo "fuse2fs=$(fuse2fs -V 2>&1 | head -1)"
+	echo "fuse_params=$T_FUSE_PARAMS"
+	echo "reps=$reps"
+	echo "runtime=$runtime"
+	echo "ramp=$ramp"
+	echo "size=$size"
+	echo "disk=$disk"
+	echo "cmdline=$(cat /proc/cmdline)"
+	[ -e $kmemleak ] && echo "kmemleak=tracking, automatic scan off"
+	echo "user_hz=100"
+} > "$BENCH_OUT/env.txt"
+bench_targets > "$BENCH_OUT/targets.txt"
+bench_jobs > "$BENCH_OUT/jobs.txt"
+
+# --- bring every selected target up, each on its own partition
+n=0
+active=
+while IFS='|' read -r name cmd _desc <&3; do
+	n=$((n + 1))
+	selected "$targets" "$name" || continue
+	part=$disk$n
+	mnt=/mnt/bench/$name
+	mkdir -p "$mnt"
+	if [ ! -b "$part" ]; then
+		fail "target $name: no partition $part"
+		continue
+	fi
+	BT_FILE='' BT_STATS='' BT_PID=''
+	set -- $cmd
+	fn=$1
+	shift
+	if ! "$fn" up "$part" "$mnt" "$@"; then
+		fail "target $name: setup on $part"
+		continue
+	fi
+	# Lay the file out once, written with data (not sparse, not
+	# preallocated), so that every job finds the same allocated file.
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	if ! fio --name=layout --filename="$BT_FILE" --size="$size" \
+		--rw=write --bs=1M --direct=1 --ioengine=psync \
+		--fallocate=none --output="$BENCH_TMP/layout.log"; then
+		cat "$BENCH_TMP/layout.log"
+		fail "target $name: laying out $size"
+		continue
+	fi
+	sync
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	id=$(tid "$name")
+	eval "BT_${id}_FILE=\$BT_FILE BT_${id}_STATS=\$BT_STATS"
+	eval "BT_${id}_PID=\$BT_PID BT_${id}_PART=\$part BT_${id}_CMD=\$cmd"
+	printf 'STATS=%s\nPID=%s\n' "$BT_STATS" "$BT_PID" > "$BENCH_TMP/target.$name"
+	active="$active $name"
+	pass "target $name up on $part, $size laid out in $(awk "BEGIN { print $t1 - $t0 }")s"
+	progress "target $name up on $part"
+done 3<<EOF
+$(bench_targets)
+EOF
+[ -n "$active" ] || { fail "no target came up"; exit 1; }
+
+# jobfile JOB DIR REP TARGET...: a fio job file running JOB on each TARGET
+# in turn (stonewall), one fio process for all of them: fio takes seconds
+# to start under TCG.  Around each target's run, hook.sh drops the page
+# cache, resets the daemon's counters and samples CPU time into
+# DIR/TARGET/REP.*.
+jobfile() {
+	_job=$1 _dir=$2 _rep=$3
+	shift 3
+	echo "[global]"
+	echo "size=$size"
+	echo "time_based=1"
+	echo "runtime=$runtime"
+	echo "lat_percentiles=1"
+	[ "$ramp" = 0 ] || echo "ramp_time=$ramp"
+	bench_jobs | awk -F'|' -v j="$_job" '$1 == j { print $3 }' |
+		tr ' ' '\n' | sed -n 's/^--//p'
+	for _t in "$@"; do
+		mkdir -p "$_dir/$_t"
+		echo "[$_t]"
+		echo "filename=$(tget "$_t" FILE)"
+		echo "stonewall"
+		echo "exec_prerun=/tests/bench/hook.sh pre $_t $_dir/$_t $_rep"
+		echo "exec_postrun=/tests/bench/hook.sh post $_t $_dir/$_t $_rep"
+	done
+}
+
+# measure JOB REP: JOB on every target; fio's JSON in runs/JOB/REP.json.
+measure() {
+	_d=$BENCH_OUT/runs/$1
+	mkdir -p "$_d"
+	jobfile "$1" "$_d" "$2" $active > "$BENCH_TMP/job.fio"
+	# exec_prerun leaves JOBNAME.prerun.txt in the working directory.
+	(cd "$BENCH_TMP" && fio --output-format=json --output="$_d/$2.json" \
+		job.fio > "$_d/$2.err" 2>&1)
+	_rc=$?
+	if [ $_rc != 0 ]; then
+		fail "$1, repetition $2: fio exited $_rc"
+		sed 's/^/#   /' "$_d/$2.err" | head -20
+		echo "$_rc" > "$_d/$2.failed"
+	fi
+	[ -s "$_d/$2.err" ] || rm -f "$_d/$2.err"
+	return $_rc
+}
+
+nruns=0 nfail=0
+start=$(cut -d. -f1 /proc/uptime)
+rep=1
+while [ $rep -le "$reps" ]; do
+	for job in $(bench_jobs | cut -d'|' -f1); do
+		selected "$jobs" "$job" || continue
+		progress "repetition $rep/$reps: $job"
+		measure "$job" "$rep" || nfail=$((nfail + 1))
+		nruns=$((nruns + 1))
+	done
+	rep=$((rep + 1))
+done
+took=$(( $(cut -d. -f1 /proc/uptime) - start ))
+echo "measured_seconds=$took" >> "$BENCH_OUT/env.txt"
+check_eq "all $nruns fio runs completed (${took}s)" 0 "$nfail"
+
+# --- profiles: outside the measured runs, so perf does not weigh on them
+if [ -n "$profile" ] && command -v perf >/dev/null; then
+	mkdir -p "$BENCH_OUT/profile"
+	echo 0 > /proc/sys/kernel/kptr_restrict
+	echo -1 > /proc/sys/kernel/perf_event_paranoid
+	for jt in $(echo "$profile" | tr , ' '); do
+		job=${jt%%:*} tgt=${jt#*:}
+		case " $active " in *" $tgt "*) ;; *) continue ;; esac
+		progress "profile: $job on $tgt"
+		p=$BENCH_OUT/profile/$job.$tgt
+		jobfile "$job" "$BENCH_TMP/profile" 1 "$tgt" > "$BENCH_TMP/job.fio"
+		(cd "$BENCH_TMP" && perf record -q -N -a -g -e cpu-clock -F 499 \
+			-o "$BENCH_TMP/perf.data" -- fio --output-format=json \
+			--output="$p.json" job.fio) > "$p.err" 2>&1
+		if [ ! -s "$BENCH_TMP/perf.data" ]; then
+			fail "profile $job on $tgt: perf record failed"
+			continue
+		fi
+		{
+			echo "# $job on $tgt: flat profile (self time)"
+			perf report -i "$BENCH_TMP/perf.data" --stdio --no-children \
+				-g none --sort comm,sym --percent-limit 0.5 2>/dev/null |
+				grep -v '^$'
+			echo "# $job on $tgt: inclusive time (children)"
+			perf report -i "$BENCH_TMP/perf.data" --stdio --children \
+				-g none --sort sym --percent-limit 3 2>/dev/null |
+				grep -v '^$'
+		} > "$p.txt"
+		rm -f "$BENCH_TMP/perf.data"
+		[ -s "$p.err" ] || rm -f "$p.err"
+		pass "profile $job on $tgt"
+	done
+fi
+
+# --- tear down, then hand the results to the host
+for tgt in $active; do
+	set -- $(tget "$tgt" CMD)
+	fn=$1
+	shift
+	check "target $tgt down" "$fn" down "$(tget "$tgt" PART)" "/mnt/bench/$tgt" "$@"
+done
+dmesg > "$BENCH_OUT/dmesg.txt"
+progress "writing $(du -sk "$BENCH_OUT" | cut -f1) KiB of results to $results"
+check "results written to $results" tar -cf "$results" -C "$BENCH_OUT" .
+sync
+t_done

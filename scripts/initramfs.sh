@@ -4,9 +4,13 @@
 #   $CACHE/initramfs-base-<hash>.cpio  busybox, fio, fuse2fs, e2fsprogs and
 #                                     their shared libraries (from Debian)
 #   $BUILD/vm/initramfs-ours.cpio      our modules, daemon, tools, tests
-# Usage: initramfs.sh OUT.cpio
+# and, with --bench, a third one:
+#   $CACHE/initramfs-perf-<hash>.cpio  perf and its libraries, if installed
+# Usage: initramfs.sh [--bench] OUT.cpio
 . "$(dirname "$0")/lib.sh"
 
+bench=
+[ "${1:-}" = --bench ] && { bench=1; shift; }
 out=$1
 base_bins="/bin/busybox /usr/bin/fio /usr/bin/fuse2fs /usr/sbin/mke2fs
 	/usr/sbin/e2fsck /usr/sbin/debugfs"
@@ -45,13 +49,31 @@ fi
 
 root=$BUILD/vm/root
 rm -rf "$root"
-mkdir -p "$root/lib/modules" "$root/usr/bin" "$root/tests/vm"
+mkdir -p "$root/lib/modules" "$root/usr/bin" "$root/tests/vm" "$root/tests/bench"
 install -m 755 "$TOP/tests/vm/init" "$root/init"
 install -m 644 "$BUILD"/tree/fs/fuse/fuse.ko "$BUILD"/tree/fs/fuse/cuse.ko \
 	"$root/lib/modules/"
 cp "$TOP"/tests/vm/*.sh "$root/tests/vm/"
+cp "$TOP"/tests/bench/*.sh "$root/tests/bench/"
 for b in "$BUILD"/tests/bin/*; do
 	[ -x "$b" ] && install -m 755 "$b" "$root/usr/bin/"
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$BUILD/vm/initramfs-ours.cpio"
-cat "$base" "$BUILD/vm/initramfs-ours.cpio" > "$out"
+
+# perf for the bench's profiles (Debian's /usr/bin/perf is the binary).
+perf=
+if [ -n "$bench" ] && [ -x /usr/bin/perf ]; then
+	perf=$CACHE/initramfs-perf-$(cfg_hash "$0" <(dpkg -S /usr/bin/perf 2>/dev/null;
+		dpkg-query -W linux-perf 2>/dev/null)).cpio
+	if [ ! -e "$perf" ]; then
+		log "building $perf"
+		proot=$(mktemp -d)
+		copy_with_libs "$proot" /usr/bin/perf /usr/bin/perf
+		(cd "$proot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$perf.tmp"
+		mv "$perf.tmp" "$perf"
+		rm -rf "$proot"
+	fi
+elif [ -n "$bench" ]; then
+	log "no /usr/bin/perf (Debian package linux-perf): no profiles"
+fi
+cat "$base" "$BUILD/vm/initramfs-ours.cpio" ${perf:+"$perf"} > "$out"

@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(linux-source-6.12 build-essential bc flex bison libelf-dev libssl-dev
 	dwarves cpio kmod xz-utils python3 qemu-system-x86 busybox-static
 	fio fuse2fs e2fsprogs sparse coccinelle ocaml-nox libaio-dev
-	liburing-dev)
+	liburing-dev gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -6,6 +6,7 @@
 #   make kunit      KUnit suites in UML
 #   make vmtest     the VM test suite
 #   make run        the demo: boot, mount a disk with fusetd, do I/O
+#   make bench      fio against raw disk, ext4, fuse2fs and fusetd in one VM
 #   make check      every check and test; ends with "N passed, N failed"
 #   make soak       long fsx runs over iomap files (not part of check)
 #
@@ -56,6 +57,9 @@ vmtest: modules tests
 
 run: modules tests
 	@scripts/vm.sh --tests demo --timeout 600
+
+bench: modules tests
+	@scripts/bench.sh
 
 check: setup
 	@scripts/check.sh

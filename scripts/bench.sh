@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: boot the dev kernel once and run tests/bench/run.sh, every fio
+# job against every target (tests/bench/jobs.sh, tests/bench/targets.sh) on
+# one virtio disk, then compute the report on the host (scripts/bench.py).
+#
+# Environment:
+#   BENCH_QUICK=1      smoke test of the harness: 1 repetition of 1 s, 32 MiB
+#   BENCH_REPS=3 BENCH_RUNTIME=5 BENCH_RAMP=0 BENCH_SIZE=256M
+#   BENCH_JOBS=a,b     BENCH_TARGETS=a,b   (default: all)
+#   BENCH_PROFILE=JOB:TARGET,...  perf profiles after the measured runs
+#   BENCH_CACHE=unsafe qemu cache mode of the bench disk
+#   BENCH_SMP=2        guest vCPUs
+#   BENCH_OUT=DIR      default results/bench-<date>
+#   BENCH_README=1     put the new table into README.md
+. "$(dirname "$0")/lib.sh"
+
+default_profile=randread-4k-qd1-direct:iomap,randread-4k-qd1-direct:ext4
+default_profile+=,seqread-1m-direct:iomap,seqread-1m-direct:ext4
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	reps=${BENCH_REPS:-1} runtime=${BENCH_RUNTIME:-1} size=${BENCH_SIZE:-32M}
+	profile=${BENCH_PROFILE-randread-4k-qd1-direct:iomap}
+else
+	reps=${BENCH_REPS:-3} runtime=${BENCH_RUNTIME:-5} size=${BENCH_SIZE:-256M}
+	profile=${BENCH_PROFILE-$default_profile}
+fi
+ramp=${BENCH_RAMP:-0}
+cache=${BENCH_CACHE:-unsafe}
+smp=${BENCH_SMP:-2}
+stamp=$(date +%Y%m%d-%H%M%S)
+out=${BENCH_OUT:-$TOP/results/bench-$stamp}
+
+kdir=$(devkernel_dir)
+[ -e "$kdir/.built" ] || die "no dev kernel; run 'make kernel'"
+dir=$BUILD/bench
+rm -rf "$dir"
+mkdir -p "$dir/raw"
+
+# One partition per line of the target table, each half as big again as
+# the fio file plus room for the filesystems' metadata.
+ntargets=$(grep -cE '^[A-Za-z0-9_.-]+\|' "$TOP/tests/bench/targets.sh")
+size_mib=$(numfmt --from=iec "$size" | awk '{ printf "%d", $1 / 1048576 }')
+part_mib=$(( size_mib * 3 / 2 + 64 ))
+python3 "$TOP/scripts/bench.py" mkdisk "$dir/disk.img" "$ntargets" "$part_mib"
+truncate -s 256M "$dir/results.img"
+"$TOP/scripts/initramfs.sh" --bench "$dir/initramfs.cpio"
+
+append="console=ttyS0 printk.time=1 panic=-1 oops=panic hung_task_panic=1"
+append+=" memmap=256M!2G fi.tests=bench/run fi.fuse=enable_iomap=1"
+append+=" fi.bench.reps=$reps fi.bench.runtime=$runtime fi.bench.ramp=$ramp"
+append+=" fi.bench.size=$size"
+[ -n "${BENCH_JOBS:-}" ] && append+=" fi.bench.jobs=$BENCH_JOBS"
+[ -n "${BENCH_TARGETS:-}" ] && append+=" fi.bench.targets=$BENCH_TARGETS"
+[ -n "$profile" ] && append+=" fi.bench.profile=$profile"
+
+logf=$dir/console.log
+log "booting the dev kernel (TCG): $ntargets targets, $reps x ${runtime}s," \
+	"$size; console in $logf"
+start=$(date +%s)
+set +e
+timeout "${BENCH_TIMEOUT:-3600}" qemu-system-x86_64 -accel tcg -smp "$smp" -m 4G \
+	-nographic -no-reboot -monitor none -serial stdio \
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$dir/initramfs.cpio" \
+	-append "$append" \
+	-drive file="$dir/disk.img",if=virtio,format=raw,cache=$cache \
+	-drive file="$dir/results.img",if=virtio,format=raw,cache=unsafe \
+	</dev/null 2>&1 | tee "$logf" | sed -u -n 's/\r$//; /^# bench: /p' >&2
+wall=$(( $(date +%s) - start ))
+log "qemu exited after ${wall}s"
+"$TOP/scripts/vm-verdict.sh" "$logf"
+verdict=$?
+set -e
+
+tar -xf "$dir/results.img" -C "$dir/raw" 2>/dev/null ||
+	die "no results on the results disk; see $logf"
+mkdir -p "$out"
+cp "$logf" "$out/console.log"
+rc=0
+python3 "$TOP/scripts/bench.py" report "$dir/raw" "$out" \
+	"date=$(date -u '+%Y-%m-%d %H:%M UTC')" \
+	"accel=TCG" \
+	"qemu=$(qemu-system-x86_64 --version | head -1)" \
+	"host_cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1) ($(nproc) CPUs)" \
+	"disk=virtio-blk, raw image, cache=$cache, $ntargets GPT partitions of $part_mib MiB" \
+	"wall=$(( wall / 60 )) min $(( wall % 60 )) s for the whole VM run" || rc=$?
+cp -r "$dir/raw/profile" "$out/" 2>/dev/null || :
+cp "$dir/raw/dmesg.txt" "$dir/raw/env.txt" "$out/"
+tar -czf "$out/raw.tar.gz" -C "$dir/raw" .
+if [ "${BENCH_README:-0}" = 1 ]; then
+	python3 "$TOP/scripts/bench.py" readme "$out/readme.md" "$TOP/README.md"
+fi
+cat "$out/readme.md"
+log "results in $out (summary.md, results.json, ratios.png)"
+[ "$verdict" = 0 ] && [ "$rc" = 0 ]

@@ -46,6 +46,8 @@ truncate -s 256M "$dir/results.img"
 "$TOP/scripts/initramfs.sh" --bench "$dir/initramfs.cpio"
 
 append="console=ttyS0 printk.time=1 panic=-1 oops=panic hung_task_panic=1"
+# A loaded host can stall a TCG vCPU for longer than the default 20 s.
+append+=" watchdog_thresh=60"
 append+=" memmap=256M!2G fi.tests=bench/run fi.fuse=enable_iomap=1"
 append+=" fi.bench.reps=$reps fi.bench.runtime=$runtime fi.bench.ramp=$ramp"
 append+=" fi.bench.size=$size"

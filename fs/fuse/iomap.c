@@ -80,7 +80,13 @@ void fuse_iomap_open(struct inode *inode, struct file *file)
 	ff->open_flags &= ~(FOPEN_DIRECT_IO | FOPEN_PASSTHROUGH);
 	/* Only the kernel writes the data: its page cache stays valid. */
 	ff->open_flags |= FOPEN_KEEP_CACHE;
-	file->f_mode |= FMODE_NOWAIT | FMODE_CAN_ODIRECT;
+	/*
+	 * No FMODE_NOWAIT: every mapping is an upcall, so a NOWAIT attempt
+	 * can only fail, and io_uring would retry a pollable FUSE file's
+	 * NOWAIT attempts many times before handing the I/O to a worker.
+	 * RWF_NOWAIT gets -EOPNOTSUPP, as on any file without it.
+	 */
+	file->f_mode |= FMODE_CAN_ODIRECT;
 }
 
 static void fuse_iomap_report(struct inode *inode, const char *what,

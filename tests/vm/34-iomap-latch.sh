@@ -3,7 +3,7 @@
 # Server-supplied values outside the I/O path: bad device registrations
 # are refused with clear errors, and a server that answers IOMAP_IOEND
 # with ENOSYS is never asked again on that connection.  Also the request
-# flags around mappings: RWF_NOWAIT direct I/O gets EAGAIN instead of
+# flags around mappings: RWF_NOWAIT I/O is refused (EOPNOTSUPP) instead of
 # blocking on an upcall, and O_DSYNC direct writes end in FUSE_FSYNC.
 . /tests/vm/lib.sh
 
@@ -40,12 +40,19 @@ wait
 # on a server that implements it.
 require "mount" "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"
 require "data to read" fileverify write -d -o 0 "$T_MNT/f" 4096 0
-check_fails "RWF_NOWAIT direct read: EAGAIN, not an upcall" \
-	"Resource temporarily unavailable" \
+# Every mapping is an upcall: iomap files do not claim FMODE_NOWAIT, so
+# RWF_NOWAIT is refused up front instead of blocking.
+before=$(op_count IOMAP_BEGIN)
+check_fails "RWF_NOWAIT direct read: EOPNOTSUPP, not a blocking upcall" \
+	"Operation not supported" \
 	fileverify check -d -n -o 0 "$T_MNT/f" 4096 0
-check_fails "RWF_NOWAIT direct write: EAGAIN" \
-	"Resource temporarily unavailable" \
+check_fails "RWF_NOWAIT direct write: EOPNOTSUPP" \
+	"Operation not supported" \
 	fileverify write -d -n -o 0 "$T_MNT/f" 4096 0
+check_fails "RWF_NOWAIT buffered write: EOPNOTSUPP" \
+	"Operation not supported" \
+	fileverify write -n -o 0 "$T_MNT/f" 4096 0
+check_eq "no mapping was asked for by them" "$before" "$(op_count IOMAP_BEGIN)"
 check "the data is untouched by the refused writes" \
 	fileverify check -d -o 0 "$T_MNT/f" 4096 0
 

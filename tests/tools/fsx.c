@@ -14,6 +14,8 @@
  *   mread, mwrite      through a MAP_SHARED mapping below EOF, sometimes
  *                      msync(MS_SYNC); mread of the EOF page also checks
  *                      that the page reads zeros past EOF
+ *   pmwrite            a write through a MAP_PRIVATE mapping: the mapping
+ *                      shows it, the file must not
  *   dread, dwrite      O_DIRECT through a second descriptor, offsets and
  *                      lengths aligned to -a
  *   trunc              ftruncate up or down
@@ -92,7 +94,7 @@
 enum {
 	OP_READ, OP_WRITE, OP_MREAD, OP_MWRITE, OP_DREAD, OP_DWRITE,
 	OP_TRUNC, OP_FALLOC, OP_PUNCH, OP_ZERO, OP_COLLAPSE, OP_INSERT,
-	OP_CLONE, OP_SCLONE, OP_FSYNC, OP_FDSYNC,
+	OP_CLONE, OP_SCLONE, OP_FSYNC, OP_FDSYNC, OP_PMWRITE,
 	NR_OPS,
 	OP_SWRITE = NR_OPS,	/* log only: a write to the clone source */
 	OP_INJECT,		/* log only: --inject-corruption */
@@ -121,6 +123,7 @@ static struct opclass {
 	[OP_SCLONE]	= { "sclone", 1 },
 	[OP_FSYNC]	= { "fsync", 1 },
 	[OP_FDSYNC]	= { "fdsync", 1 },
+	[OP_PMWRITE]	= { "pmwrite", 1 },
 };
 
 #define LF_KEEP		0x1	/* FALLOC_FL_KEEP_SIZE */
@@ -561,6 +564,34 @@ static bool op_mwrite(void)
 	return true;
 }
 
+static bool op_pmwrite(void)
+{
+	uint64_t off, len, moff;
+	unsigned char *p;
+	size_t mlen;
+
+	if (!fsize)
+		return false;
+	off = rnd_below(fsize);
+	len = umin(rnd_len(maxop), fsize - off);
+	log_op(OP_PMWRITE, off, len);
+	moff = off & ~(pagesize - 1);
+	mlen = roundup(off + len, pagesize) - moff;
+	p = mmap(NULL, mlen, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, moff);
+	if (p == MAP_FAILED)
+		fail_errno("mmap private");
+	/* Fault the pages in from the file first, then copy on write. */
+	check_data("pmwrite before", moff, p, umin(mlen, fsize - moff));
+	fill(buf, opnum, off, len);
+	memcpy(p + (off - moff), buf, len);
+	if (memcmp(p + (off - moff), buf, len))
+		miscompare("pmwrite mapping", off, buf, p + (off - moff), len);
+	if (munmap(p, mlen))
+		fail_errno("munmap");
+	/* The shadow is unchanged: later reads check the file kept it. */
+	return true;
+}
+
 static uint64_t rnd_dlen(void)
 {
 	return dalign * (1 + rnd_below(umax(maxop / dalign, 1)));
@@ -796,6 +827,7 @@ static bool run_op(int op)
 	case OP_WRITE:		return op_write();
 	case OP_MREAD:		return op_mread();
 	case OP_MWRITE:		return op_mwrite();
+	case OP_PMWRITE:	return op_pmwrite();
 	case OP_DREAD:		return op_dread();
 	case OP_DWRITE:		return op_dwrite();
 	case OP_TRUNC:		return op_trunc();
@@ -1033,8 +1065,10 @@ static int parse_args(int argc, char **argv, const char **check)
 			quiet = true;
 		else if (opt == 'v')
 			verbose = true;
-		else if (opt == 'R')
+		else if (opt == 'R') {
 			switch_off(OP_MREAD, OP_MWRITE);
+			switch_off(OP_PMWRITE, OP_PMWRITE);
+		}
 		else if (opt == 'D')
 			switch_off(OP_DREAD, OP_DWRITE);
 		else if (opt == 'F')

@@ -23,18 +23,18 @@ desc="ranged check of zeros fails"; no $fv check -o 0 "$d/g" 4096 3
 # off what fails with EOPNOTSUPP by itself, but then we could not tell
 # which classes must have run, so switch off what $d's file system lacks.
 fsx=$T_BIN/fsx
-all="read write mread mwrite dread dwrite trunc falloc punch zero collapse insert clone sclone fsync fdsync"
+all="read write mread mwrite pmwrite dread dwrite trunc falloc punch zero collapse insert clone sclone fsync fdsync"
 fs=$(stat -f -c %T "$d")
 case $fs in
 xfs)	off= want=$all ;;
 btrfs)	off="--no-collapse --no-insert"
-	want="read write mread mwrite dread dwrite trunc falloc punch zero clone sclone fsync fdsync" ;;
+	want="read write mread mwrite pmwrite dread dwrite trunc falloc punch zero clone sclone fsync fdsync" ;;
 ext2/ext3) # and ext4
 	off=--no-clone
-	want="read write mread mwrite dread dwrite trunc falloc punch zero collapse insert fsync fdsync" ;;
+	want="read write mread mwrite pmwrite dread dwrite trunc falloc punch zero collapse insert fsync fdsync" ;;
 tmpfs)	off="-D --no-zero --no-collapse --no-insert --no-clone"
-	want="read write mread mwrite trunc falloc punch fsync fdsync" ;;
-*)	off="-D -F --no-clone" want="read write mread mwrite trunc fsync fdsync" ;;
+	want="read write mread mwrite pmwrite trunc falloc punch fsync fdsync" ;;
+*)	off="-D -F --no-clone" want="read write mread mwrite pmwrite trunc fsync fdsync" ;;
 esac
 # ran OUT CLASS...: fsx passed and each class ran at least once
 ran() {

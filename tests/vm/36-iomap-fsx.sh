@@ -29,7 +29,7 @@ run_fsx() {
 		tail -80 "$T_TMP/$_n.log"
 	fi
 	# Each class must have run: "read 0" would be a silent skip.
-	for c in read write mread mwrite dread dwrite trunc falloc punch \
+	for c in read write mread mwrite pmwrite dread dwrite trunc falloc punch \
 		 zero collapse insert clone sclone fsync; do
 		grep -q "[( ]$c 0[ )]" "$T_TMP/$_n.log" &&
 			fail "fsx $_n: no $c operation ran"

@@ -504,90 +504,85 @@ static bool op_write(void)
 	return true;
 }
 
-static unsigned char *map(uint64_t off, uint64_t len, int prot,
-			  uint64_t *moff, size_t *mlen)
+/* Where a mapping operation works: a random range below EOF. */
+struct mrange {
+	uint64_t off, len;	/* the range */
+	uint64_t moff;		/* the mapping: whole pages around it */
+	size_t mlen;
+	unsigned char *p;	/* the range's first byte in the mapping */
+};
+
+/* Pick, log and map a range for @op; false when the file is empty. */
+static bool map_range(int op, int prot, int flags, struct mrange *r)
 {
 	void *p;
 
-	*moff = off & ~(pagesize - 1);
-	*mlen = roundup(off + len, pagesize) - *moff;
-	p = mmap(NULL, *mlen, prot, MAP_SHARED, fd, *moff);
+	if (!fsize)
+		return false;
+	r->off = rnd_below(fsize);
+	r->len = umin(rnd_len(maxop), fsize - r->off);
+	log_op(op, r->off, r->len);
+	r->moff = r->off & ~(pagesize - 1);
+	r->mlen = roundup(r->off + r->len, pagesize) - r->moff;
+	p = mmap(NULL, r->mlen, prot, flags, fd, r->moff);
 	if (p == MAP_FAILED)
 		fail_errno("mmap");
-	return p;
+	r->p = (unsigned char *)p + (r->off - r->moff);
+	return true;
+}
+
+static void unmap_range(const struct mrange *r)
+{
+	if (munmap(r->p - (r->off - r->moff), r->mlen))
+		fail_errno("munmap");
 }
 
 static bool op_mread(void)
 {
-	uint64_t off, len, moff;
-	unsigned char *p;
-	size_t mlen;
+	struct mrange r;
 
-	if (!fsize)
+	if (!map_range(OP_MREAD, PROT_READ, MAP_SHARED, &r))
 		return false;
-	off = rnd_below(fsize);
-	len = umin(rnd_len(maxop), fsize - off);
-	log_op(OP_MREAD, off, len);
-	p = map(off, len, PROT_READ, &moff, &mlen);
-	check_data("mread", off, p + (off - moff), len);
+	check_data("mread", r.off, r.p, r.len);
 	/* The rest of the EOF page must read as zeros. */
-	if (off + len == fsize && fsize % pagesize)
-		check_data("mread past EOF", fsize, p + (fsize - moff),
+	if (r.off + r.len == fsize && fsize % pagesize)
+		check_data("mread past EOF", fsize, r.p + (fsize - r.off),
 			   roundup(fsize, pagesize) - fsize);
-	if (munmap(p, mlen))
-		fail_errno("munmap");
+	unmap_range(&r);
 	return true;
 }
 
 static bool op_mwrite(void)
 {
-	uint64_t off, len, moff;
-	unsigned char *p;
-	size_t mlen;
+	struct mrange r;
 
-	if (!fsize)
+	if (!map_range(OP_MWRITE, PROT_READ | PROT_WRITE, MAP_SHARED, &r))
 		return false;
-	off = rnd_below(fsize);
-	len = umin(rnd_len(maxop), fsize - off);
-	log_op(OP_MWRITE, off, len);
-	fill(buf, opnum, off, len);
-	p = map(off, len, PROT_READ | PROT_WRITE, &moff, &mlen);
-	memcpy(p + (off - moff), buf, len);
+	fill(buf, opnum, r.off, r.len);
+	memcpy(r.p, buf, r.len);
 	if (rnd_below(2)) {
 		cur->flags |= LF_MSYNC;
-		if (msync(p, mlen, MS_SYNC))
+		if (msync(r.p - (r.off - r.moff), r.mlen, MS_SYNC))
 			fail_errno("msync");
 	}
-	if (munmap(p, mlen))
-		fail_errno("munmap");
-	memcpy(good + off, buf, len);
+	unmap_range(&r);
+	memcpy(good + r.off, buf, r.len);
 	return true;
 }
 
 static bool op_pmwrite(void)
 {
-	uint64_t off, len, moff;
-	unsigned char *p;
-	size_t mlen;
+	struct mrange r;
 
-	if (!fsize)
+	if (!map_range(OP_PMWRITE, PROT_READ | PROT_WRITE, MAP_PRIVATE, &r))
 		return false;
-	off = rnd_below(fsize);
-	len = umin(rnd_len(maxop), fsize - off);
-	log_op(OP_PMWRITE, off, len);
-	moff = off & ~(pagesize - 1);
-	mlen = roundup(off + len, pagesize) - moff;
-	p = mmap(NULL, mlen, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, moff);
-	if (p == MAP_FAILED)
-		fail_errno("mmap private");
-	/* Fault the pages in from the file first, then copy on write. */
-	check_data("pmwrite before", moff, p, umin(mlen, fsize - moff));
-	fill(buf, opnum, off, len);
-	memcpy(p + (off - moff), buf, len);
-	if (memcmp(p + (off - moff), buf, len))
-		miscompare("pmwrite mapping", off, buf, p + (off - moff), len);
-	if (munmap(p, mlen))
-		fail_errno("munmap");
+	/* The mapping shows the file until written, then its own copy. */
+	check_data("pmwrite before", r.off, r.p, r.len);
+	fill(buf, opnum, r.off, r.len);
+	memcpy(r.p, buf, r.len);
+	if (memcmp(r.p, buf, r.len))
+		miscompare("pmwrite mapping", r.off, buf, r.p, r.len);
+	unmap_range(&r);
 	/* The shadow is unchanged: later reads check the file kept it. */
 	return true;
 }

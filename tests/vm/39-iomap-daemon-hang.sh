@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# A server that stops answering (SIGSTOP) while tasks wait on it: a writer
+# waiting for a mapping, and sync waiting on iomap writeback of dirty data
+# that an open file still holds.  Writing to the connection's abort file
+# under /sys/fs/fuse/connections/ releases both with an error, umount
+# works, and a new daemon finds a consistent image with the data that was
+# fsynced before the hang.
+. /tests/vm/lib.sh
+
+cleanup() { mounted && umount "$T_MNT"; }
+trap cleanup EXIT
+iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
+
+require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+require "mount with --iomap" iomap_mount
+check "fsynced data" fileverify write "$T_MNT/safe" 1048576 1
+grep -q " /sys/fs/fuse/connections " /proc/mounts ||
+	mount -t fusectl fusectl /sys/fs/fuse/connections
+conn=$(ls /sys/fs/fuse/connections | tail -1)
+require "the connection is in sysfs ($conn)" \
+	test -e "/sys/fs/fuse/connections/$conn/abort"
+
+# Dirty data held by an open file (closing would write it back): a holder
+# keeps the file open, so that no other task here inherits it.
+( exec 3> "$T_MNT/dirty"
+  dd if=/dev/urandom bs=1048576 count=8 >&3 2>/dev/null
+  : > "$T_TMP/dirty.ready"
+  exec sleep 1000 ) &
+holder=$!
+n=0
+while [ ! -e "$T_TMP/dirty.ready" ] && [ $n -lt 300 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+require "8 MiB of dirty data in an open file" test -e "$T_TMP/dirty.ready"
+
+killall -STOP fusetd
+# New blocks: the writer needs a mapping from the stopped server, and
+# sync needs mappings and ioends for the dirty file.
+fileverify write "$T_MNT/stuck" 8388608 2 > "$T_TMP/stuck.out" 2>&1 &
+writer=$!
+sync &
+syncer=$!
+sleep 2
+check "the writer waits for the stopped server" kill -0 $writer
+kill -0 $syncer 2>/dev/null && diag "sync waits for the stopped server"
+echo 1 > "/sys/fs/fuse/connections/$conn/abort"
+n=0
+while { kill -0 $writer || kill -0 $syncer; } 2>/dev/null && [ $n -lt 300 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+check "abort releases the writer" sh -c "! kill -0 $writer 2>/dev/null"
+check "sync has returned" sh -c "! kill -0 $syncer 2>/dev/null"
+wait $writer
+check "the writer's write or fsync failed" test $? != 0
+kill $holder
+wait $holder 2>/dev/null
+killall -CONT fusetd
+killall -9 fusetd
+wait_gone fusetd
+check "umount of the aborted mount" umount "$T_MNT"
+
+require "remount with a new daemon" iomap_mount
+check "fsynced data survived" fileverify check "$T_MNT/safe" 1048576 1
+check "umount" umount "$T_MNT"
+check "fsck of the image" "$FUSETD" fsck "$T_DISK1"
+t_done

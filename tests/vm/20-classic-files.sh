@@ -16,10 +16,6 @@ cleanup() {
 trap cleanup EXIT
 
 # op_count OPCODE: how many OPCODE requests the daemon received.
-op_count() {
-	"$FUSETD" stats "$STATS" |
-		awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'
-}
 
 # random FILE BYTES
 random() {

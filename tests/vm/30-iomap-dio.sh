@@ -7,10 +7,8 @@
 # READ or WRITE at all; data survives a daemon restart.
 . /tests/vm/lib.sh
 
-op_count() { "$FUSETD" stats "$STATS" | awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'; }
 cleanup() { mounted && umount "$T_MNT"; }
 trap cleanup EXIT
-iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 
 require "mkfs" "$FUSETD" mkfs "$T_DISK1"
 require "mount with --iomap" iomap_mount

@@ -8,7 +8,6 @@
 . /tests/vm/lib.sh
 
 param=/sys/module/fuse/parameters/enable_iomap
-op_count() { "$FUSETD" stats "$STATS" | awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'; }
 old=$(cat "$param")
 cleanup() { mounted && umount "$T_MNT"; echo "$old" > "$param"; }
 trap cleanup EXIT

@@ -7,7 +7,6 @@
 # blocking on an upcall, and O_DSYNC direct writes end in FUSE_FSYNC.
 . /tests/vm/lib.sh
 
-op_count() { "$FUSETD" stats "$STATS" | awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'; }
 cleanup() { mounted && umount "$T_MNT"; }
 trap cleanup EXIT
 

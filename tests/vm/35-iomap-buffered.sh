@@ -9,10 +9,8 @@
 # READ or WRITE at all.  Upcalls per GiB of streaming writes are printed.
 . /tests/vm/lib.sh
 
-op_count() { "$FUSETD" stats "$STATS" | awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'; }
 cleanup() { mounted && umount "$T_MNT"; }
 trap cleanup EXIT
-iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 
 require "mkfs" "$FUSETD" mkfs "$T_DISK1"

@@ -12,10 +12,8 @@
 # seed, over 100,000 in all) scales the run.
 . /tests/vm/lib.sh
 
-op_count() { "$FUSETD" stats "$STATS" | awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'; }
 cleanup() { mounted && umount "$T_MNT"; }
 trap cleanup EXIT
-iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 ops=${FSX_OPS:-3000}
 
 # run_fsx NAME FSX-ARGS...: one fsx run, its shadow kept for later.

@@ -7,7 +7,6 @@
 # splats, and the data that was acknowledged survives a remount.
 . /tests/vm/lib.sh
 
-op_count() { "$FUSETD" stats "$STATS" | awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'; }
 cleanup() { mounted && umount "$T_MNT"; }
 trap cleanup EXIT
 f=$T_MNT/f

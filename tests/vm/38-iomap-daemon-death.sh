@@ -9,7 +9,6 @@
 
 cleanup() { mounted && umount "$T_MNT"; }
 trap cleanup EXIT
-iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 
 require "mkfs" "$FUSETD" mkfs "$T_DISK1"
 require "mount with --iomap" iomap_mount

@@ -73,6 +73,13 @@ FUSETD=$T_BIN/fusetd
 STATS=$T_TMP/$T_NAME.stats
 mounted() { grep -q " $T_MNT fuse" /proc/mounts; }
 fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }
+iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
+
+# op_count NAME: how many NAME requests (or events) the daemon counted.
+op_count() {
+	"$FUSETD" stats "$STATS" |
+		awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'
+}
 
 # Exit status for the end of a script.
 t_done() { [ "$T_FAILS" = 0 ]; }

@@ -16,6 +16,12 @@
 
 #include "fuse_i.h"
 
+#define CREATE_TRACE_POINTS
+#include "iomap_trace.h"
+
+/* How often a server may answer RETRY_CACHE without the cache helping */
+#define FUSE_IOMAP_MAX_RETRY	4
+
 bool fuse_inode_is_iomap(struct inode *inode)
 {
 	return test_bit(FUSE_I_IOMAP, &get_fuse_inode(inode)->state);
@@ -35,6 +41,7 @@ void fuse_iomap_init_inode(struct inode *inode, u32 attr_flags)
 	INIT_WORK(&ii->ioend_work, fuse_iomap_ioend_work);
 	atomic64_set(&ii->seq, 0);
 	ii->disk_size = i_size_read(inode);
+	fuse_iomap_cache_inode_init(ii);
 
 	inode->i_data.a_ops = &fuse_iomap_aops;
 	mapping_set_large_folios(inode->i_mapping);
@@ -46,8 +53,10 @@ void fuse_iomap_init_inode(struct inode *inode, u32 attr_flags)
 /* Called after the page cache is gone: no ioend can be queued any more. */
 void fuse_iomap_evict_inode(struct inode *inode)
 {
-	if (fuse_inode_is_iomap(inode))
-		flush_work(&get_fuse_inode(inode)->iomap.ioend_work);
+	if (!fuse_inode_is_iomap(inode))
+		return;
+	flush_work(&get_fuse_inode(inode)->iomap.ioend_work);
+	fuse_iomap_cache_inode_destroy(inode);
 }
 
 /*
@@ -60,12 +69,6 @@ u32 fuse_iomap_cache_mask(struct inode *inode)
 	if (!fuse_inode_is_iomap(inode))
 		return 0;
 	return STATX_MTIME | STATX_CTIME | STATX_SIZE;
-}
-
-/* Mappings the kernel holds for this inode may be stale from now on. */
-void fuse_iomap_mapping_changed(struct inode *inode)
-{
-	atomic64_inc(&get_fuse_inode(inode)->iomap.seq);
 }
 
 /*
@@ -131,8 +134,77 @@ static const struct iomap_folio_ops fuse_iomap_folio_ops = {
 	.iomap_valid	= fuse_iomap_mapping_valid,
 };
 
+/* Is this begin reply "look in the cache again, I have upserted"? */
+static bool fuse_iomap_is_retry(const struct fuse_iomap_begin_out *out,
+				u32 opflags)
+{
+	return out->read.type == FUSE_IOMAP_TYPE_RETRY_CACHE ||
+	       ((opflags & FUSE_IOMAP_OP_WRITE) &&
+		out->write.type == FUSE_IOMAP_TYPE_RETRY_CACHE);
+}
+
+/*
+ * Use a mapping from the cache.  Its device may have been closed since it
+ * was stored: then it is a miss, and the server's answer replaces it.
+ */
+static bool fuse_iomap_map_cached(struct inode *inode,
+				  const struct fuse_iomap_io *map, u64 seq,
+				  struct iomap *iomap)
+{
+	struct fuse_iomap_devinfo info;
+	struct fuse_iomap_dev *dev = NULL;
+
+	if (map->type == FUSE_IOMAP_TYPE_MAPPED ||
+	    map->type == FUSE_IOMAP_TYPE_UNWRITTEN) {
+		dev = fuse_iomap_dev_get(get_fuse_conn(inode), map->dev, &info);
+		if (!dev || map->addr + map->length > info.size) {
+			fuse_iomap_dev_put(dev);
+			return false;
+		}
+	}
+	fuse_iomap_to_iomap(map, fuse_iomap_dev_bdev(dev), iomap);
+	iomap->private = dev;
+	iomap->validity_cookie = seq;
+	return true;
+}
+
+/* Ask the server; a valid reply holds references on its devices. */
+static int fuse_iomap_ask(struct inode *inode, loff_t pos, loff_t count,
+			  u32 opflags, const struct fuse_iomap_limits *lim,
+			  struct fuse_iomap_begin_out *out,
+			  struct fuse_iomap_dev **rdev,
+			  struct fuse_iomap_dev **wdev)
+{
+	struct fuse_conn *fc = get_fuse_conn(inode);
+	struct fuse_iomap_devinfo rinfo, winfo;
+	const char *rule;
+	int err;
+
+	err = fuse_iomap_send_begin(inode, pos, count, opflags, out);
+	if (err)
+		return err;
+
+	*wdev = NULL;
+	*rdev = fuse_iomap_dev_get(fc, out->read.dev, &rinfo);
+	if ((opflags & FUSE_IOMAP_OP_WRITE) &&
+	    out->write.type != FUSE_IOMAP_TYPE_PURE_OVERWRITE)
+		*wdev = fuse_iomap_dev_get(fc, out->write.dev, &winfo);
+	else
+		memset(&winfo, 0, sizeof(winfo));
+
+	err = fuse_iomap_check_begin(out, opflags, pos, lim, &rinfo, &winfo,
+				     &rule);
+	if (err) {
+		fuse_iomap_report(inode, "bad FUSE_IOMAP_BEGIN reply", rule,
+				  pos);
+		fuse_iomap_dev_put(*rdev);
+		fuse_iomap_dev_put(*wdev);
+	}
+	return err;
+}
+
 /**
- * fuse_iomap_map - ask the server for the mappings of a file range
+ * fuse_iomap_map - find the mappings of a file range
  * @inode: the file
  * @pos: file position
  * @count: bytes wanted
@@ -140,8 +212,10 @@ static const struct iomap_folio_ops fuse_iomap_folio_ops = {
  * @iomap: filled with the mapping to do the I/O with
  * @srcmap: filled with the mapping to read from, for out-of-place writes
  *
- * The reply is validated before any of it is used.  The mappings hold a
- * reference on their device until fuse_iomap_unmap().
+ * The inode's mapping cache is asked first; on a miss the server is
+ * (FUSE_IOMAP_BEGIN), its reply validated before any of it is used, and
+ * stored in the cache.  A NOWAIT operation gets -EAGAIN on a miss.  The
+ * mappings hold a reference on their device until fuse_iomap_unmap().
  *
  * Return: 0 or a negative errno (-EFSCORRUPTED for a bad reply).
  */
@@ -152,42 +226,50 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	struct fuse_iomap_limits lim = {
 		.blocksize = i_blocksize(inode),
 		.maxbytes = inode->i_sb->s_maxbytes,
+		.cache = fuse_iomap_cache_enabled(fc),
 	};
-	struct fuse_iomap_devinfo rinfo, winfo;
-	struct fuse_iomap_dev *rdev, *wdev = NULL, *ddev, *sdev;
+	struct fuse_iomap_dev *rdev, *wdev, *ddev, *sdev;
 	const struct fuse_iomap_io *dst, *src;
+	struct fuse_iomap_cache_cookie cookie;
 	struct fuse_iomap_begin_out out;
-	bool write = opflags & FUSE_IOMAP_OP_WRITE;
-	const char *rule;
+	struct fuse_iomap_io cached;
+	unsigned int tries;
 	u64 seq;
 	int err;
 
 	if (fuse_is_bad(inode))
 		return -EIO;
 
-	/* Sampled before asking: a change during the upcall invalidates. */
-	seq = atomic64_read(&get_fuse_inode(inode)->iomap.seq);
-	err = fuse_iomap_send_begin(inode, pos, count, opflags, &out);
-	if (err)
-		return err;
+	for (tries = 0; ; tries++) {
+		if (fuse_iomap_cache_find(inode, pos, opflags, &cached, &seq) &&
+		    fuse_iomap_map_cached(inode, &cached, seq, iomap))
+			return 0;
+		/* Every miss is an upcall, and an upcall blocks. */
+		if (opflags & FUSE_IOMAP_OP_NOWAIT)
+			return -EAGAIN;
+		if (tries > FUSE_IOMAP_MAX_RETRY) {
+			fuse_iomap_report(inode, "bad FUSE_IOMAP_BEGIN reply",
+					  "retry-cache, but nothing was upserted",
+					  pos);
+			return -EFSCORRUPTED;
+		}
 
-	rdev = fuse_iomap_dev_get(fc, out.read.dev, &rinfo);
-	if (write && out.write.type != FUSE_IOMAP_TYPE_PURE_OVERWRITE)
-		wdev = fuse_iomap_dev_get(fc, out.write.dev, &winfo);
-	else
-		memset(&winfo, 0, sizeof(winfo));
-
-	err = fuse_iomap_check_begin(&out, opflags, pos, &lim, &rinfo, &winfo,
-				     &rule);
-	if (err) {
-		fuse_iomap_report(inode, "bad FUSE_IOMAP_BEGIN reply", rule,
-				  pos);
+		/* Sampled before asking: a change meanwhile voids the reply. */
+		fuse_iomap_cache_sample(inode, &cookie);
+		err = fuse_iomap_ask(inode, pos, count, opflags, &lim, &out,
+				     &rdev, &wdev);
+		if (err)
+			return err;
+		if (!fuse_iomap_is_retry(&out, opflags))
+			break;
 		fuse_iomap_dev_put(rdev);
 		fuse_iomap_dev_put(wdev);
-		return err;
+		fuse_iomap_cache_stat(fc, FUSE_IOMAP_STAT_RETRIES);
 	}
+	seq = fuse_iomap_cache_fill(inode, &out, opflags, &cookie);
 
 	dst = fuse_iomap_choose(&out, opflags, &src);
+	trace_fuse_iomap_begin(inode, pos, opflags, dst);
 	ddev = dst == &out.read ? rdev : wdev;
 	sdev = src ? rdev : NULL;
 	fuse_iomap_to_iomap(dst, fuse_iomap_dev_bdev(ddev), iomap);
@@ -229,10 +311,6 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 			    struct iomap *srcmap)
 {
 	int err;
-
-	/* Every mapping costs an upcall, and an upcall blocks. */
-	if (flags & IOMAP_NOWAIT)
-		return -EAGAIN;
 
 	err = fuse_iomap_map(inode, pos, count, fuse_iomap_op_to_wire(flags),
 			     iomap, srcmap);
@@ -288,6 +366,7 @@ static int fuse_iomap_send_end(struct inode *inode, loff_t pos, loff_t count,
 	struct fuse_args args = {};
 
 	fuse_iomap_from_iomap(iomap, dev, &in.map);
+	trace_fuse_iomap_end(inode, pos, in.opflags, &in.map);
 	args.opcode = FUSE_IOMAP_END;
 	args.nodeid = get_node_id(inode);
 	args.in_numargs = 1;
@@ -311,9 +390,25 @@ static int fuse_iomap_end(struct inode *inode, loff_t pos, loff_t count,
 	struct fuse_conn *fc = get_fuse_conn(inode);
 	int err = 0;
 
-	if (fuse_iomap_want_end(fc, iomap, flags, count, written))
+	if (fuse_iomap_want_end(fc, iomap, flags, count, written)) {
+		/*
+		 * After a short write the server may take back blocks it gave,
+		 * and a server that wants to hear of a write may change the
+		 * mapping: the caches must not keep it.
+		 */
+		bool drop = (flags & IOMAP_WRITE) &&
+			    (written < count ||
+			     (iomap->flags & FUSE_IOMAP_F_IOMAP_WANT_END));
+
+		if (drop)
+			fuse_iomap_cache_invalidate(inode, iomap->offset,
+						    iomap->length);
 		err = fuse_iomap_send_end(inode, pos, count, written, flags,
 					  iomap, fuse_iomap_dev_cookie(dev));
+		if (drop)
+			fuse_iomap_cache_invalidate(inode, iomap->offset,
+						    iomap->length);
+	}
 
 	/* iomap_iter() zeroes both maps before each ->iomap_begin. */
 	fuse_iomap_unmap(iomap);
@@ -441,15 +536,22 @@ int fuse_iomap_ioend(struct inode *inode,
 
 	if (fuse_iomap_ioend_build(get_fuse_conn(inode), io, fi->orig_ino,
 				   disk_size, &in)) {
+		/* The server converts or remaps the blocks written. */
+		bool change = in.written &&
+			      (in.flags & (FUSE_IOMAP_IOEND_UNWRITTEN |
+					   FUSE_IOMAP_IOEND_SHARED));
+
+		if (change)
+			fuse_iomap_cache_change_begin(inode, in.pos,
+						      in.written);
 		err = fuse_is_bad(inode) ? -EIO :
 					   fuse_iomap_send_ioend(inode, &in);
+		if (change)
+			fuse_iomap_cache_change_end(inode);
+		trace_fuse_iomap_ioend(inode, &in, err);
 		/* The write's own failure wins over the server's. */
 		if (!error)
 			error = err;
-		/* Unwritten or shared blocks changed under cached mappings. */
-		if (in.flags & (FUSE_IOMAP_IOEND_UNWRITTEN |
-				FUSE_IOMAP_IOEND_SHARED))
-			fuse_iomap_mapping_changed(inode);
 	}
 	if (error)
 		return error;

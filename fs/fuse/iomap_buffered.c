@@ -38,11 +38,13 @@ int fuse_iomap_module_init(void)
 		fuse_iomap_cache_module_exit();
 		return -ENOMEM;
 	}
+	fuse_iomap_cache_debugfs_init();
 	return 0;
 }
 
 void fuse_iomap_module_exit(void)
 {
+	fuse_iomap_cache_debugfs_exit();
 	destroy_workqueue(fuse_iomap_wq);
 	fuse_iomap_cache_module_exit();
 }

@@ -541,3 +541,48 @@ size_t fuse_iomap_cache_bytes(const struct fuse_iomap_cache *c)
 {
 	return fuse_iomap_cache_count(c) * sizeof(struct fuse_iomap_cache_entry);
 }
+
+/**
+ * fuse_iomap_cache_remove_dev - forget the mappings of a device range
+ * @c: cache, locked exclusively by the caller
+ * @dev: device cookie
+ * @addr: device offset, bytes
+ * @length: bytes; FUSE_IOMAP_INVAL_TO_EOF (or any length that would pass
+ *	    U64_MAX) means to the end of the device
+ *
+ * Every MAPPED or UNWRITTEN entry on @dev that overlaps the range is
+ * dropped whole: forgetting more than asked is safe, and this way nothing
+ * needs a split.  Walks the whole cache; device invalidations are rare.
+ *
+ * Return: whether anything was dropped.
+ */
+bool fuse_iomap_cache_remove_dev(struct fuse_iomap_cache *c, u32 dev,
+				 u64 addr, u64 length)
+{
+	struct fuse_iomap_cache_entry *e, *next;
+	bool dropped = false;
+	u64 end;
+
+	if (!length)
+		return false;
+	if (check_add_overflow(addr, length, &end))
+		end = U64_MAX;
+
+	for (e = fuse_iomap_cache_entry_of(rb_first(&c->root)); e; e = next) {
+		next = fuse_iomap_cache_next_entry(e);
+		if (!fuse_iomap_cache_has_blocks(e->type) || e->dev != dev)
+			continue;
+		if (e->addr >= end ||
+		    (e->addr < addr && addr - e->addr >= e->length))
+			continue;
+		fuse_iomap_cache_erase(c, e);
+		dropped = true;
+	}
+	return dropped;
+}
+
+/* Bytes one cached mapping takes, for turning a byte limit into entries */
+size_t fuse_iomap_cache_entry_size(void)
+{
+	return sizeof(struct fuse_iomap_cache_entry);
+}

@@ -21,7 +21,8 @@
 				 FUSE_IOMAP_CONFIG_BLOCKSIZE | \
 				 FUSE_IOMAP_CONFIG_MAX_LINKS | \
 				 FUSE_IOMAP_CONFIG_TIME | \
-				 FUSE_IOMAP_CONFIG_MAXBYTES)
+				 FUSE_IOMAP_CONFIG_MAXBYTES | \
+				 FUSE_IOMAP_CONFIG_CACHE_MAXBYTES)
 
 struct fuse_iomap_config_args {
 	struct fuse_args args;
@@ -32,6 +33,9 @@ struct fuse_iomap_config_args {
 /* Bytes of the reply that a field set in @flags needs. */
 static size_t fuse_iomap_config_needs(u64 flags)
 {
+	if (flags & FUSE_IOMAP_CONFIG_CACHE_MAXBYTES)
+		return offsetofend(struct fuse_iomap_config_out,
+				   cache_maxbytes);
 	if (flags & FUSE_IOMAP_CONFIG_MAXBYTES)
 		return offsetofend(struct fuse_iomap_config_out, s_maxbytes);
 	if (flags & FUSE_IOMAP_CONFIG_TIME)
@@ -123,6 +127,15 @@ static void fuse_iomap_config_apply(struct super_block *sb,
 		sb->s_maxbytes = out->s_maxbytes;
 }
 
+/* Mappings are cached only for a server that asks for a limit. */
+static u32 fuse_iomap_config_cache(const struct fuse_iomap_config_out *out,
+				   int error)
+{
+	if (error || !(out->flags & FUSE_IOMAP_CONFIG_CACHE_MAXBYTES))
+		return 0;
+	return out->cache_maxbytes;
+}
+
 static void fuse_iomap_config_end(struct fuse_mount *fm,
 				  struct fuse_args *args, int error)
 {
@@ -142,6 +155,10 @@ static void fuse_iomap_config_end(struct fuse_mount *fm,
 	} else if (!error) {
 		fuse_iomap_config_apply(fm->sb, &ca->out);
 	}
+	if (!fc->conn_error)
+		fuse_iomap_cache_conn_setup(fc,
+					    fuse_iomap_config_cache(&ca->out,
+								    error));
 	kfree(ca);
 
 	fuse_set_initialized(fc);
@@ -186,6 +203,7 @@ bool fuse_iomap_send_config(struct fuse_mount *fm)
 
 	ca->in.flags = FUSE_IOMAP_CONFIG_ALL;
 	ca->in.maxbytes = MAX_LFS_FILESIZE;
+	ca->in.cache_maxbytes = fuse_iomap_cache_max_offer();
 	ca->args.opcode = FUSE_IOMAP_CONFIG;
 	ca->args.in_numargs = 1;
 	ca->args.in_args[0].size = sizeof(ca->in);

@@ -35,6 +35,7 @@ struct fuse_iomap_dev {
 void fuse_iomap_conn_init(struct fuse_conn *fc)
 {
 	xa_init_flags(&fc->iomap_conn.devs, XA_FLAGS_ALLOC1);
+	fuse_iomap_cache_conn_init(fc);
 }
 
 void fuse_iomap_dev_put(struct fuse_iomap_dev *dev)
@@ -51,6 +52,7 @@ void fuse_iomap_conn_put(struct fuse_conn *fc)
 	struct fuse_iomap_dev *dev;
 	unsigned long id;
 
+	fuse_iomap_cache_conn_put(fc);
 	xa_for_each(&fc->iomap_conn.devs, id, dev)
 		fuse_iomap_dev_put(dev);
 	xa_destroy(&fc->iomap_conn.devs);

@@ -7,6 +7,7 @@
 
 #include <linux/iomap.h>
 #include <linux/rbtree_types.h>
+#include <linux/rwlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -20,7 +21,10 @@ struct fuse_iomap_dev;
 struct fuse_mount;
 struct fuse_iomap_io;
 struct fuse_iomap_begin_out;
+struct fuse_range;
 struct iomap;
+struct shrinker;
+struct dentry;
 
 /* Corrupt metadata from the server, as kernel filesystems report it */
 #ifndef EFSCORRUPTED
@@ -39,6 +43,7 @@ enum fuse_iomap_dir {
 struct fuse_iomap_limits {
 	unsigned int blocksize;		/* i_blocksize() */
 	u64 maxbytes;			/* s_maxbytes */
+	bool cache;			/* the connection caches mappings */
 };
 
 /* What the device table says about a mapping's device cookie. */
@@ -46,6 +51,39 @@ struct fuse_iomap_devinfo {
 	bool found;
 	bool writable;			/* opened for writing */
 	u64 size;			/* bytes; 0 if the device went away */
+};
+
+/* What the mapping caches of a connection did (iomap_cache_inode.c) */
+enum fuse_iomap_cache_stat {
+	FUSE_IOMAP_STAT_HITS,		/* mappings served from a cache */
+	FUSE_IOMAP_STAT_MISSES,		/* FUSE_IOMAP_BEGIN sent instead */
+	FUSE_IOMAP_STAT_FILLS,		/* begin replies cached */
+	FUSE_IOMAP_STAT_FILLS_RACED,	/* dropped: the layout changed */
+	FUSE_IOMAP_STAT_RETRIES,	/* RETRY_CACHE answers */
+	FUSE_IOMAP_STAT_UPSERTS,	/* upsert notifications applied */
+	FUSE_IOMAP_STAT_INVALS,		/* inval notifications applied */
+	FUSE_IOMAP_STAT_DEV_INVALS,	/* device inval notifications */
+	FUSE_IOMAP_STAT_LAYOUT_INVALS,	/* ranges the kernel dropped */
+	FUSE_IOMAP_STAT_EVICTIONS,	/* entries freed for the limit */
+	FUSE_IOMAP_STAT_SHRUNK,		/* entries freed by the shrinker */
+	FUSE_IOMAP_STAT_REJECTED,	/* notifications refused */
+	FUSE_IOMAP_NR_STATS
+};
+
+/*
+ * The mapping caches of all iomap inodes of a connection share a limit,
+ * a shrinker and counters.  Inodes with cached entries are on @inodes so
+ * that eviction, the shrinker and device invalidation can find them.
+ */
+struct fuse_iomap_cache_conn {
+	unsigned long		max_entries;	/* 0: no caching */
+	atomic_long_t		nr_entries;
+	atomic64_t		gen;		/* bumped by device invals */
+	spinlock_t		lock;		/* @inodes */
+	struct list_head	inodes;		/* of fuse_iomap_inode */
+	struct shrinker		*shrinker;
+	struct dentry		*debugfs;
+	atomic_long_t		stats[FUSE_IOMAP_NR_STATS];
 };
 
 /* Per-connection iomap and famfs state, embedded in struct fuse_conn. */
@@ -64,6 +102,20 @@ struct fuse_iomap_conn {
 
 	/* registered block devices, by cookie (iomap_dev.c) */
 	struct xarray devs;
+
+	/* the mapping caches of its inodes */
+	struct fuse_iomap_cache_conn cache;
+};
+
+/*
+ * The mappings of one direction (read or write) of one inode that the
+ * server handed the kernel (iomap_cache.c).  The caller provides the
+ * locking; see there.
+ */
+struct fuse_iomap_cache {
+	struct rb_root		root;		/* of fuse_iomap_cache_entry */
+	unsigned long		nr_entries;
+	u64			scan_pos;	/* where eviction resumes */
 };
 
 /*
@@ -85,17 +137,17 @@ struct fuse_iomap_inode {
 
 	/* the size the server has recorded, as far as we know (fi->lock) */
 	loff_t			disk_size;
-};
 
-/*
- * The mappings of one direction (read or write) of one inode that the
- * server handed the kernel (iomap_cache.c).  The caller provides the
- * locking; see there.
- */
-struct fuse_iomap_cache {
-	struct rb_root		root;		/* of fuse_iomap_cache_entry */
-	unsigned long		nr_entries;
-	u64			scan_pos;	/* where eviction resumes */
+	/*
+	 * The server's read and write mappings (iomap_cache_inode.c), with
+	 * the lock that also orders changes of @seq against cache fills.
+	 * @changing counts layout changes in flight: no fill while any is.
+	 */
+	rwlock_t		cache_lock;
+	unsigned int		changing;
+	struct fuse_iomap_cache	rcache;
+	struct fuse_iomap_cache	wcache;
+	struct list_head	cache_link;	/* on fuse_iomap_cache_conn */
 };
 
 /* Entries for one change of a cache, allocated before taking its lock. */
@@ -123,6 +175,9 @@ void fuse_iomap_cache_remove(struct fuse_iomap_cache *c, u64 offset,
 unsigned long fuse_iomap_cache_evict(struct fuse_iomap_cache *c,
 				     unsigned long nr_to_scan);
 size_t fuse_iomap_cache_bytes(const struct fuse_iomap_cache *c);
+bool fuse_iomap_cache_remove_dev(struct fuse_iomap_cache *c, u32 dev,
+				 u64 addr, u64 length);
+size_t fuse_iomap_cache_entry_size(void);
 
 /* Number of entries; may be read without the lock, for a shrinker. */
 static inline unsigned long
@@ -130,6 +185,66 @@ fuse_iomap_cache_count(const struct fuse_iomap_cache *c)
 {
 	return READ_ONCE(c->nr_entries);
 }
+
+/* The mapping caches of inodes and connections (iomap_cache_inode.c) */
+
+/* What a cache fill must check before it stores a begin reply. */
+struct fuse_iomap_cache_cookie {
+	u64 seq;			/* the inode's */
+	u64 gen;			/* the connection's */
+};
+
+void fuse_iomap_cache_debugfs_init(void);
+void fuse_iomap_cache_debugfs_exit(void);
+bool fuse_iomap_cache_enabled(const struct fuse_conn *fc);
+void fuse_iomap_cache_conn_init(struct fuse_conn *fc);
+void fuse_iomap_cache_conn_setup(struct fuse_conn *fc, u32 maxbytes);
+void fuse_iomap_cache_conn_put(struct fuse_conn *fc);
+u32 fuse_iomap_cache_max_offer(void);
+void fuse_iomap_cache_inode_init(struct fuse_iomap_inode *ii);
+void fuse_iomap_cache_inode_destroy(struct inode *inode);
+bool fuse_iomap_cache_find(struct inode *inode, u64 pos, u32 opflags,
+			   struct fuse_iomap_io *map, u64 *seq);
+void fuse_iomap_cache_plan(const struct fuse_iomap_begin_out *out,
+			   u32 opflags, const struct fuse_iomap_io **rmap,
+			   const struct fuse_iomap_io **wmap,
+			   const struct fuse_iomap_io **gone);
+bool fuse_iomap_cache_serves(const struct fuse_iomap_io *map, u32 opflags);
+void fuse_iomap_cache_sample(struct inode *inode,
+			     struct fuse_iomap_cache_cookie *cookie);
+u64 fuse_iomap_cache_fill(struct inode *inode,
+			  const struct fuse_iomap_begin_out *out, u32 opflags,
+			  const struct fuse_iomap_cache_cookie *cookie);
+void fuse_iomap_cache_invalidate(struct inode *inode, u64 offset,
+				 u64 length);
+void fuse_iomap_cache_change_begin(struct inode *inode, u64 offset,
+				   u64 length);
+void fuse_iomap_cache_change_end(struct inode *inode);
+void fuse_iomap_cache_stat(struct fuse_conn *fc,
+			   enum fuse_iomap_cache_stat stat);
+int fuse_iomap_cache_upsert_mappings(struct inode *inode,
+				     const struct fuse_iomap_io *rmap,
+				     const struct fuse_iomap_io *wmap);
+void fuse_iomap_cache_inval_mappings(struct inode *inode,
+				     const struct fuse_range *read,
+				     const struct fuse_range *write);
+void fuse_iomap_cache_dev_inval(struct fuse_conn *fc, u32 dev, u64 addr,
+				u64 length);
+
+/* Mapping notifications from the server (iomap_notify.c) */
+struct fuse_iomap_inval_mappings_out;
+struct fuse_iomap_upsert_mappings_out;
+struct fuse_iomap_dev_inval_out;
+int fuse_iomap_check_inval_range(const struct fuse_range *range,
+				 unsigned int blocksize, const char **rule);
+int fuse_iomap_check_upsert(const struct fuse_iomap_upsert_mappings_out *up,
+			    const struct fuse_iomap_limits *lim,
+			    const struct fuse_iomap_devinfo *rdev,
+			    const struct fuse_iomap_devinfo *wdev,
+			    const char **rule);
+size_t fuse_iomap_notify_size(unsigned int code);
+int fuse_iomap_notify(struct fuse_conn *fc, unsigned int code,
+		      const void *buf, size_t size);
 
 /* Module init and exit (iomap_buffered.c) */
 int fuse_iomap_module_init(void);
@@ -190,7 +305,6 @@ void fuse_iomap_init_inode(struct inode *inode, u32 attr_flags);
 void fuse_iomap_evict_inode(struct inode *inode);
 void fuse_iomap_open(struct inode *inode, struct file *file);
 u32 fuse_iomap_cache_mask(struct inode *inode);
-void fuse_iomap_mapping_changed(struct inode *inode);
 bool fuse_iomap_mapping_valid(struct inode *inode, const struct iomap *iomap);
 int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 		   u32 opflags, struct iomap *iomap, struct iomap *srcmap);

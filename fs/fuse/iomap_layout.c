@@ -64,6 +64,11 @@ int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize)
 	err = filemap_write_and_wait(inode->i_mapping);
 	if (err || newsize == oldsize)
 		return err;
+	/* Blocks past the smaller size go, and so do their mappings. */
+	fuse_iomap_cache_invalidate(inode,
+				    round_down(min(newsize, oldsize),
+					       i_blocksize(inode)),
+				    FUSE_IOMAP_INVAL_TO_EOF);
 	if (newsize < oldsize)
 		return fuse_iomap_zero_block_tail(inode, newsize, true);
 	return fuse_iomap_zero_block_tail(inode, oldsize, false);
@@ -75,8 +80,12 @@ void fuse_iomap_setsize_finish(struct inode *inode, loff_t newsize)
 	struct fuse_inode *fi = get_fuse_inode(inode);
 
 	lockdep_assert_held(&fi->lock);
+	/* Again: a mapping cached while the server worked may predate it. */
+	fuse_iomap_cache_invalidate(inode,
+				    round_down(min(newsize, fi->iomap.disk_size),
+					       i_blocksize(inode)),
+				    FUSE_IOMAP_INVAL_TO_EOF);
 	fi->iomap.disk_size = newsize;
-	fuse_iomap_mapping_changed(inode);
 }
 
 /* A layout change of ours moved the size, in core and at the server. */
@@ -218,7 +227,10 @@ long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
 			goto out;
 	}
 
+	fuse_iomap_cache_change_begin(inode, offset,
+				      shift ? FUSE_IOMAP_INVAL_TO_EOF : length);
 	err = fuse_iomap_send_fallocate(file, mode, offset, length);
+	fuse_iomap_cache_change_end(inode);
 	if (err)
 		goto out;
 
@@ -227,8 +239,6 @@ long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
 		truncate_pagecache_range(inode, offset, flush_end);
 	if (newsize >= 0)
 		fuse_iomap_set_size(inode, newsize);
-	else
-		fuse_iomap_mapping_changed(inode);
 	fuse_invalidate_attr_mask(inode, FUSE_STATX_MODSIZE);
 out:
 	filemap_invalidate_unlock(mapping);
@@ -337,7 +347,12 @@ loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
 			goto out;
 	}
 
+	/* The destination's blocks change, the source's become shared. */
+	fuse_iomap_cache_change_begin(dst, pos_out, len);
+	fuse_iomap_cache_change_begin(src, pos_in, len);
 	ret = fuse_iomap_send_clone(file_in, pos_in, file_out, pos_out, len);
+	fuse_iomap_cache_change_end(src);
+	fuse_iomap_cache_change_end(dst);
 	if (ret)
 		goto out;
 
@@ -346,10 +361,6 @@ loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
 				   round_up(pos_out + len, PAGE_SIZE) - 1);
 	if (pos_out + len > i_size_read(dst))
 		fuse_iomap_set_size(dst, pos_out + len);
-	else
-		fuse_iomap_mapping_changed(dst);
-	/* The source's blocks are shared now: its writes must go elsewhere. */
-	fuse_iomap_mapping_changed(src);
 	fuse_invalidate_attr_mask(dst, FUSE_STATX_MODSIZE);
 	ret = len;
 out:

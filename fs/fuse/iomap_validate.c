@@ -182,8 +182,10 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 		return ret;
 	if (out->read.type == FUSE_IOMAP_TYPE_NOCACHE)
 		return BAD("do-not-cache in a begin reply");
+	/* "Look in the cache again": nothing else of the reply counts. */
 	if (out->read.type == FUSE_IOMAP_TYPE_RETRY_CACHE)
-		return BAD("retry-cache without a mapping cache");
+		return lim->cache ? 0 :
+				    BAD("retry-cache without a mapping cache");
 	if (!fuse_iomap_covers(&out->read, pos))
 		return BAD("read mapping does not cover the position");
 	/*
@@ -206,7 +208,8 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 	case FUSE_IOMAP_TYPE_NOCACHE:
 		return BAD("do-not-cache in a begin reply");
 	case FUSE_IOMAP_TYPE_RETRY_CACHE:
-		return BAD("retry-cache without a mapping cache");
+		return lim->cache ? 0 :
+				    BAD("retry-cache without a mapping cache");
 	case FUSE_IOMAP_TYPE_PURE_OVERWRITE:
 		wmap = &out->read;
 		/* The read mapping must be fit for writing, too. */

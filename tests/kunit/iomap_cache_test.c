@@ -1082,6 +1082,65 @@ static void random_ops_match_model(struct kunit *test)
 	KUNIT_EXPECT_GE(test, x->st.max_entries, 32);
 }
 
+/* Device invalidation: which entries a device range takes with it. */
+struct remove_dev_case {
+	const char *desc;
+	struct fuse_iomap_io before[MAX_EXTS];
+	u32 dev;
+	u64 addr, length;
+	bool dropped;
+	struct fuse_iomap_io after[MAX_EXTS];
+};
+
+static const struct remove_dev_case remove_dev_cases[] = {
+	{ "range inside an entry drops it whole",
+	  { MAPPED(0, 8, 100), HOLE(8, 4) }, 1, B(102), B(1), true,
+	  { HOLE(8, 4) } },
+	{ "range ending where an entry starts keeps it",
+	  { MAPPED(0, 8, 100) }, 1, B(90), B(10), false,
+	  { MAPPED(0, 8, 100) } },
+	{ "range starting where an entry ends keeps it",
+	  { MAPPED(0, 8, 100) }, 1, B(108), B(10), false,
+	  { MAPPED(0, 8, 100) } },
+	{ "last block of an entry drops it",
+	  { MAPPED(0, 8, 100) }, 1, B(107), B(1), true, { } },
+	{ "other device's entries stay",
+	  { MAPPED_FD(0, 8, 100, 0, 2), MAPPED(8, 8, 100) }, 2, B(100), B(8),
+	  true, { MAPPED(8, 8, 100) } },
+	{ "holes and delalloc have no device",
+	  { HOLE(0, 4), DELALLOC(4, 4), UNWRITTEN(8, 4, 0) }, 0, 0,
+	  FUSE_IOMAP_INVAL_TO_EOF, false,
+	  { HOLE(0, 4), DELALLOC(4, 4), UNWRITTEN(8, 4, 0) } },
+	{ "unwritten extents go too",
+	  { UNWRITTEN(0, 4, 10), MAPPED(4, 4, 50) }, 1, B(12), B(1), true,
+	  { MAPPED(4, 4, 50) } },
+	{ "to the end of the device",
+	  { MAPPED(0, 4, 10), MAPPED(8, 4, 1000), HOLE(12, 1) }, 1, B(500),
+	  FUSE_IOMAP_INVAL_TO_EOF, true, { MAPPED(0, 4, 10), HOLE(12, 1) } },
+	{ "a length past U64_MAX means to the end",
+	  { MAPPED(0, 4, 10), MAPPED(8, 4, 1000) }, 1, B(11), U64_MAX - B(2),
+	  true, { } },
+	{ "zero length drops nothing",
+	  { MAPPED(0, 4, 10) }, 1, B(10), 0, false, { MAPPED(0, 4, 10) } },
+	{ "entries on both sides of a gap",
+	  { MAPPED(0, 2, 10), MAPPED(2, 2, 20), MAPPED(4, 2, 30) }, 1, B(11),
+	  B(20), true, { } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(remove_dev, remove_dev_cases, desc);
+
+static void remove_dev_range(struct kunit *test)
+{
+	const struct remove_dev_case *tc = test->param_value;
+	bool dropped;
+
+	fill(test, tc->before);
+	dropped = fuse_iomap_cache_remove_dev(cache(test), tc->dev, tc->addr,
+					      tc->length);
+	KUNIT_EXPECT_EQ(test, dropped, tc->dropped);
+	expect_cache(test, tc->after);
+}
+
 static struct kunit_case fuse_iomap_cache_cases[] = {
 	KUNIT_CASE_PARAM(lookup_at, lookup_gen_params),
 	KUNIT_CASE(lookup_empty_misses),
@@ -1097,6 +1156,7 @@ static struct kunit_case fuse_iomap_cache_cases[] = {
 	KUNIT_CASE_PARAM(remove_range, remove_gen_params),
 	KUNIT_CASE(remove_split_takes_one_entry),
 	KUNIT_CASE(remove_null_prealloc),
+	KUNIT_CASE_PARAM(remove_dev_range, remove_dev_gen_params),
 	KUNIT_CASE(destroy_frees_everything),
 	KUNIT_CASE(destroy_leaves_cache_usable),
 	KUNIT_CASE(count_follows_inserts_merges_and_splits),

@@ -100,7 +100,7 @@ int iomap_register(struct fusetd *d)
 }
 
 /* A hole runs to the next extent, or to the largest file size. */
-static void map_hole(uint64_t lblk, uint64_t len, struct fuse_iomap_io *io)
+void iomap_map_hole(uint64_t lblk, uint64_t len, struct fuse_iomap_io *io)
 {
 	if (len > FT_MAX_BLOCKS - lblk)
 		len = FT_MAX_BLOCKS - lblk;
@@ -112,9 +112,9 @@ static void map_hole(uint64_t lblk, uint64_t len, struct fuse_iomap_io *io)
 	};
 }
 
-static void map_blocks(const struct fusetd *d, uint64_t lblk,
-		       enum ft_map_type type, uint64_t pblk, uint64_t len,
-		       struct fuse_iomap_io *io)
+void iomap_map_blocks(const struct fusetd *d, uint64_t lblk,
+		      enum ft_map_type type, uint64_t pblk, uint64_t len,
+		      struct fuse_iomap_io *io)
 {
 	*io = (struct fuse_iomap_io) {
 		.offset = lblk * FT_BLOCK_SIZE,
@@ -247,7 +247,7 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 
 	ext_map(&d->st, inode, lblk, &m);
 	if (m.type == FT_MAP_HOLE) {
-		map_hole(lblk, m.len, &out.read);
+		iomap_map_hole(lblk, m.len, &out.read);
 		if (write) {
 			/* writeback only writes what it mapped before */
 			if (op & FUSE_IOMAP_OP_WRITEBACK)
@@ -257,7 +257,7 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 			err = alloc_for_write(d, inode, lblk, want, &m);
 			if (err)
 				return err;
-			map_blocks(d, lblk, m.type, m.pblk, m.len, &out.write);
+			iomap_map_blocks(d, lblk, m.type, m.pblk, m.len, &out.write);
 			out.write.flags = FUSE_IOMAP_F_NEW;
 			out.read.length = out.write.length;
 		}
@@ -272,7 +272,7 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 		if (err < 0)
 			return err;
 		if (err) {
-			map_blocks(d, lblk, FT_MAP_DATA, cow, n, &out.write);
+			iomap_map_blocks(d, lblk, FT_MAP_DATA, cow, n, &out.write);
 			out.write.flags = FUSE_IOMAP_F_SHARED;
 			if (op & FUSE_IOMAP_OP_DIRECT) {
 				err = cow_fill_edges(d, lblk, n, &m, cow,
@@ -283,7 +283,7 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 			}
 		}
 	}
-	map_blocks(d, lblk, m.type, m.pblk, n, &out.read);
+	iomap_map_blocks(d, lblk, m.type, m.pblk, n, &out.read);
 	if (shared && !write)
 		out.read.flags = FUSE_IOMAP_F_SHARED;
 reply:
@@ -303,6 +303,12 @@ int op_iomap_config(struct fusetd *d, const struct ft_req *r)
 		.s_blocksize = FT_BLOCK_SIZE,
 		.s_maxbytes = FT_MAX_SIZE,
 	};
+
+	/* --no-cache: ask for no mapping cache at all */
+	if (d->cache_maxbytes) {
+		out.flags |= FUSE_IOMAP_CONFIG_CACHE_MAXBYTES;
+		out.cache_maxbytes = d->cache_maxbytes;
+	}
 
 	return reply_ok(d, r, &out, sizeof(out));
 }
@@ -453,6 +459,10 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 		    in->pos + in->written > inode->size)
 			inode->size = in->pos + in->written;
 		inode_touch(inode, FT_MTIME | FT_CTIME);
+		/* the kernel forgot these; tell it where they are now */
+		if (in->flags & (FUSE_IOMAP_IOEND_SHARED |
+				 FUSE_IOMAP_IOEND_UNWRITTEN))
+			notify_upsert_range(d, inode, lblk, end - lblk, 16);
 	}
 	out.newsize = inode->size;
 	return reply_ok(d, r, &out, sizeof(out));

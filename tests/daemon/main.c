@@ -3,7 +3,9 @@
  * fusetd: the fuse-iomap test FUSE server.
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
- *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]\n"
+		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
+		"                    [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -33,9 +35,12 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
-		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]\n"
+		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
+		"                    [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
+		"       fusetd fragment IMAGE NAME EXTENTS\n"
 		"       fusetd selftest [-v] [--big] [DIR]\n");
 	exit(2);
 }
@@ -222,11 +227,19 @@ static int cmd_mount(int argc, char **argv)
 		{ "no-ioend", no_argument, NULL, 'N' },
 		{ "probe-backing", no_argument, NULL, 'P' },
 		{ "drop-rawio", no_argument, NULL, 'D' },
+		{ "cache-maxbytes", required_argument, NULL, 'C' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "upsert-on-open", required_argument, NULL, 'U' },
+		{ "probe-notify", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt;
 	char opts[1024] = "", data[1200];
-	struct fusetd d = { 0 };
+	struct fusetd d = {
+		.cache_maxbytes = 16 << 20,
+		.upsert_on_open = 64,
+	};
+	uint64_t size;
 	int c, fd, foreground = 0, err, close_err;
 	size_t len;
 
@@ -255,6 +268,22 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'P':
 			d.probe_backing = 1;
+			break;
+		case 'C':
+			if (parse_size(optarg, &size) || size > UINT32_MAX)
+				usage();
+			d.cache_maxbytes = size;
+			break;
+		case 'n':
+			d.cache_maxbytes = 0;
+			break;
+		case 'U':
+			if (parse_size(optarg, &size) || size > UINT32_MAX)
+				usage();
+			d.upsert_on_open = size;
+			break;
+		case 'p':
+			d.probe_notify = 1;
 			break;
 		case 'D':
 			if (drop_rawio()) {
@@ -403,6 +432,56 @@ static int cmd_fsck(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * fragment: create a file of N one-block unwritten extents, one every
+ * other block, offline (a million through FUSE would take hours under
+ * emulation).  For tests of the kernel's mapping cache limits.
+ */
+static int cmd_fragment(int argc, char **argv)
+{
+	const uint32_t mode = S_IFREG | 0644;
+	struct ft_inode *root, *inode;
+	uint64_t n, i, ino;
+	struct ft_store st;
+	const char *path;
+	int fd, err;
+
+	if (argc != 4 || parse_size(argv[3], &n) || !n)
+		usage();
+	path = argv[1];
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		error(path, errno);
+		return 1;
+	}
+	if (lock_image(fd, path))
+		return 1;
+	err = store_open(&st, fd, 0);
+	if (err) {
+		error(path, -err);
+		return 1;
+	}
+	root = store_inode(&st, FT_ROOT_INO);
+	err = store_inode_alloc(&st, mode, 0, 0, &ino);
+	if (!err) {
+		inode = store_inode(&st, ino);
+		err = dir_add(&st, root, argv[2], ino, mode);
+	}
+	for (i = 0; i < n && !err; i++)
+		err = file_fallocate(&st, inode, 0, 2 * i * FT_BLOCK_SIZE,
+				     FT_BLOCK_SIZE);
+	if (!err)
+		inode->size = 2 * n * FT_BLOCK_SIZE;
+	if (store_close(&st) && !err)
+		err = -EIO;
+	close(fd);
+	if (err) {
+		error(argv[2], -err);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -415,6 +494,8 @@ int main(int argc, char **argv)
 		return cmd_stats(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fsck"))
 		return cmd_fsck(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "fragment"))
+		return cmd_fragment(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "selftest"))
 		return selftest_main(argc - 1, argv + 1);
 	usage();

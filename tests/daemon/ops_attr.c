@@ -101,6 +101,9 @@ int op_setattr(struct fusetd *d, const struct ft_req *r)
 		err = file_truncate(&d->st, inode, in->size);
 		if (err)
 			return err;
+		notify_inval_range(d, r->hdr->nodeid,
+				   in->size / FT_BLOCK_SIZE * FT_BLOCK_SIZE,
+				   FUSE_IOMAP_INVAL_TO_EOF);
 	}
 	if (in->valid & FATTR_MODE)
 		inode->mode = (inode->mode & S_IFMT) | (in->mode & 07777);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <linux/falloc.h>
 
 #include "proto.h"
 
@@ -38,6 +39,13 @@ int op_open(struct fusetd *d, const struct ft_req *r)
 		err = file_truncate(&d->st, inode, 0);
 		if (err)
 			return err;
+	}
+	if (d->iomap) {
+		if (d->probe_notify) {
+			d->probe_notify = 0;
+			notify_probe(d, r->hdr->nodeid);
+		}
+		notify_upsert_file(d, inode);
 	}
 	return reply_ok(d, r, &out, sizeof(out));
 }
@@ -97,6 +105,28 @@ int op_fsync(struct fusetd *d, const struct ft_req *r)
 	return err ? err : reply_ok(d, r, NULL, 0);
 }
 
+/*
+ * Tell the kernel's mapping cache what a fallocate changed: preallocated
+ * blocks are pushed, ranges that lost or moved blocks taken back.
+ */
+static void fallocate_notify(struct fusetd *d, struct ft_inode *inode,
+			     const struct fuse_fallocate_in *in)
+{
+	uint64_t first = in->offset / FT_BLOCK_SIZE;
+	uint64_t last = (in->offset + in->length - 1) / FT_BLOCK_SIZE;
+
+	if (in->mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+		notify_inval_range(d, store_ino(&d->st, inode),
+				   first * FT_BLOCK_SIZE,
+				   FUSE_IOMAP_INVAL_TO_EOF);
+	else if (in->mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		notify_inval_range(d, store_ino(&d->st, inode),
+				   first * FT_BLOCK_SIZE,
+				   (last - first + 1) * FT_BLOCK_SIZE);
+	else
+		notify_upsert_range(d, inode, first, last - first + 1, 16);
+}
+
 int op_fallocate(struct fusetd *d, const struct ft_req *r)
 {
 	const struct fuse_fallocate_in *in = r->in;
@@ -107,7 +137,10 @@ int op_fallocate(struct fusetd *d, const struct ft_req *r)
 	if (!err)
 		err = file_fallocate(&d->st, inode, in->mode, in->offset,
 				     in->length);
-	return err ? err : reply_ok(d, r, NULL, 0);
+	if (err)
+		return err;
+	fallocate_notify(d, inode, in);
+	return reply_ok(d, r, NULL, 0);
 }
 
 int op_lseek(struct fusetd *d, const struct ft_req *r)
@@ -158,6 +191,11 @@ int op_copy_file_range(struct fusetd *d, const struct ft_req *r)
 			return err;
 		stats_event(d->stats, FT_EV_CLONE, 1);
 		out.size = in->len;
+		/* both ranges' blocks are shared now */
+		notify_inval_range(d, store_ino(&d->st, dst), in->off_out,
+				   in->len);
+		notify_inval_range(d, store_ino(&d->st, src), in->off_in,
+				   in->len);
 	} else {
 		n = file_copy(&d->st, src, in->off_in, dst, in->off_out,
 			      in->len);

@@ -34,6 +34,9 @@ struct fusetd {
 	int			ro_dev;		/* register the device read-only */
 	int			no_ioend;	/* answer IOMAP_IOEND with ENOSYS */
 	int			probe_backing;	/* try bad registrations first */
+	uint32_t		cache_maxbytes;	/* asked of the kernel; 0: off */
+	unsigned int		upsert_on_open;	/* upserts per file opened */
+	int			probe_notify;	/* bad notifications, once */
 	const char		*image;		/* path of the image */
 	char			*in_buf;	/* FT_IN_BUF_SIZE */
 	char			*out_buf;	/* FT_MAX_IO, reply payloads */
@@ -97,12 +100,25 @@ int op_readdirplus(struct fusetd *d, const struct ft_req *r);
 
 /* iomap.c: iomap mode */
 int iomap_register(struct fusetd *d);
+void iomap_map_hole(uint64_t lblk, uint64_t len, struct fuse_iomap_io *io);
+void iomap_map_blocks(const struct fusetd *d, uint64_t lblk,
+		      enum ft_map_type type, uint64_t pblk, uint64_t len,
+		      struct fuse_iomap_io *io);
 int op_iomap_begin(struct fusetd *d, const struct ft_req *r);
 int op_iomap_end(struct fusetd *d, const struct ft_req *r);
 int op_iomap_config(struct fusetd *d, const struct ft_req *r);
 int op_iomap_ioend(struct fusetd *d, const struct ft_req *r);
 
 /* inject.c: bad begin replies at and beyond this file position */
+int notify_send(struct fusetd *d, uint32_t code, const void *body,
+		size_t len);
+void notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
+			 uint64_t lblk, uint64_t n, unsigned int max);
+void notify_upsert_file(struct fusetd *d, struct ft_inode *inode);
+void notify_inval_range(struct fusetd *d, uint64_t ino, uint64_t off,
+			uint64_t len);
+void notify_probe(struct fusetd *d, uint64_t ino);
+
 #define FT_INJECT_POS	(64ULL << 20)
 int inject_lookup(const char *name);
 int inject_ioend(const struct fusetd *d, uint64_t pos);

@@ -88,12 +88,27 @@ static const char *const event_names[FT_EV_NR] = {
 	[FT_EV_COPY_RANGE]		= "copy_range",
 	[FT_EV_SHARED_BLOCKS]		= "shared_blocks",
 	[FT_EV_COPIED_BYTES]		= "copied_bytes",
+	[FT_EV_NOTIFY_REFUSED]		= "notify_refused",
 };
 
 /* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */
 static const char *fuse_opcode_name(uint32_t opcode)
 {
 	return opcode < ARRAY_SIZE(opcode_names) ? opcode_names[opcode] : NULL;
+}
+
+/* Upper-case name of a notification code without "FUSE_NOTIFY_". */
+static const char *fuse_notify_name(uint32_t code)
+{
+	switch (code) {
+	case FUSE_NOTIFY_IOMAP_DEV_INVAL:
+		return "IOMAP_DEV_INVAL";
+	case FUSE_NOTIFY_IOMAP_UPSERT_MAPPINGS:
+		return "IOMAP_UPSERT_MAPPINGS";
+	case FUSE_NOTIFY_IOMAP_INVAL_MAPPINGS:
+		return "IOMAP_INVAL_MAPPINGS";
+	}
+	return NULL;
 }
 
 static void stats_zero(struct ft_stats *s)
@@ -141,6 +156,14 @@ void stats_count_op(struct ft_stats *stats, uint32_t opcode)
 					  memory_order_relaxed);
 }
 
+/* A notification the kernel accepted, by code. */
+void stats_count_notify(struct ft_stats *stats, uint32_t code)
+{
+	if (stats && code < FT_STATS_NR_NOTIFY)
+		atomic_fetch_add_explicit(&stats->notify[code], 1,
+					  memory_order_relaxed);
+}
+
 void stats_event(struct ft_stats *stats, enum ft_event ev, uint64_t n)
 {
 	if (stats && n)
@@ -161,7 +184,8 @@ static int cmp_line(const void *a, const void *b)
 
 static void print_counts(struct ft_stats *s)
 {
-	static struct stat_line lines[FT_STATS_NR_OPS + FT_EV_NR];
+	static struct stat_line lines[FT_STATS_NR_OPS + FT_STATS_NR_NOTIFY +
+				      FT_EV_NR];
 	const char *name;
 	unsigned int i, n = 0;
 	uint64_t count;
@@ -177,6 +201,19 @@ static void print_counts(struct ft_stats *s)
 		else
 			snprintf(lines[n].name, sizeof(lines[n].name),
 				 "OPCODE_%u", i);
+		lines[n++].count = count;
+	}
+	for (i = 0; i < FT_STATS_NR_NOTIFY; i++) {
+		count = atomic_load(&s->notify[i]);
+		if (!count)
+			continue;
+		name = fuse_notify_name(i);
+		if (name)
+			snprintf(lines[n].name, sizeof(lines[n].name),
+				 "NOTIFY_%s", name);
+		else
+			snprintf(lines[n].name, sizeof(lines[n].name),
+				 "NOTIFY_%u", i);
 		lines[n++].count = count;
 	}
 	for (i = 0; i < FT_EV_NR; i++) {

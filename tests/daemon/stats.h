@@ -32,6 +32,7 @@ enum ft_event {
 	FT_EV_COPY_RANGE,		/* COPY_FILE_RANGE without it done */
 	FT_EV_SHARED_BLOCKS,		/* blocks shared by either */
 	FT_EV_COPIED_BYTES,		/* bytes copied as data by either */
+	FT_EV_NOTIFY_REFUSED,		/* notifications the kernel refused */
 	FT_EV_NR
 };
 
@@ -49,6 +50,7 @@ _Static_assert(FT_EV_NR <= FT_STATS_NR_EVENTS, "too many events");
 struct ft_stats *stats_create(const char *path);
 void stats_count_op(struct ft_stats *stats, uint32_t opcode);
 void stats_event(struct ft_stats *stats, enum ft_event ev, uint64_t n);
+void stats_count_notify(struct ft_stats *stats, uint32_t code);
 int stats_show(const char *path, int reset);
 
 #endif /* FUSETD_STATS_H */

@@ -28,10 +28,11 @@ kdir=$(devkernel_dir)
 mkdir -p "$BUILD/vm"
 "$TOP/scripts/initramfs.sh" "$BUILD/vm/initramfs.cpio"
 
-# Fresh scratch disks every run.
-for d in disk1 disk2; do
-	rm -f "$BUILD/vm/$d.img"
-	truncate -s 512M "$BUILD/vm/$d.img"
+# Fresh scratch disks every run; the third is large, sparse, and for tests
+# that need room for metadata rather than data.
+for d in disk1:512M disk2:512M disk3:8G; do
+	rm -f "$BUILD/vm/${d%:*}.img"
+	truncate -s "${d#*:}" "$BUILD/vm/${d%:*}.img"
 done
 
 logf=$BUILD/vm/console.log
@@ -39,6 +40,8 @@ append="console=ttyS0 printk.time=1 panic=-1 oops=panic hung_task_panic=1"
 # TCG on a loaded host stalls vCPUs for seconds: report only long lockups.
 append+=" watchdog_thresh=60"
 append+=" memmap=256M!2G"
+# Keep our slab caches visible in /proc/slabinfo (tests read them).
+append+=" slab_nomerge"
 append+=" fi.tests=$tests"
 [ -n "$fuse" ] && append+=" fi.fuse=${fuse// /,}"
 for e in $env; do append+=" fi.env.$e"; done
@@ -51,6 +54,7 @@ timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G \
 	-append "$append" \
 	-drive file="$BUILD/vm/disk1.img",if=virtio,format=raw,cache=unsafe \
 	-drive file="$BUILD/vm/disk2.img",if=virtio,format=raw,cache=unsafe \
+	-drive file="$BUILD/vm/disk3.img",if=virtio,format=raw,cache=unsafe \
 	</dev/null >"$logf" 2>&1
 rc=$?
 log "qemu exited $rc after $(( $(date +%s) - start ))s"

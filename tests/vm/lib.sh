@@ -10,6 +10,7 @@
 # Environment (set by the guest runner; defaults let a script run on a host
 # whose kernel has FUSE, against image files instead of disks):
 #   T_DISK1, T_DISK2  scratch block devices (fresh each VM run) or image files
+#   T_DISK3           a large (8 GiB) sparse scratch device, for metadata
 #   T_PMEM            DAX-capable pmem block device, if any
 #   T_MNT             mount point for the filesystem under test
 #   T_TMP             scratch directory on tmpfs (shadow copies etc.)
@@ -22,6 +23,7 @@ T_MNT=${T_MNT:-$T_TMP/mnt}
 T_BIN=${T_BIN:-/usr/bin}
 T_DISK1=${T_DISK1:-$T_TMP/disk1.img}
 T_DISK2=${T_DISK2:-$T_TMP/disk2.img}
+T_DISK3=${T_DISK3:-$T_TMP/disk3.img}
 T_FAILS=0
 MKE2FS=/usr/sbin/mke2fs		# e2fsprogs', not busybox's
 E2FSCK=/usr/sbin/e2fsck

@@ -43,6 +43,7 @@ void fuse_iomap_init_inode(struct inode *inode, u32 attr_flags)
 	ii->disk_size = i_size_read(inode);
 	fuse_iomap_cache_inode_init(ii);
 
+	inode->i_fop = &fuse_iomap_fops;
 	inode->i_data.a_ops = &fuse_iomap_aops;
 	mapping_set_large_folios(inode->i_mapping);
 	/* The kernel writes the data, so it keeps mtime and ctime. */
@@ -84,11 +85,13 @@ void fuse_iomap_open(struct inode *inode, struct file *file)
 	/* Only the kernel writes the data: its page cache stays valid. */
 	ff->open_flags |= FOPEN_KEEP_CACHE;
 	/*
-	 * No FMODE_NOWAIT: every mapping is an upcall, so a NOWAIT attempt
-	 * can only fail, and io_uring would retry a pollable FUSE file's
-	 * NOWAIT attempts many times before handing the I/O to a worker.
-	 * RWF_NOWAIT gets -EOPNOTSUPP, as on any file without it.
+	 * With a mapping cache, I/O over known blocks needs no upcall and
+	 * can be tried without blocking; a miss is -EAGAIN.  Without one,
+	 * every NOWAIT attempt would fail: RWF_NOWAIT gets -EOPNOTSUPP, as
+	 * on any file without FMODE_NOWAIT, and io_uring goes to a worker.
 	 */
+	if (fuse_iomap_cache_enabled(get_fuse_conn(inode)))
+		file->f_mode |= FMODE_NOWAIT;
 	file->f_mode |= FMODE_CAN_ODIRECT;
 }
 

@@ -3,8 +3,9 @@
 # Server-supplied values outside the I/O path: bad device registrations
 # are refused with clear errors, and a server that answers IOMAP_IOEND
 # with ENOSYS is never asked again on that connection.  Also the request
-# flags around mappings: RWF_NOWAIT I/O is refused (EOPNOTSUPP) instead of
-# blocking on an upcall, and O_DSYNC direct writes end in FUSE_FSYNC.
+# flags around mappings: RWF_NOWAIT I/O is served from the mapping cache or
+# gets EAGAIN (EOPNOTSUPP without a cache), never blocking on an upcall,
+# and O_DSYNC direct writes end in FUSE_FSYNC.
 . /tests/vm/lib.sh
 
 cleanup() { mounted && umount "$T_MNT"; }
@@ -36,24 +37,47 @@ check "umount" umount "$T_MNT"
 wait
 
 # Without IOEND the unwritten blocks were never converted: the rest runs
-# on a server that implements it.
-require "mount" "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"
-require "data to read" fileverify write -d -o 0 "$T_MNT/f" 4096 0
-# Every mapping is an upcall: iomap files do not claim FMODE_NOWAIT, so
-# RWF_NOWAIT is refused up front instead of blocking.
+# on a server that implements it, and pushes no mappings on open, so that
+# only what the kernel asked for or was pushed after ioends is cached.
+require "mount" "$FUSETD" mount --iomap --upsert-on-open 0 --stats "$STATS" \
+	"$T_DISK1" "$T_MNT"
+require "data to read" sh -c "fileverify write -d -o 0 $T_MNT/f 4096 0 &&
+	fileverify write -d -o 1048576 $T_MNT/f 4096 1"
+# RWF_NOWAIT never waits for an upcall: served from the mapping cache
+# (the daemon pushed the blocks its ioends converted), or -EAGAIN.
 before=$(op_count IOMAP_BEGIN)
-check_fails "RWF_NOWAIT direct read: EOPNOTSUPP, not a blocking upcall" \
+check "RWF_NOWAIT direct read of cached blocks" \
+	fileverify check -d -n -o 0 "$T_MNT/f" 4096 0
+check_fails "RWF_NOWAIT direct read of a range never mapped: EAGAIN" \
+	"Resource temporarily unavailable" \
+	fileverify check -d -n -o 8192 "$T_MNT/f" 4096 0
+# (no FMODE_BUF_WASYNC: an extending write's FUSE_IOMAP_END would block)
+check_fails "RWF_NOWAIT buffered write: EINVAL, as without async buffered writes" \
+	"Invalid argument" \
+	fileverify write -n -o 8192 "$T_MNT/f" 4096 2
+check_fails "RWF_NOWAIT direct write into it: EAGAIN" \
+	"Resource temporarily unavailable" \
+	fileverify write -d -n -o 8192 "$T_MNT/f" 4096 2
+check_eq "no mapping was asked for by them" "$before" "$(op_count IOMAP_BEGIN)"
+dd if=/dev/zero of="$T_TMP/z4k" bs=4096 count=1 2>/dev/null
+check "the range is still a hole" \
+	sh -c "dd if=$T_MNT/f bs=4096 skip=2 count=1 2>/dev/null | cmp - $T_TMP/z4k"
+check "the data is untouched" fileverify check -d -o 0 "$T_MNT/f" 4096 0
+check "umount" umount "$T_MNT"
+
+# Without a mapping cache every mapping is an upcall: iomap files do not
+# claim FMODE_NOWAIT, so RWF_NOWAIT is refused up front.
+require "mount without a mapping cache" \
+	"$FUSETD" mount --iomap --no-cache --stats "$STATS" "$T_DISK1" "$T_MNT"
+before=$(op_count IOMAP_BEGIN)
+check_fails "no cache: RWF_NOWAIT direct read: EOPNOTSUPP" \
 	"Operation not supported" \
 	fileverify check -d -n -o 0 "$T_MNT/f" 4096 0
-check_fails "RWF_NOWAIT direct write: EOPNOTSUPP" \
+check_fails "no cache: RWF_NOWAIT direct write: EOPNOTSUPP" \
 	"Operation not supported" \
 	fileverify write -d -n -o 0 "$T_MNT/f" 4096 0
-check_fails "RWF_NOWAIT buffered write: EOPNOTSUPP" \
-	"Operation not supported" \
-	fileverify write -n -o 0 "$T_MNT/f" 4096 0
-check_eq "no mapping was asked for by them" "$before" "$(op_count IOMAP_BEGIN)"
-check "the data is untouched by the refused writes" \
-	fileverify check -d -o 0 "$T_MNT/f" 4096 0
+check_eq "no mapping was asked for by them either" "$before" \
+	"$(op_count IOMAP_BEGIN)"
 
 # fileverify fsyncs once at the end; O_DSYNC adds one per 1 MiB write.
 before=$(op_count FSYNC)

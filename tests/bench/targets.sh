@@ -17,7 +17,8 @@ raw|tgt_raw|the block device itself: the limit
 ext4|tgt_ext4|kernel ext4 on the same device
 fuse2fs|tgt_fuse2fs|classic FUSE: Debian fuse2fs (libfuse 2) on ext4, default options
 classic|tgt_fusetd|fusetd, classic FUSE: data through READ/WRITE
-iomap|tgt_fusetd --iomap|fusetd --iomap: the kernel does the I/O on the mapped blocks
+iomap|tgt_fusetd --iomap|fusetd --iomap: the kernel does the I/O on the mapped blocks, which it caches
+iomap-nocache|tgt_fusetd --iomap --no-cache|fusetd --iomap --no-cache: every mapping is an upcall
 '
 
 # bench_targets: the table without blank lines.

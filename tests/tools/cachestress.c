@@ -14,9 +14,11 @@
  * stale mapping shows up as a mismatch in either region.  Both regions
  * are checked whole at the end, directly and through the page cache.
  *
- *   cachestress FILE OPS SEED
+ *   cachestress [-c] FILE OPS SEED
  *
- * Prints the operations done.  Exit: 0 ok, 1 mismatch or error, 2 usage.
+ * -c corrupts the io thread's shadow copy after the setup, to prove that
+ * a mismatch is caught.  Prints the operations done.  Exit: 0 ok,
+ * 1 mismatch or error, 2 usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -232,9 +234,15 @@ static int setup(struct region *r, const char *name, uint64_t off,
 int main(int argc, char **argv)
 {
 	struct region a = { 0 }, b = { 0 };
+	int corrupt = 0;
 	pthread_t ta, tb;
 	uint64_t seed;
 
+	if (argc == 5 && !strcmp(argv[1], "-c")) {
+		corrupt = 1;
+		argc--;
+		argv++;
+	}
 	if (argc != 4)
 		goto usage;
 	path = argv[1];
@@ -254,6 +262,8 @@ int main(int argc, char **argv)
 		perror("setup");
 		return 1;
 	}
+	if (corrupt)
+		a.shadow[12345] ^= 0x40;
 	if (pthread_create(&ta, NULL, run, &a) ||
 	    pthread_create(&tb, NULL, run, &b)) {
 		perror("pthread_create");
@@ -267,6 +277,6 @@ int main(int argc, char **argv)
 	       a.ops, a.checks, b.ops, b.checks);
 	return a.failed || b.failed;
 usage:
-	fprintf(stderr, "usage: cachestress FILE OPS SEED\n");
+	fprintf(stderr, "usage: cachestress [-c] FILE OPS SEED\n");
 	return 2;
 }

@@ -95,6 +95,8 @@ for seed in 1 2; do
 	check "cachestress seed $seed: io and layout threads, shadow-checked" \
 		cachestress "$T_MNT/stress$seed" 1500 "$seed"
 done
+check_fails "cachestress catches a corrupted shadow copy" "byte 12345 is" \
+	cachestress -c "$T_MNT/stress3" 20 3
 check "layout changes dropped cached ranges ($(cstat layout_invals))" \
 	test "$(cstat layout_invals)" -gt 0
 check "and I/O still hit the cache ($(cstat hits))" test "$(cstat hits)" -gt 0

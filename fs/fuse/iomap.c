@@ -27,14 +27,39 @@ bool fuse_inode_is_iomap(struct inode *inode)
 	return test_bit(FUSE_I_IOMAP, &get_fuse_inode(inode)->state);
 }
 
-void fuse_iomap_init_inode(struct inode *inode, u32 attr_flags)
+/* A block size iomap can work with: 512 bytes up to a page. */
+static bool fuse_iomap_blksize_ok(u32 blksize)
+{
+	return is_power_of_2(blksize) && blksize >= SECTOR_SIZE &&
+	       blksize <= PAGE_SIZE;
+}
+
+/**
+ * fuse_iomap_init_inode - set up a new inode for iomap file I/O
+ * @inode: a new regular file
+ * @attr: its first attributes
+ *
+ * Only for inodes with FUSE_ATTR_IOMAP on an iomap connection.  The
+ * block size is fixed here, from @attr (or the superblock's): iomap
+ * sizes the per-block state of cached folios by it, so it must never
+ * change under them.  A block size iomap cannot use makes the inode bad.
+ */
+void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr)
 {
 	struct fuse_conn *fc = get_fuse_conn(inode);
 	struct fuse_inode *fi = get_fuse_inode(inode);
 	struct fuse_iomap_inode *ii = &fi->iomap;
+	u32 blksize = attr->blksize ?: inode->i_sb->s_blocksize;
 
-	if (!fc->iomap_conn.iomap || !(attr_flags & FUSE_ATTR_IOMAP))
+	if (!fc->iomap_conn.iomap || !(attr->flags & FUSE_ATTR_IOMAP))
 		return;
+	if (!fuse_iomap_blksize_ok(blksize)) {
+		pr_warn_ratelimited("fuse: inode %llu: block size %u is not a power of two from 512 to %lu; not usable\n",
+				    attr->ino, blksize, PAGE_SIZE);
+		fuse_make_bad(inode);
+		return;
+	}
+	inode->i_blkbits = ilog2(blksize);
 
 	spin_lock_init(&ii->ioend_lock);
 	INIT_LIST_HEAD(&ii->ioend_list);
@@ -49,6 +74,21 @@ void fuse_iomap_init_inode(struct inode *inode, u32 attr_flags)
 	/* The kernel writes the data, so it keeps mtime and ctime. */
 	inode->i_flags &= ~S_NOCMTIME;
 	set_bit(FUSE_I_IOMAP, &fi->state);
+}
+
+/**
+ * fuse_iomap_attr_blksize - a server's block size for an iomap inode
+ * @inode: the iomap inode, with fi->lock held
+ * @blksize: fuse_attr.blksize of new attributes, or 0
+ *
+ * Stays what fuse_iomap_init_inode() set; a different one is reported.
+ */
+void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize)
+{
+	if (blksize && blksize != i_blocksize(inode))
+		pr_warn_ratelimited("fuse: inode %llu: block size changed from %u to %u; ignored\n",
+				    get_fuse_inode(inode)->orig_ino,
+				    i_blocksize(inode), blksize);
 }
 
 /* Called after the page cache is gone: no ioend can be queued any more. */

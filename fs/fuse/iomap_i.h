@@ -15,6 +15,7 @@
 
 struct block_device;
 struct fiemap_extent_info;
+struct fuse_attr;
 struct fuse_backing_map;
 struct fuse_conn;
 struct fuse_iomap_dev;
@@ -301,7 +302,8 @@ long fuse_iomap_dev_ioctl(unsigned int cmd, void __user *argp);
 /* iomap inodes and upcalls (iomap.c) */
 extern const struct iomap_ops fuse_iomap_ops;
 bool fuse_inode_is_iomap(struct inode *inode);
-void fuse_iomap_init_inode(struct inode *inode, u32 attr_flags);
+void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr);
+void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize);
 void fuse_iomap_evict_inode(struct inode *inode);
 void fuse_iomap_open(struct inode *inode, struct file *file);
 u32 fuse_iomap_cache_mask(struct inode *inode);

@@ -195,7 +195,8 @@ int op_readdir(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep
 int op_readdirplus(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);
 int op_statfs(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);
 int op_fallocate(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);
-void mut_attr(struct hs_thread *t, struct fuse_attr *a);
+void mut_attr(struct hs_thread *t, struct fuse_attr *a, uint64_t nodeid);
+void tree_new_generation(void);
 void mut_entry(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);
 void mut_attr_out(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);
 void mut_open(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);

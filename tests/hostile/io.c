@@ -321,7 +321,8 @@ int io_main(int argc, char **argv)
 	       (unsigned long long)ops, (unsigned long long)errs);
 	for (e = 0; e < ARRAY_SIZE(errnos); e++)
 		if (errnos[e])
-			printf(" %s %llu", e ? strerrorname_np(e) : "other",
+			printf(" %s %llu", e && strerrorname_np(e) ?
+			       strerrorname_np(e) : "other",
 			       (unsigned long long)errnos[e]);
 	printf(")\n");
 	return 0;

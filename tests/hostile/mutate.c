@@ -114,6 +114,36 @@ static int32_t garbage_errno(struct hs_rng *g)
 	       v[rng_below(g, ARRAY_SIZE(v))];
 }
 
+/*
+ * Never hand the kernel an entry for the root's nodeid: the root would
+ * become a bad inode for good (it cannot be looked up again), and every
+ * later request of the run would fail before reaching the server.
+ */
+static void root_guard(const struct hs_req *r, struct hs_reply *m)
+{
+	size_t off = 0, namelen;
+	uint64_t id;
+
+	if (r->hdr->opcode == FUSE_LOOKUP && m->len >= sizeof(id)) {
+		memcpy(&id, m->buf, sizeof(id));
+		if (id == HS_ROOT)
+			memset(m->buf, 0, sizeof(id));
+		return;
+	}
+	if (r->hdr->opcode != FUSE_READDIRPLUS)
+		return;
+	while (off + FUSE_NAME_OFFSET_DIRENTPLUS <= m->len) {
+		struct fuse_direntplus *dp = (void *)(m->buf + off);
+
+		if (dp->entry_out.nodeid == HS_ROOT)
+			dp->entry_out.nodeid = 0;
+		namelen = dp->dirent.namelen;
+		if (namelen > 1024)
+			break;
+		off += FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET_DIRENTPLUS + namelen);
+	}
+}
+
 static void send_mutated(struct hs_thread *t, const struct hs_req *r,
 			 const struct hs_op *op, struct hs_reply *rep)
 {
@@ -133,6 +163,10 @@ static void send_mutated(struct hs_thread *t, const struct hs_req *r,
 		c = MC_EXTEND;
 	if (c == MC_BYTES && !m.len)
 		c = MC_EXTEND;
+	/* random bytes could change the root's type: it would stay bad */
+	if (c == MC_BYTES && r->hdr->nodeid == HS_ROOT &&
+	    (r->hdr->opcode == FUSE_GETATTR || r->hdr->opcode == FUSE_SETATTR))
+		c = MC_FIELDS;
 
 	switch (c) {
 	case MC_FIELDS:
@@ -140,6 +174,9 @@ static void send_mutated(struct hs_thread *t, const struct hs_req *r,
 		break;
 	case MC_BYTES:
 		mut_bytes(g, m.buf, m.len);
+		/* the type may have changed: let the tree heal (tree.c) */
+		if (r->hdr->opcode == FUSE_GETATTR || r->hdr->opcode == FUSE_SETATTR)
+			tree_new_generation();
 		break;
 	case MC_TRUNCATE:
 		m.len = rng_below(g, m.len);
@@ -186,6 +223,16 @@ static void send_mutated(struct hs_thread *t, const struct hs_req *r,
 			m.error = rng_below(g, 110);
 		if (rng_chance(g, 0.5))
 			mut_bytes(g, m.buf, m.len);
+		/*
+		 * Attributes stolen by a pending GETATTR or LOOKUP of the root
+		 * would make it bad for good (see root_guard()): those get an
+		 * error instead.
+		 */
+		if (m.len == sizeof(struct fuse_attr_out) ||
+		    m.len == sizeof(struct fuse_entry_out)) {
+			m.len = 0;
+			m.error = -EIO;
+		}
 		ret = hs_write(s, unique, m.error, 0, m.buf, m.len);
 		(void)ret;
 		hs_write(s, r->hdr->unique, rep->error, 0, rep->buf, rep->len);
@@ -206,6 +253,7 @@ static void send_mutated(struct hs_thread *t, const struct hs_req *r,
 	default:
 		break;
 	}
+	root_guard(r, &m);
 	ret = hs_write(s, unique, m.error, hdr_len, m.buf, m.len);
 	if (ret < 0 && follow)
 		hs_write(s, r->hdr->unique, rep->error, 0, rep->buf, rep->len);

@@ -19,6 +19,9 @@
 
 #include "hostile.h"
 
+/* of every entry; see mut_attr() */
+static uint64_t generation = 1;
+
 static struct hs_node nodes[] = {
 	{ HS_ROOT, HS_ROOT, "", HS_DIR, 0, 0 },
 	{ 2, HS_ROOT, "d", HS_DIR, 0, 0 },
@@ -128,7 +131,7 @@ static void fill_entry(struct hs_server *s, const struct hs_node *n,
 {
 	memset(e, 0, sizeof(*e));
 	e->nodeid = n->ino;
-	e->generation = 1;
+	e->generation = __atomic_load_n(&generation, __ATOMIC_RELAXED);
 	/* short timeouts: more LOOKUP and GETATTR, more replies to mutate */
 	e->entry_valid = 0;
 	e->entry_valid_nsec = 50 * 1000 * 1000;
@@ -439,52 +442,75 @@ int op_fallocate(struct hs_thread *t, const struct hs_req *r, struct hs_reply *r
 
 /* ---- field-level garbage of the stock replies ---- */
 
-void mut_attr(struct hs_thread *t, struct fuse_attr *a)
+/*
+ * A type change makes the kernel mark the inode bad, and a bad inode stays
+ * bad while it is cached.  So that the tree heals, every such mutation
+ * moves the generation of all later entries on: the next lookup finds the
+ * cached inode stale and gets a fresh one.  The root cannot be looked up
+ * again, so its type is never changed.
+ */
+void tree_new_generation(void)
+{
+	__atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
+}
+
+void mut_attr(struct hs_thread *t, struct fuse_attr *a, uint64_t nodeid)
 {
 	struct hs_rng *g = &t->rng;
 	static const uint32_t modes[] = {
 		S_IFDIR | 0755, S_IFREG | 0644, S_IFLNK | 0777, S_IFCHR | 0600,
 		S_IFIFO | 0600, S_IFSOCK | 0600, 0, 0xffffffff,
 	};
+	int root = nodeid == HS_ROOT || a->ino == HS_ROOT;
+	/* the first three make the inode bad (wrong type, invalid size) */
+	unsigned int c = rng_below(g, 12);
 
-	switch (rng_below(g, 10)) {
-	case 0:		/* FUSE_ATTR_IOMAP where it does not belong, or gone */
-		a->flags ^= FUSE_ATTR_IOMAP;
+	if (root && c < 3)
+		c = 3 + rng_below(g, 9);
+	switch (c) {
+	case 0:
+		a->mode = modes[rng_below(g, ARRAY_SIZE(modes))];
 		break;
 	case 1:
-		a->flags = rng_next(g);
-		break;
-	case 2:
 		a->size = rng_interesting(g);
 		break;
-	case 3:
+	case 2:
+		a->blocks = rng_interesting(g);
+		a->size = rng_below(g, 4) * HS_REGION + rng_below(g, 4096);
+		break;
+	case 3:		/* FUSE_ATTR_IOMAP where it does not belong, or gone */
+	case 4:
+		a->flags ^= FUSE_ATTR_IOMAP;
+		break;
+	case 5:
+		a->flags = rng_next(g);
+		break;
+	case 6:
 		a->blksize = rng_chance(g, 0.5) ? rng_interesting(g) :
 			     1U << rng_below(g, 32);
 		break;
-	case 4:
-		a->mode = modes[rng_below(g, ARRAY_SIZE(modes))];
-		break;
-	case 5:
+	case 7:
 		a->ino = rng_interesting(g);
 		break;
-	case 6:
+	case 8:
 		a->nlink = rng_interesting(g);
 		break;
-	case 7:
+	case 9:
 		a->mtime = rng_interesting(g);
 		a->mtimensec = rng_next(g);
 		a->atimensec = rng_next(g);
 		break;
-	case 8:
+	case 10:
 		a->uid = rng_next(g);
 		a->gid = rng_next(g);
 		a->rdev = rng_next(g);
 		break;
 	default:
-		a->blocks = rng_interesting(g);
-		a->size = rng_below(g, 4) * HS_REGION + rng_below(g, 4096);
+		a->size = rng_below(g, 2 * HS_REGION);
 		break;
 	}
+	if (c < 3)
+		tree_new_generation();
 }
 
 void mut_entry(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep)
@@ -496,9 +522,11 @@ void mut_entry(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep
 	if (rep->len < sizeof(*e))
 		return;
 	switch (rng_below(g, 5)) {
-	case 0:		/* another node's id, the root's, or none */
+	case 0:		/* another node's id, or none; never the root's */
 		e->nodeid = rng_chance(g, 0.7) ? rng_below(g, t->s->nnodes + 2) :
 			    rng_interesting(g);
+		if (e->nodeid == HS_ROOT)
+			e->nodeid = 0;
 		break;
 	case 1:
 		e->generation = rng_next(g);
@@ -508,7 +536,7 @@ void mut_entry(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep
 		e->attr_valid_nsec = rng_next(g);
 		break;
 	default:
-		mut_attr(t, &e->attr);
+		mut_attr(t, &e->attr, e->nodeid);
 		break;
 	}
 }
@@ -524,7 +552,7 @@ void mut_attr_out(struct hs_thread *t, const struct hs_req *r, struct hs_reply *
 		o->attr_valid = rng_interesting(&t->rng);
 		o->attr_valid_nsec = rng_next(&t->rng);
 	}
-	mut_attr(t, &o->attr);
+	mut_attr(t, &o->attr, r->hdr->nodeid);
 }
 
 void mut_open(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep)

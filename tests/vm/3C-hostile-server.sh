@@ -1,0 +1,185 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# A hostile server (tests/hostile) answers with mutated replies and sends
+# mutated notifications while six workers do direct, buffered, mmap,
+# fallocate/truncate and metadata I/O.  For each seed: the wanted number
+# of mutated messages goes out, every worker returns (errors are fine,
+# hangs are not), umount works and the server exits.  Then the same in
+# classic mode, with a garbage FUSE_IOMAP_CONFIG reply, with the server
+# killed mid-run, and finally fuse.ko is removed and loaded again.  The
+# runner fails the run on any oops, WARN, lockdep, kmemleak or hung-task
+# report in the console.
+#
+# HOSTILE_MESSAGES   mutated messages per seed (default 3000)
+# HOSTILE_SEEDS      seeds in iomap mode, comma-separated (default 1,2)
+# HOSTILE_LIMIT      seconds a seed may take to get there (default 300)
+. /tests/vm/lib.sh
+
+H=$T_BIN/hostile
+MSGS=${HOSTILE_MESSAGES:-3000}
+SEEDS=$(echo "${HOSTILE_SEEDS:-1,2}" | tr , ' ')
+LIMIT=${HOSTILE_LIMIT:-300}
+RATE=${HOSTILE_RATE:-0.5}
+MODES="direct buffered mmap falloc meta direct"
+STOP=$T_TMP/hostile.stop
+PIDF=$T_TMP/hostile.pid
+TOTAL=0
+
+cleanup() {
+	touch "$STOP"
+	mounted && umount -l "$T_MNT"
+}
+trap cleanup EXIT
+
+grep -q " /sys/fs/fuse/connections " /proc/mounts ||
+	mount -t fusectl fusectl /sys/fs/fuse/connections
+
+# start_workers TAG SEED: the I/O workers, in the background.
+start_workers() {
+	rm -f "$STOP"
+	WPIDS=
+	_i=0
+	for _m in $MODES; do
+		_i=$((_i + 1))
+		timeout -s KILL $((LIMIT + 120)) "$H" io --mode "$_m" \
+			--seed "$(($2 * 10 + _i))" --seconds $((LIMIT + 60)) \
+			--stop "$STOP" "$T_MNT" > "$T_TMP/io.$1.$_i" 2>&1 &
+		WPIDS="$WPIDS $!"
+	done
+}
+
+# abort_conn: release whatever waits on the connection of $T_MNT.
+abort_conn() {
+	for _c in /sys/fs/fuse/connections/*; do
+		[ -e "$_c/abort" ] && echo 1 > "$_c/abort"
+	done
+}
+
+# stop_workers TAG: ask the workers to stop; each must return in 60 s.
+stop_workers() {
+	touch "$STOP"
+	_n=0
+	while [ $_n -lt 600 ]; do
+		_alive=
+		for _p in $WPIDS; do
+			kill -0 "$_p" 2>/dev/null && _alive="$_alive $_p"
+		done
+		[ -z "$_alive" ] && break
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	if [ -n "$_alive" ]; then
+		for _p in $_alive; do
+			diag "$1: worker $_p stuck in: $(cat /proc/$_p/wchan 2>/dev/null)"
+			cat /proc/$_p/stack 2>/dev/null | sed 's/^/# /'
+		done
+		fail "$1: every worker returned (stuck:$_alive)"
+		abort_conn
+	else
+		pass "$1: every worker returned"
+	fi
+	for _p in $WPIDS; do wait "$_p" 2>/dev/null; done
+	_ok=0
+	for _f in "$T_TMP"/io."$1".*; do
+		grep -q "^io .*: [0-9]* ops" "$_f" && _ok=$((_ok + 1))
+		diag "$(cat "$_f")"
+	done
+	check_eq "$1: workers that finished by themselves" 6 "$_ok"
+}
+
+# server_gone: the server exits once its mount is gone.
+server_gone() {
+	_n=0
+	while kill -0 "$(cat "$PIDF")" 2>/dev/null && [ $_n -lt 100 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	! kill -0 "$(cat "$PIDF")" 2>/dev/null
+}
+
+# mutated FILE: the "M mutated" of a summary
+mutated() {
+	sed -n 's/^hostile: seed [0-9]*, [0-9]* requests, \([0-9]*\) mutated.*/\1/p' "$1"
+}
+
+# run TAG SEED COUNT [serve options]: one mount, fuzzed until COUNT.
+run() {
+	_tag=$1 _seed=$2 _count=$3
+	shift 3
+	_done=$T_TMP/done.$_tag _sum=$T_TMP/summary.$_tag
+	rm -f "$_done" "$_sum" "$PIDF"
+	require "$_tag: mount the hostile server" "$H" serve --seed "$_seed" \
+		--rate "$RATE" --count "$_count" --done "$_done" \
+		--summary "$_sum" --pidfile "$PIDF" "$@" "$T_DISK1" "$T_MNT"
+	start_workers "$_tag" "$_seed"
+	_t=0
+	while [ ! -e "$_done" ] && [ $_t -lt "$LIMIT" ] &&
+	      kill -0 "$(cat "$PIDF")" 2>/dev/null; do
+		sleep 1
+		_t=$((_t + 1))
+	done
+	check "$_tag: $_count mutated messages within ${LIMIT}s (${_t}s)" \
+		test -e "$_done"
+	stop_workers "$_tag"
+	check "$_tag: umount" umount "$T_MNT"
+	check "$_tag: the server exits" server_gone
+	[ -e "$_sum" ] && sed 's/^/# /' "$_sum"
+	_m=$(mutated "$_done" 2>/dev/null)
+	check "$_tag: the summary counts at least $_count mutated (${_m:-none})" \
+		test "${_m:-0}" -ge "$_count"
+	TOTAL=$((TOTAL + ${_m:-0}))
+}
+
+require "the device holds the tree" test -b "$T_DISK1" -o -f "$T_DISK1"
+
+for seed in $SEEDS; do
+	run "iomap-seed$seed" "$seed" "$MSGS"
+	# the begin replies themselves were fuzzed, not only the rest
+	b=$(sed -n 's/.* IOMAP_BEGIN [0-9]* (\([0-9]*\)).*/\1/p' \
+		"$T_TMP/summary.iomap-seed$seed")
+	check "iomap-seed$seed: mutated IOMAP_BEGIN replies (${b:-0})" \
+		test "${b:-0}" -gt 0
+	grep -q "mode iomap" "$T_TMP/summary.iomap-seed$seed" ||
+		fail "iomap-seed$seed: iomap was not negotiated"
+done
+
+run classic 7 $((MSGS / 2)) --classic
+grep -q "mode classic" "$T_TMP/summary.classic" ||
+	fail "classic: the mount was not classic"
+
+# A garbage FUSE_IOMAP_CONFIG reply: the connection is refused or runs
+# with odd settings; either way the I/O returns and umount works.
+for seed in 11 12 13; do
+	rm -f "$PIDF"
+	require "config-seed$seed: mount with a garbage config" "$H" serve \
+		--seed "$seed" --garbage-config --duration 10 \
+		--pidfile "$PIDF" "$T_DISK1" "$T_MNT"
+	start_workers "config-seed$seed" "$seed"
+	sleep 8
+	stop_workers "config-seed$seed"
+	check "config-seed$seed: umount" umount "$T_MNT"
+	check "config-seed$seed: the server exits" server_gone
+done
+
+# The server killed in the middle of the storm.
+rm -f "$PIDF"
+require "kill: mount" "$H" serve --seed 21 --rate "$RATE" --pidfile "$PIDF" \
+	"$T_DISK1" "$T_MNT"
+start_workers kill 21
+sleep 10
+kill -9 "$(cat "$PIDF")"
+check "kill: the server is gone" server_gone
+stop_workers kill
+check "kill: umount of the dead mount" umount "$T_MNT"
+
+diag "mutated messages in all: $TOTAL"
+
+# Nothing holds the module any more (fusectl is part of it).
+umount /sys/fs/fuse/connections
+rmmod cuse 2>/dev/null
+grep -w ^fuse /proc/modules | sed 's/^/# /'
+check "rmmod fuse" rmmod fuse
+check "insmod fuse $T_FUSE_PARAMS" insmod /lib/modules/fuse.ko $T_FUSE_PARAMS
+check "insmod cuse" insmod /lib/modules/cuse.ko
+check "/dev/fuse is back" test -c /dev/fuse
+t_done

@@ -9,6 +9,7 @@
 #   make bench      fio against raw disk, ext4, fuse2fs and fusetd in one VM
 #   make check      every check and test; ends with "N passed, N failed"
 #   make soak       long fsx runs over iomap files (not part of check)
+#   make fuzz       the hostile server, HOSTILE_MESSAGES per seed (not in check)
 #
 # KDIR=/path/to/kernel/build builds against another kernel instead.
 
@@ -21,7 +22,7 @@ KDIR_DEFAULT := 1
 endif
 
 .PHONY: all modules setup kernel assemble kunit tests vmtest run check \
-	soak bench clean distclean
+	soak fuzz bench clean distclean
 
 all: modules
 
@@ -69,6 +70,16 @@ FSX_OPS ?= 34000
 soak: modules tests
 	@scripts/vm.sh --tests 36-iomap-fsx --env FSX_OPS=$(FSX_OPS) \
 		--timeout 14400
+
+# The hostile server (tests/hostile) against real I/O: HOSTILE_MESSAGES
+# mutated replies and notifications for each of HOSTILE_SEEDS.
+HOSTILE_MESSAGES ?= 40000
+HOSTILE_SEEDS ?= 1,2,3
+fuzz: modules tests
+	@scripts/vm.sh --tests 3C-hostile-server \
+		--env HOSTILE_MESSAGES=$(HOSTILE_MESSAGES) \
+		--env HOSTILE_SEEDS=$(HOSTILE_SEEDS) \
+		--env HOSTILE_LIMIT=3600 --timeout 14400
 
 clean:
 	rm -rf $(BUILD) Module.symvers modules.order .*.cmd

@@ -39,6 +39,10 @@ enum fuse_iomap_dir {
 struct fuse_iomap_limits {
 	unsigned int blocksize;		/* i_blocksize() */
 	u64 maxbytes;			/* s_maxbytes */
+	/* for INLINE mappings (iomap_inline.c) */
+	u64 isize;			/* i_size when the request was sent */
+	bool inline_buf;		/* the request offered room for data */
+	u32 inline_bytes;		/* inline data the reply carried */
 };
 
 /* What the device table says about a mapping's device cookie. */

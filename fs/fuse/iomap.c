@@ -96,13 +96,16 @@ static void fuse_iomap_report(struct inode *inode, const char *what,
 			    get_fuse_inode(inode)->orig_ino, what, pos, rule);
 }
 
+/* Return: bytes of inline data in @inline_buf, or a negative errno. */
 static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 				 loff_t count, u32 opflags,
-				 struct fuse_iomap_begin_out *out)
+				 struct fuse_iomap_begin_out *out,
+				 void *inline_buf)
 {
 	struct fuse_mount *fm = get_fuse_mount(inode);
 	struct fuse_iomap_begin_in in = {
 		.opflags = opflags,
+		.inline_size = inline_buf ? PAGE_SIZE : 0,
 		.attr_ino = get_fuse_inode(inode)->orig_ino,
 		.pos = pos,
 		.count = count,
@@ -117,6 +120,13 @@ static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 	args.out_numargs = 1;
 	args.out_args[0].size = sizeof(*out);
 	args.out_args[0].value = out;
+	if (inline_buf) {
+		/* The inline data, if any, follows as a shorter last arg. */
+		args.out_argvar = true;
+		args.out_numargs = 2;
+		args.out_args[1].size = PAGE_SIZE;
+		args.out_args[1].value = inline_buf;
+	}
 	return fuse_simple_request(fm, &args);
 }
 
@@ -141,7 +151,8 @@ static const struct iomap_folio_ops fuse_iomap_folio_ops = {
  * @srcmap: filled with the mapping to read from, for out-of-place writes
  *
  * The reply is validated before any of it is used.  The mappings hold a
- * reference on their device until fuse_iomap_unmap().
+ * reference on their device, or their inline data, until
+ * fuse_iomap_unmap().
  *
  * Return: 0 or a negative errno (-EFSCORRUPTED for a bad reply).
  */
@@ -159,17 +170,23 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	struct fuse_iomap_begin_out out;
 	bool write = opflags & FUSE_IOMAP_OP_WRITE;
 	const char *rule;
+	void *inline_buf;
 	u64 seq;
 	int err;
 
 	if (fuse_is_bad(inode))
 		return -EIO;
 
+	inline_buf = fuse_iomap_inline_offer(inode, pos, opflags, &lim);
+	if (IS_ERR(inline_buf))
+		return PTR_ERR(inline_buf);
 	/* Sampled before asking: a change during the upcall invalidates. */
 	seq = atomic64_read(&get_fuse_inode(inode)->iomap.seq);
-	err = fuse_iomap_send_begin(inode, pos, count, opflags, &out);
-	if (err)
-		return err;
+	err = fuse_iomap_send_begin(inode, pos, count, opflags, &out,
+				    inline_buf);
+	if (err < 0)
+		goto out_inline;
+	fuse_iomap_inline_received(&lim, inline_buf, err);
 
 	rdev = fuse_iomap_dev_get(fc, out.read.dev, &rinfo);
 	if (write && out.write.type != FUSE_IOMAP_TYPE_PURE_OVERWRITE)
@@ -184,7 +201,7 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 				  pos);
 		fuse_iomap_dev_put(rdev);
 		fuse_iomap_dev_put(wdev);
-		return err;
+		goto out_inline;
 	}
 
 	dst = fuse_iomap_choose(&out, opflags, &src);
@@ -192,6 +209,7 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	sdev = src ? rdev : NULL;
 	fuse_iomap_to_iomap(dst, fuse_iomap_dev_bdev(ddev), iomap);
 	iomap->private = ddev;
+	fuse_iomap_inline_attach(iomap, &inline_buf);
 	if (src) {
 		fuse_iomap_to_iomap(src, fuse_iomap_dev_bdev(sdev), srcmap);
 		srcmap->private = sdev;
@@ -202,12 +220,16 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	if (wdev != ddev)
 		fuse_iomap_dev_put(wdev);
 	iomap->validity_cookie = seq;
-	return 0;
+	err = 0;
+out_inline:
+	fuse_iomap_inline_free(inline_buf);
+	return err;
 }
 
-/* Drop the device reference of a mapping from fuse_iomap_map(). */
+/* Drop what a mapping from fuse_iomap_map() holds: device, inline data. */
 void fuse_iomap_unmap(struct iomap *iomap)
 {
+	fuse_iomap_inline_put(iomap);
 	fuse_iomap_dev_put(iomap->private);
 	iomap->private = NULL;
 }
@@ -215,11 +237,15 @@ void fuse_iomap_unmap(struct iomap *iomap)
 /*
  * A direct write that covers only part of a block of a shared (out of
  * place) mapping would have to merge with the old block's data, which
- * direct I/O cannot do: it falls back to buffered I/O instead.
+ * direct I/O cannot do: it falls back to buffered I/O instead.  So does a
+ * direct write into inline data, which the page cache serialises with
+ * fills of the EOF folio (iomap_inline.c).
  */
 bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
 				   loff_t count, const struct iomap *iomap)
 {
+	if (iomap->type == IOMAP_INLINE)
+		return true;
 	return (iomap->flags & IOMAP_F_SHARED) &&
 	       ((pos | count) & (blocksize - 1));
 }
@@ -251,6 +277,13 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 		fuse_iomap_unmap(srcmap);
 		*fallback = true;
 		return -ENOTBLK;
+	}
+
+	err = fuse_iomap_inline_begin(inode, pos, count, flags, iomap);
+	if (err) {
+		fuse_iomap_unmap(iomap);
+		fuse_iomap_unmap(srcmap);
+		return err;
 	}
 
 	/* Buffered writes check the mapping again under each folio lock. */
@@ -311,7 +344,11 @@ static int fuse_iomap_end(struct inode *inode, loff_t pos, loff_t count,
 	struct fuse_conn *fc = get_fuse_conn(inode);
 	int err = 0;
 
-	if (fuse_iomap_want_end(fc, iomap, flags, count, written))
+	/* Changed inline data goes back to the server, asked or not. */
+	if (fuse_iomap_inline_changed(iomap, flags, written))
+		err = fuse_iomap_inline_end(inode, pos, count, written, flags,
+					    iomap);
+	else if (fuse_iomap_want_end(fc, iomap, flags, count, written))
 		err = fuse_iomap_send_end(inode, pos, count, written, flags,
 					  iomap, fuse_iomap_dev_cookie(dev));
 

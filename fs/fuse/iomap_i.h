@@ -240,6 +240,7 @@ void fuse_iomap_inline_received(struct fuse_iomap_limits *lim, void *buf,
 void fuse_iomap_inline_attach(struct iomap *iomap, void **bufp);
 void fuse_iomap_inline_free(void *buf);
 void fuse_iomap_inline_put(struct iomap *iomap);
+void fuse_iomap_grow_barrier(struct inode *inode, loff_t end);
 int fuse_iomap_inline_begin(struct inode *inode, loff_t pos, loff_t count,
 			    unsigned int flags, struct iomap *iomap);
 u32 fuse_iomap_inline_end_size(u64 offset, u64 length, loff_t isize);

@@ -18,9 +18,14 @@
  * server asked for no END: that request is where the data reaches the
  * server, so its failure fails the write, which is undone in the kernel.
  *
- * Such writes run under the exclusive inode lock.  Direct writes into an
- * INLINE mapping fall back to the page cache, where the folio lock
- * serialises them with page-cache fills, which do not take the inode lock.
+ * Such writes run under the exclusive inode lock.  Page-cache fills do not
+ * take it; they hold the folio lock of the EOF folio from before they ask
+ * the server until iomap has copied the data, and iomap reads i_size again
+ * then, so a write that grows the file waits for a fill of the EOF folio
+ * (fuse_iomap_grow_barrier()) after the server has answered its own
+ * request, by which time the server has moved data it cannot keep inline.
+ * Direct writes into an INLINE mapping fall back to the page cache, which
+ * serialises them with those fills.
  */
 
 #include <linux/iomap.h>
@@ -129,6 +134,37 @@ void fuse_iomap_inline_put(struct iomap *iomap)
 	iomap->inline_data = NULL;
 }
 
+/**
+ * fuse_iomap_grow_barrier - let a fill of the EOF folio finish
+ * @inode: the file, locked exclusively
+ * @end: where the caller is about to move i_size
+ *
+ * iomap_read_inline_data() checks the INLINE mapping a page-cache fill got
+ * against i_size read after the upcall, with the EOF folio locked.  Called
+ * after the server has answered the request that grows the file, and
+ * before i_size moves: a fill that holds the EOF folio may hold an INLINE
+ * mapping the server has replaced meanwhile, and fills that start later
+ * ask the server after it changed the file.
+ *
+ * The wait is as long as one upcall of the filler, as for any writer that
+ * needs the EOF folio.
+ */
+void fuse_iomap_grow_barrier(struct inode *inode, loff_t end)
+{
+	loff_t isize = i_size_read(inode);
+	struct folio *folio;
+
+	if (end <= isize || !isize)
+		return;
+	folio = filemap_get_folio(inode->i_mapping, (isize - 1) >> PAGE_SHIFT);
+	if (IS_ERR(folio))
+		return;
+	/* Only a fill holds a folio locked that is not up to date. */
+	if (!folio_test_uptodate(folio))
+		folio_wait_locked(folio);
+	folio_put(folio);
+}
+
 static void fuse_iomap_inline_report(struct inode *inode, loff_t pos,
 				     int err, const char *what)
 {
@@ -153,9 +189,9 @@ static bool fuse_iomap_inline_writes(const struct iomap *iomap,
  * @flags: IOMAP_* of the request
  * @iomap: the mapping, already validated
  *
- * A write into an INLINE mapping needs FUSE_IOMAP_END to hand the data
- * back: it is refused before anything changes if the server said ENOSYS
- * to END.
+ * A write that may grow the file waits for a fill of the EOF folio.  A
+ * write into an INLINE mapping needs FUSE_IOMAP_END to hand the data back:
+ * it is refused before anything changes if the server said ENOSYS to END.
  *
  * Return: 0 or a negative errno.
  */
@@ -164,6 +200,8 @@ int fuse_iomap_inline_begin(struct inode *inode, loff_t pos, loff_t count,
 {
 	struct fuse_inode *fi = get_fuse_inode(inode);
 
+	if (flags & IOMAP_WRITE)
+		fuse_iomap_grow_barrier(inode, pos + count);
 	if (!fuse_iomap_inline_writes(iomap, flags))
 		return 0;
 

@@ -3,7 +3,7 @@
  * fusetd: the fuse-iomap test FUSE server.
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
- *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -33,7 +33,7 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
-		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
 		"       fusetd selftest [-v] [--big] [DIR]\n");
@@ -220,6 +220,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "inject", required_argument, NULL, 'J' },
 		{ "ro-dev", no_argument, NULL, 'R' },
 		{ "no-ioend", no_argument, NULL, 'N' },
+		{ "inline-max", required_argument, NULL, 'L' },
 		{ "probe-backing", no_argument, NULL, 'P' },
 		{ "drop-rawio", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
@@ -228,6 +229,7 @@ static int cmd_mount(int argc, char **argv)
 	char opts[1024] = "", data[1200];
 	struct fusetd d = { 0 };
 	int c, fd, foreground = 0, err, close_err;
+	uint64_t inline_max = 0;
 	size_t len;
 
 	while ((c = getopt_long(argc, argv, "fo:", longopts, NULL)) != -1) {
@@ -252,6 +254,12 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'N':
 			d.no_ioend = 1;
+			break;
+		case 'L':
+			/* an inline file is at most one block */
+			if (parse_size(optarg, &inline_max) ||
+			    inline_max > FT_BLOCK_SIZE)
+				usage();
 			break;
 		case 'P':
 			d.probe_backing = 1;
@@ -293,6 +301,7 @@ static int cmd_mount(int argc, char **argv)
 			error(image, -err);
 		return 1;
 	}
+	d.st.inline_max = inline_max;
 	d.stats = stats_create(stats_path);
 	if (!d.stats) {
 		error(stats_path ? stats_path : "stats", errno);

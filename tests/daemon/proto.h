@@ -109,6 +109,7 @@ int inject_ioend(const struct fusetd *d, uint64_t pos);
 int inject_begin(struct fusetd *d, uint64_t pos,
 		 struct fuse_iomap_begin_out *out);
 
+
 /* selftest.c: "fusetd selftest" */
 int selftest_main(int argc, char **argv);
 

@@ -32,6 +32,10 @@ enum ft_event {
 	FT_EV_COPY_RANGE,		/* COPY_FILE_RANGE without it done */
 	FT_EV_SHARED_BLOCKS,		/* blocks shared by either */
 	FT_EV_COPIED_BYTES,		/* bytes copied as data by either */
+	FT_EV_INLINE_BEGIN,		/* IOMAP_BEGIN answered INLINE */
+	FT_EV_INLINE_END,		/* IOMAP_END with inline data stored */
+	FT_EV_INLINE_MOVE_OUT,		/* inline files moved to a block */
+	FT_EV_INLINE_MOVE_IN,		/* files truncated back inline */
 	FT_EV_NR
 };
 

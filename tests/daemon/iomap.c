@@ -152,6 +152,7 @@ static int reply_inline(struct fusetd *d, const struct ft_req *r,
 		.write = pure_overwrite,
 	};
 
+	len = inject_inline_len(d, len);
 	stats_event(d->stats, FT_EV_INLINE_BEGIN, 1);
 	if (!len)
 		return reply_ok(d, r, &out, sizeof(out));
@@ -185,7 +186,8 @@ static int begin_inline(struct fusetd *d, const struct ft_req *r,
 		ft_warn("inode %llu: writeback of an inline file",
 			(unsigned long long)in->attr_ino);
 	} else if ((op & (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT)) ==
-		   (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT)) {
+		   (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT) &&
+		   !inject_inline_fault(d)) {
 		/* the kernel will write the folio back: it needs a block */
 	} else if ((op & FUSE_IOMAP_OP_WRITE) &&
 		   !write_fits(d, in->pos, in->count)) {
@@ -303,6 +305,7 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 	struct ft_inode *inode;
 	struct ft_map m;
 	int shared, err;
+	ssize_t got;
 
 	err = node_get(d, ino, &inode);
 	if (err)
@@ -315,6 +318,13 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 		err = begin_inline(d, r, inode);
 		if (err)
 			return err < 0 ? err : 0;
+	} else if (inject_inline_not_eof(d, in, inode->size)) {
+		got = file_read(&d->st, inode, d->out_buf, FT_BLOCK_SIZE,
+				in->pos / FT_BLOCK_SIZE * FT_BLOCK_SIZE);
+		if (got < 0)
+			return got;
+		return reply_inline(d, r, in->pos / FT_BLOCK_SIZE *
+				    FT_BLOCK_SIZE, d->out_buf, got);
 	}
 	lblk = in->pos / FT_BLOCK_SIZE;
 	want = (in->pos + in->count - 1) / FT_BLOCK_SIZE + 1;
@@ -398,6 +408,8 @@ int op_iomap_end(struct fusetd *d, const struct ft_req *r)
 	ssize_t n;
 	int err;
 
+	if (d->no_end)
+		return -ENOSYS;
 	if (in->map.type != FUSE_IOMAP_TYPE_INLINE ||
 	    !(in->opflags & (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_ZERO)) ||
 	    in->written <= 0)
@@ -414,6 +426,9 @@ int op_iomap_end(struct fusetd *d, const struct ft_req *r)
 		return err;
 	if (!S_ISREG(inode->mode))
 		return -EINVAL;
+	err = inject_inline_end_error(d);
+	if (err)
+		return err;
 	if (inline_file(inode) && inline_fits(&d->st, len)) {
 		err = inline_set(&d->st, inode, in + 1, len);
 	} else {

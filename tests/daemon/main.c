@@ -3,7 +3,7 @@
  * fusetd: the fuse-iomap test FUSE server.
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
- *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]] [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -33,7 +33,7 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
-		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]] [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]] [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
 		"       fusetd selftest [-v] [--big] [DIR]\n");
@@ -220,6 +220,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "inject", required_argument, NULL, 'J' },
 		{ "ro-dev", no_argument, NULL, 'R' },
 		{ "no-ioend", no_argument, NULL, 'N' },
+		{ "no-end", no_argument, NULL, 'E' },
 		{ "inline-max", required_argument, NULL, 'L' },
 		{ "probe-backing", no_argument, NULL, 'P' },
 		{ "drop-rawio", no_argument, NULL, 'D' },
@@ -254,6 +255,9 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'N':
 			d.no_ioend = 1;
+			break;
+		case 'E':
+			d.no_end = 1;
 			break;
 		case 'L':
 			/* an inline file is at most one block */

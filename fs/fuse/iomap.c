@@ -142,13 +142,16 @@ static void fuse_iomap_report(struct inode *inode, const char *what,
 			    get_fuse_inode(inode)->orig_ino, what, pos, rule);
 }
 
+/* Return: bytes of inline data in @inline_buf, or a negative errno. */
 static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 				 loff_t count, u32 opflags,
-				 struct fuse_iomap_begin_out *out)
+				 struct fuse_iomap_begin_out *out,
+				 void *inline_buf)
 {
 	struct fuse_mount *fm = get_fuse_mount(inode);
 	struct fuse_iomap_begin_in in = {
 		.opflags = opflags,
+		.inline_size = inline_buf ? PAGE_SIZE : 0,
 		.attr_ino = get_fuse_inode(inode)->orig_ino,
 		.pos = pos,
 		.count = count,
@@ -163,6 +166,13 @@ static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 	args.out_numargs = 1;
 	args.out_args[0].size = sizeof(*out);
 	args.out_args[0].value = out;
+	if (inline_buf) {
+		/* The inline data, if any, follows as a shorter last arg. */
+		args.out_argvar = true;
+		args.out_numargs = 2;
+		args.out_args[1].size = PAGE_SIZE;
+		args.out_args[1].value = inline_buf;
+	}
 	return fuse_simple_request(fm, &args);
 }
 
@@ -213,8 +223,8 @@ static bool fuse_iomap_map_cached(struct inode *inode,
 
 /* Ask the server; a valid reply holds references on its devices. */
 static int fuse_iomap_ask(struct inode *inode, loff_t pos, loff_t count,
-			  u32 opflags, const struct fuse_iomap_limits *lim,
-			  struct fuse_iomap_begin_out *out,
+			  u32 opflags, struct fuse_iomap_limits *lim,
+			  void *inline_buf, struct fuse_iomap_begin_out *out,
 			  struct fuse_iomap_dev **rdev,
 			  struct fuse_iomap_dev **wdev)
 {
@@ -223,9 +233,11 @@ static int fuse_iomap_ask(struct inode *inode, loff_t pos, loff_t count,
 	const char *rule;
 	int err;
 
-	err = fuse_iomap_send_begin(inode, pos, count, opflags, out);
-	if (err)
+	err = fuse_iomap_send_begin(inode, pos, count, opflags, out,
+				    inline_buf);
+	if (err < 0)
 		return err;
+	fuse_iomap_inline_received(lim, inline_buf, err);
 
 	*wdev = NULL;
 	*rdev = fuse_iomap_dev_get(fc, out->read.dev, &rinfo);
@@ -258,7 +270,8 @@ static int fuse_iomap_ask(struct inode *inode, loff_t pos, loff_t count,
  * The inode's mapping cache is asked first; on a miss the server is
  * (FUSE_IOMAP_BEGIN), its reply validated before any of it is used, and
  * stored in the cache.  A NOWAIT operation gets -EAGAIN on a miss.  The
- * mappings hold a reference on their device until fuse_iomap_unmap().
+ * mappings hold a reference on their device, or their inline data, until
+ * fuse_iomap_unmap().
  *
  * Return: 0 or a negative errno (-EFSCORRUPTED for a bad reply).
  */
@@ -276,6 +289,7 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	struct fuse_iomap_cache_cookie cookie;
 	struct fuse_iomap_begin_out out;
 	struct fuse_iomap_io cached;
+	void *inline_buf = NULL;
 	unsigned int tries;
 	u64 seq;
 	int err;
@@ -284,25 +298,34 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 		return -EIO;
 
 	for (tries = 0; ; tries++) {
+		err = 0;
 		if (fuse_iomap_cache_find(inode, pos, opflags, &cached, &seq) &&
 		    fuse_iomap_map_cached(inode, &cached, seq, iomap))
-			return 0;
+			goto out_inline;
 		/* Every miss is an upcall, and an upcall blocks. */
+		err = -EAGAIN;
 		if (opflags & FUSE_IOMAP_OP_NOWAIT)
-			return -EAGAIN;
+			goto out_inline;
 		if (tries > FUSE_IOMAP_MAX_RETRY) {
 			fuse_iomap_report(inode, "bad FUSE_IOMAP_BEGIN reply",
 					  "retry-cache, but nothing was upserted",
 					  pos);
-			return -EFSCORRUPTED;
+			err = -EFSCORRUPTED;
+			goto out_inline;
+		}
+		if (!inline_buf) {
+			inline_buf = fuse_iomap_inline_offer(inode, pos, opflags,
+							     &lim);
+			if (IS_ERR(inline_buf))
+				return PTR_ERR(inline_buf);
 		}
 
 		/* Sampled before asking: a change meanwhile voids the reply. */
 		fuse_iomap_cache_sample(inode, &cookie);
-		err = fuse_iomap_ask(inode, pos, count, opflags, &lim, &out,
-				     &rdev, &wdev);
+		err = fuse_iomap_ask(inode, pos, count, opflags, &lim,
+				     inline_buf, &out, &rdev, &wdev);
 		if (err)
-			return err;
+			goto out_inline;
 		if (!fuse_iomap_is_retry(&out, opflags))
 			break;
 		fuse_iomap_dev_put(rdev);
@@ -317,6 +340,7 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	sdev = src ? rdev : NULL;
 	fuse_iomap_to_iomap(dst, fuse_iomap_dev_bdev(ddev), iomap);
 	iomap->private = ddev;
+	fuse_iomap_inline_attach(iomap, &inline_buf);
 	if (src) {
 		fuse_iomap_to_iomap(src, fuse_iomap_dev_bdev(sdev), srcmap);
 		srcmap->private = sdev;
@@ -327,12 +351,16 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	if (wdev != ddev)
 		fuse_iomap_dev_put(wdev);
 	iomap->validity_cookie = seq;
-	return 0;
+	err = 0;
+out_inline:
+	fuse_iomap_inline_free(inline_buf);
+	return err;
 }
 
-/* Drop the device reference of a mapping from fuse_iomap_map(). */
+/* Drop what a mapping from fuse_iomap_map() holds: device, inline data. */
 void fuse_iomap_unmap(struct iomap *iomap)
 {
+	fuse_iomap_inline_put(iomap);
 	fuse_iomap_dev_put(iomap->private);
 	iomap->private = NULL;
 }
@@ -340,11 +368,15 @@ void fuse_iomap_unmap(struct iomap *iomap)
 /*
  * A direct write that covers only part of a block of a shared (out of
  * place) mapping would have to merge with the old block's data, which
- * direct I/O cannot do: it falls back to buffered I/O instead.
+ * direct I/O cannot do: it falls back to buffered I/O instead.  So does a
+ * direct write into inline data, which the page cache serialises with
+ * fills of the EOF folio (iomap_inline.c).
  */
 bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
 				   loff_t count, const struct iomap *iomap)
 {
+	if (iomap->type == IOMAP_INLINE)
+		return true;
 	return (iomap->flags & IOMAP_F_SHARED) &&
 	       ((pos | count) & (blocksize - 1));
 }
@@ -372,6 +404,13 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 		fuse_iomap_unmap(srcmap);
 		*fallback = true;
 		return -ENOTBLK;
+	}
+
+	err = fuse_iomap_inline_begin(inode, pos, count, flags, iomap);
+	if (err) {
+		fuse_iomap_unmap(iomap);
+		fuse_iomap_unmap(srcmap);
+		return err;
 	}
 
 	/* Buffered writes check the mapping again under each folio lock. */
@@ -433,7 +472,11 @@ static int fuse_iomap_end(struct inode *inode, loff_t pos, loff_t count,
 	struct fuse_conn *fc = get_fuse_conn(inode);
 	int err = 0;
 
-	if (fuse_iomap_want_end(fc, iomap, flags, count, written)) {
+	/* Changed inline data goes back to the server, asked or not. */
+	if (fuse_iomap_inline_changed(iomap, flags, written)) {
+		err = fuse_iomap_inline_end(inode, pos, count, written, flags,
+					    iomap);
+	} else if (fuse_iomap_want_end(fc, iomap, flags, count, written)) {
 		/*
 		 * After a short write the server may take back blocks it gave,
 		 * and a server that wants to hear of a write may change the

@@ -45,6 +45,10 @@ struct fuse_iomap_limits {
 	unsigned int blocksize;		/* i_blocksize() */
 	u64 maxbytes;			/* s_maxbytes */
 	bool cache;			/* the connection caches mappings */
+	/* for INLINE mappings (iomap_inline.c) */
+	u64 isize;			/* i_size when the request was sent */
+	bool inline_buf;		/* the request offered room for data */
+	u32 inline_bytes;		/* inline data the reply carried */
 };
 
 /* What the device table says about a mapping's device cookie. */
@@ -138,6 +142,9 @@ struct fuse_iomap_inode {
 
 	/* the size the server has recorded, as far as we know (fi->lock) */
 	loff_t			disk_size;
+
+	/* i_size before a write into inline data, to undo it (i_rwsem) */
+	loff_t			inline_isize;
 
 	/*
 	 * The server's read and write mappings (iomap_cache_inode.c), with
@@ -341,6 +348,25 @@ ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
 ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from);
 int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* Inline data (iomap_inline.c) */
+bool fuse_iomap_inline_possible(u32 opflags, loff_t pos, loff_t isize);
+void *fuse_iomap_inline_offer(struct inode *inode, loff_t pos, u32 opflags,
+			      struct fuse_iomap_limits *lim);
+void fuse_iomap_inline_received(struct fuse_iomap_limits *lim, void *buf,
+				int size);
+void fuse_iomap_inline_attach(struct iomap *iomap, void **bufp);
+void fuse_iomap_inline_free(void *buf);
+void fuse_iomap_inline_put(struct iomap *iomap);
+void fuse_iomap_grow_barrier(struct inode *inode, loff_t end);
+int fuse_iomap_inline_begin(struct inode *inode, loff_t pos, loff_t count,
+			    unsigned int flags, struct iomap *iomap);
+u32 fuse_iomap_inline_end_size(u64 offset, u64 length, loff_t isize);
+bool fuse_iomap_inline_changed(const struct iomap *iomap, unsigned int flags,
+			       ssize_t written);
+int fuse_iomap_inline_end(struct inode *inode, loff_t pos, loff_t count,
+			  ssize_t written, unsigned int flags,
+			  struct iomap *iomap);
 
 /* Layout changes: truncate, fallocate, reflink (iomap_layout.c) */
 int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize);

@@ -55,8 +55,13 @@ static int fuse_iomap_check_nodev(const struct fuse_iomap_io *map,
 		return BAD("mapping without blocks names a device");
 	if (map->addr != FUSE_IOMAP_NULL_ADDR)
 		return BAD("mapping without blocks has an address");
-	if (map->type == FUSE_IOMAP_TYPE_INLINE && map->length > PAGE_SIZE)
+	if (map->type != FUSE_IOMAP_TYPE_INLINE)
+		return 0;
+	if (map->length > PAGE_SIZE)
 		return BAD("inline mapping longer than a page");
+	/* iomap copies the data of one mapping to and from one page. */
+	if (offset_in_page(map->offset) + map->length > PAGE_SIZE)
+		return BAD("inline mapping crosses a page boundary");
 	return 0;
 }
 
@@ -151,12 +156,52 @@ static bool fuse_iomap_covers(const struct fuse_iomap_io *map, u64 pos)
 	return map->offset <= pos && pos < map->offset + map->length;
 }
 
+/*
+ * Checks of the INLINE mapping a begin reply hands iomap (the read mapping;
+ * for writes through PURE_OVERWRITE) against the request and the inline
+ * data that came with the reply.
+ */
+static int fuse_iomap_check_inline(const struct fuse_iomap_io *map,
+				   u32 opflags,
+				   const struct fuse_iomap_limits *lim,
+				   const char **rule)
+{
+	u64 below_eof;
+
+	/* Writeback writes folios to blocks; it can never map one inline. */
+	if (opflags & FUSE_IOMAP_OP_WRITEBACK)
+		return BAD("inline mapping for writeback");
+	/*
+	 * A write fault dirties the folio for writeback: the server must
+	 * move the data to a block first.
+	 */
+	if ((opflags & (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT)) ==
+	    (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT))
+		return BAD("inline mapping for a write fault");
+	/* iomap_write_begin_inline() writes only inline files, not tails. */
+	if ((opflags & (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_ZERO)) &&
+	    map->offset)
+		return BAD("inline mapping written at a file offset other than 0");
+	if (!lim->inline_buf)
+		return BAD("inline mapping without room offered for its data");
+	/* iomap copies from the mapping's start to EOF. */
+	if (map->offset + map->length < lim->isize)
+		return BAD("inline mapping does not reach EOF");
+	below_eof = lim->isize > map->offset ? lim->isize - map->offset : 0;
+	if (lim->inline_bytes < min(map->length, below_eof))
+		return BAD("inline data shorter than the file");
+	if (lim->inline_bytes > map->length)
+		return BAD("inline data longer than the mapping");
+	return 0;
+}
+
 /**
  * fuse_iomap_check_begin - validate a FUSE_IOMAP_BEGIN reply
  * @out: the reply
  * @opflags: the FUSE_IOMAP_OP_* flags of the request
  * @pos: the file position of the request
- * @lim: block size and maximum file size of the inode
+ * @lim: block size and maximum file size of the inode; its size, and the
+ *	 inline data that came with the reply, for INLINE mappings
  * @rdev: device table entry of @out->read.dev (NULL if not registered)
  * @wdev: device table entry of @out->write.dev (NULL if not registered)
  * @rule: set to the name of the violated rule on failure
@@ -164,6 +209,8 @@ static bool fuse_iomap_covers(const struct fuse_iomap_io *map, u64 pos)
  * For requests without FUSE_IOMAP_OP_WRITE the write mapping is ignored
  * and not checked.  A write mapping of type PURE_OVERWRITE means "write
  * through the read mapping", which must then satisfy the write rules.
+ * Inline data is only written through PURE_OVERWRITE of an INLINE read
+ * mapping, so that it comes once, with the reply.
  */
 int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 			   u32 opflags, u64 pos,
@@ -188,12 +235,13 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 				    BAD("retry-cache without a mapping cache");
 	if (!fuse_iomap_covers(&out->read, pos))
 		return BAD("read mapping does not cover the position");
-	/*
-	 * iomap needs the inline data itself in the mapping, and the wire
-	 * has no way to carry it: refuse rather than let iomap trip over it.
-	 */
-	if (out->read.type == FUSE_IOMAP_TYPE_INLINE)
-		return BAD("inline mappings are not supported");
+	if (out->read.type == FUSE_IOMAP_TYPE_INLINE) {
+		ret = fuse_iomap_check_inline(&out->read, opflags, lim, rule);
+		if (ret)
+			return ret;
+	} else if (lim->inline_bytes) {
+		return BAD("inline data without an inline mapping");
+	}
 	if ((opflags & FUSE_IOMAP_OP_DIRECT) &&
 	    out->read.type == FUSE_IOMAP_TYPE_DELALLOC)
 		return BAD("delalloc mapping for direct I/O");
@@ -218,6 +266,11 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 			return BAD("write mapping on a read-only device");
 		break;
 	default:
+		/* iomap would copy inline data to a mapping without it. */
+		if (out->write.type == FUSE_IOMAP_TYPE_INLINE)
+			return BAD("inline write mapping without pure overwrite");
+		if (out->read.type == FUSE_IOMAP_TYPE_INLINE)
+			return BAD("inline read mapping with a separate write mapping");
 		wmap = &out->write;
 		if (!fuse_iomap_covers(wmap, pos))
 			return BAD("write mapping does not cover the position");
@@ -227,8 +280,6 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 	if (wmap->type == FUSE_IOMAP_TYPE_HOLE &&
 	    !(opflags & FUSE_IOMAP_OP_ZERO))
 		return BAD("write into a hole");
-	if (wmap->type == FUSE_IOMAP_TYPE_INLINE)
-		return BAD("inline mappings are not supported");
 	if ((opflags & FUSE_IOMAP_OP_DIRECT) &&
 	    wmap->type == FUSE_IOMAP_TYPE_DELALLOC)
 		return BAD("delalloc mapping for direct I/O");

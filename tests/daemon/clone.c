@@ -91,6 +91,15 @@ static int overlap(const struct ft_inode *src, uint64_t off_in,
 	return src == dst && off_out < off_in + len && off_in < off_out + len;
 }
 
+/* Clones and copies share blocks: inline files move to one first. */
+static int move_out(struct ft_store *st, struct ft_inode *src,
+		    struct ft_inode *dst)
+{
+	int err = inline_move_out(st, src);
+
+	return err ? err : inline_move_out(st, dst);
+}
+
 static void grow(struct ft_inode *dst, uint64_t end)
 {
 	if (end > dst->size)
@@ -127,6 +136,8 @@ static int share_range(struct ft_store *st, struct ft_inode *src,
 int file_clone(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
 	       struct ft_inode *dst, uint64_t off_out, uint64_t len)
 {
+	int err;
+
 	if (!len)
 		return 0;
 	if (off_in % BS || off_out % BS || off_in > src->size ||
@@ -137,7 +148,8 @@ int file_clone(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
 		return -EINVAL;
 	if (off_out > FT_MAX_SIZE || len > FT_MAX_SIZE - off_out)
 		return -EFBIG;
-	return share_range(st, src, off_in, dst, off_out, len);
+	err = move_out(st, src, dst);
+	return err ? err : share_range(st, src, off_in, dst, off_out, len);
 }
 
 /* Plain copy_file_range: how many bytes were copied, or an error. */
@@ -157,6 +169,9 @@ ssize_t file_copy(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
 		return -EINVAL;
 	if (off_out > FT_MAX_SIZE || len > FT_MAX_SIZE - off_out)
 		return -EFBIG;
+	err = move_out(st, src, dst);
+	if (err)
+		return err;
 	if (off_in % BS != off_out % BS) {
 		err = copy_data(st, src, off_in, dst, off_out, len);
 		return err ? err : (ssize_t)len;

@@ -155,6 +155,10 @@ int file_fallocate(struct ft_store *st, struct ft_inode *inode, uint32_t mode,
 		return -EINVAL;
 	if (off >= FT_MAX_SIZE || len > FT_MAX_SIZE - off)
 		return -EFBIG;
+	/* the modes work on blocks */
+	err = inline_move_out(st, inode);
+	if (err)
+		return err;
 
 	switch (mode & ~FALLOC_FL_KEEP_SIZE) {
 	case 0:

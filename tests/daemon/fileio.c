@@ -38,6 +38,8 @@ ssize_t file_read(struct ft_store *st, struct ft_inode *inode, void *buf,
 	uint64_t pos;
 	int err;
 
+	if (inline_file(inode))
+		return inline_read(st, inode, buf, len, off);
 	if (off >= inode->size)
 		return 0;
 	if (len > inode->size - off)
@@ -169,6 +171,15 @@ ssize_t file_write(struct ft_store *st, struct ft_inode *inode,
 		return len ? -EFBIG : 0;
 	if (len > FT_MAX_SIZE - off)
 		len = FT_MAX_SIZE - off;
+	if (inline_file(inode)) {
+		if (inline_fits(st, off + len)) {
+			err = inline_write(st, inode, buf, len, off);
+			return err ? err : (ssize_t)len;
+		}
+		err = inline_move_out(st, inode);
+		if (err)
+			return err;
+	}
 	while (done < len) {
 		pos = off + done;
 		n = len - done < FT_MAX_IO ? len - done : FT_MAX_IO;
@@ -201,6 +212,12 @@ int file_zero_partial(struct ft_store *st, struct ft_inode *inode,
 	size_t n = BS;
 	int err;
 
+	if (inline_file(inode)) {
+		if (inode->inline_blk && off < BS)
+			memset((char *)inline_data(st, inode) + off, 0,
+			       len < BS - off ? len : BS - off);
+		return 0;
+	}
 	ext_map(st, inode, lblk, &map);
 	if (map.type != FT_MAP_DATA || !len)
 		return 0;
@@ -227,6 +244,13 @@ int file_truncate(struct ft_store *st, struct ft_inode *inode, uint64_t size)
 
 	if (size > FT_MAX_SIZE)
 		return -EFBIG;
+	if (inline_file(inode)) {
+		if (inline_fits(st, size))
+			return inline_truncate(st, inode, size);
+		err = inline_move_out(st, inode);
+		if (err)
+			return err;
+	}
 	if (size < inode->size) {
 		if (size % BS) {
 			err = file_zero_partial(st, inode, size,
@@ -241,7 +265,8 @@ int file_truncate(struct ft_store *st, struct ft_inode *inode, uint64_t size)
 	}
 	inode->size = size;
 	inode_touch(inode, FT_MTIME | FT_CTIME);
-	return 0;
+	/* a file that is small again goes back inline */
+	return inline_move_in(st, inode);
 }
 
 /* SEEK_DATA / SEEK_HOLE; unwritten extents count as holes. */
@@ -253,6 +278,10 @@ int file_seek(struct ft_store *st, const struct ft_inode *inode, uint64_t off,
 
 	if (off >= inode->size)
 		return -ENXIO;
+	if (inline_file(inode)) {
+		*res = whence == SEEK_DATA ? off : inode->size;
+		return 0;
+	}
 	while (!ext_next(st, inode, cur, &e)) {
 		cur = e.lblk + e.len;
 		if (e.flags & FT_EXT_UNWRITTEN)

@@ -5,7 +5,8 @@
  * data block's reference count equal to the number of extents (and COW
  * fork entries) mapping it, the bitmap set exactly for blocks in use,
  * pool blocks owned once, the free counts, directory entries and link
- * counts.
+ * counts; inline files: regular, no extents, at most a block, their pool
+ * block owned once and zero past EOF.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -140,10 +141,58 @@ static void check_dir(struct fsck *fk, struct ft_inode *dir)
 			(unsigned long long)fk->ino, strerror(-ret));
 }
 
+static void check_inline(struct fsck *fk, struct ft_inode *inode)
+{
+	struct ft_store *st = fk->st;
+	const char *data;
+	uint64_t i;
+
+	if (!S_ISREG(inode->mode))
+		problem(fk, "inode %llu: inline, mode %o",
+			(unsigned long long)fk->ino, inode->mode);
+	if (inode->nr_extents || inode->nr_leaves || inode->nr_index ||
+	    inode->blocks)
+		problem(fk, "inode %llu: inline with extents",
+			(unsigned long long)fk->ino);
+	if (inode->size > FT_BLOCK_SIZE) {
+		problem(fk, "inode %llu: inline file of %llu bytes",
+			(unsigned long long)fk->ino,
+			(unsigned long long)inode->size);
+		return;
+	}
+	if (!inode->inline_blk)
+		return;
+	if (!pool_valid(st, inode->inline_blk)) {
+		problem(fk, "inode %llu: inline data in block %llu, not in the pool",
+			(unsigned long long)fk->ino,
+			(unsigned long long)inode->inline_blk);
+		return;
+	}
+	own_pool_block(fk, inode->inline_blk);
+	data = inline_data(st, inode);
+	for (i = inode->size; i < FT_BLOCK_SIZE; i++) {
+		if (data[i]) {
+			problem(fk, "inode %llu: inline data past EOF at %llu",
+				(unsigned long long)fk->ino,
+				(unsigned long long)i);
+			break;
+		}
+	}
+}
+
 static void check_inode(struct fsck *fk, struct ft_inode *inode)
 {
 	struct ft_store *st = fk->st;
 
+	if (inode->iflags & ~FT_I_FLAGS)
+		problem(fk, "inode %llu: unknown flags %#x",
+			(unsigned long long)fk->ino, inode->iflags);
+	if (inline_file(inode))
+		check_inline(fk, inode);
+	else if (inode->inline_blk)
+		problem(fk, "inode %llu: inline block %llu, not inline",
+			(unsigned long long)fk->ino,
+			(unsigned long long)inode->inline_blk);
 	if (ext_check_tree(st, inode, fk->ino)) {
 		problem(fk, "inode %llu: broken extent tree",
 			(unsigned long long)fk->ino);
@@ -256,7 +305,8 @@ int store_fsck(struct ft_store *st, int verbose)
 		inode = &st->itable[fk.ino];
 		if (!inode->mode) {
 			if (inode->nr_extents || inode->nr_leaves ||
-			    inode->blocks)
+			    inode->blocks || inode->iflags ||
+			    inode->inline_blk)
 				problem(&fk, "free inode %llu has extents",
 					(unsigned long long)fk.ino);
 			continue;

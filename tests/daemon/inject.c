@@ -5,6 +5,13 @@
  * protocol, so tests can check that the kernel refuses each kind of bad
  * mapping while I/O below FT_INJECT_POS keeps working.  The rule
  * "ioend-error" fails FUSE_IOMAP_IOEND there instead.
+ *
+ * The inline rules break INLINE replies wherever they are: "inline-short"
+ * sends one byte of data less than the file has, "inline-not-eof" answers
+ * a request near EOF of an ordinary file with an INLINE mapping of the
+ * block at pos, which ends before EOF, and "inline-write-fault" answers
+ * write faults of inline files INLINE instead of moving them to a block.
+ * "inline-end-error" fails FUSE_IOMAP_END with inline data (ENOSPC).
  */
 #include <errno.h>
 #include <string.h>
@@ -171,7 +178,17 @@ static const struct {
 	{ "errno", NULL },
 	/* this one fails FUSE_IOMAP_IOEND instead */
 	{ "ioend-error", NULL },
+	/* these break INLINE replies, at any position */
+	{ "inline-short", NULL },
+	{ "inline-not-eof", NULL },
+	{ "inline-write-fault", NULL },
+	{ "inline-end-error", NULL },
 };
+
+static int injecting(const struct fusetd *d, const char *name)
+{
+	return d->inject && !strcmp(rules[d->inject - 1].name, name);
+}
 
 /* Rule number + 1 for a name, 0 if unknown. */
 int inject_lookup(const char *name)
@@ -202,9 +219,37 @@ int inject_begin(struct fusetd *d, uint64_t pos,
 		return sizeof(out->read);
 	if (!strcmp(name, "errno"))
 		return -EIO;
+	if (!rules[d->inject - 1].fn)
+		return sizeof(*out);
 	out->read.offset = pos / BS * BS;
 	rules[d->inject - 1].fn(d, &out->read);
 	return sizeof(*out);
+}
+
+/* Bytes of inline data to send for a file of len bytes. */
+size_t inject_inline_len(const struct fusetd *d, size_t len)
+{
+	return injecting(d, "inline-short") && len ? len - 1 : len;
+}
+
+/* Answer INLINE where the kernel offered room, though EOF is further on? */
+int inject_inline_not_eof(const struct fusetd *d,
+			  const struct fuse_iomap_begin_in *in, uint64_t size)
+{
+	return injecting(d, "inline-not-eof") && in->inline_size &&
+	       in->pos / BS * BS + BS < size;
+}
+
+/* Answer a write fault of an inline file INLINE? */
+int inject_inline_fault(const struct fusetd *d)
+{
+	return injecting(d, "inline-write-fault");
+}
+
+/* Refuse the data of FUSE_IOMAP_END? */
+int inject_inline_end_error(const struct fusetd *d)
+{
+	return injecting(d, "inline-end-error") ? -ENOSPC : 0;
 }
 
 /* With --inject ioend-error, ioends at and beyond FT_INJECT_POS fail. */

@@ -14,6 +14,13 @@
  * reference to the old blocks.  Buffered writes and page faults only fill
  * the page cache, so they get PURE_OVERWRITE: the copy happens when the
  * pages are written back.
+ *
+ * Inline files (inline.c) are answered INLINE, one block from offset 0
+ * with the data after the reply, for writes through PURE_OVERWRITE; the
+ * kernel hands changed data back with FUSE_IOMAP_END.  Requests an INLINE
+ * mapping cannot serve move the data to a block first: writeback, write
+ * faults (the kernel will write the folio back), writes that would end
+ * past --inline-max, and requests that offer no room for the data.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -131,6 +138,73 @@ static const struct fuse_iomap_io pure_overwrite = {
 	.type = FUSE_IOMAP_TYPE_PURE_OVERWRITE,
 };
 
+/* Answer INLINE: one block at offset with len bytes of data after it. */
+static int reply_inline(struct fusetd *d, const struct ft_req *r,
+			uint64_t offset, const void *data, size_t len)
+{
+	struct fuse_iomap_begin_out out = {
+		.read = {
+			.offset = offset,
+			.length = FT_BLOCK_SIZE,
+			.addr = FUSE_IOMAP_NULL_ADDR,
+			.type = FUSE_IOMAP_TYPE_INLINE,
+		},
+		.write = pure_overwrite,
+	};
+
+	len = inject_inline_len(d, len);
+	stats_event(d->stats, FT_EV_INLINE_BEGIN, 1);
+	if (!len)
+		return reply_ok(d, r, &out, sizeof(out));
+	return reply_two(d, r, &out, sizeof(out), data, len);
+}
+
+/* Does a write of count bytes at pos end within --inline-max? */
+static int write_fits(const struct fusetd *d, uint64_t pos, uint64_t count)
+{
+	uint64_t max = d->st.inline_max;
+
+	return pos <= max && count <= max - pos;
+}
+
+/*
+ * FUSE_IOMAP_BEGIN of an inline file: answer INLINE (returns 1), or move
+ * the data to a block, or leave a position past the inline block to the
+ * extent map, which has nothing there (returns 0).
+ */
+static int begin_inline(struct fusetd *d, const struct ft_req *r,
+			struct ft_inode *inode)
+{
+	static const char zeros[FT_BLOCK_SIZE];
+	const struct fuse_iomap_begin_in *in = r->in;
+	uint32_t op = in->opflags;
+	const char *data;
+	int err;
+
+	if (op & FUSE_IOMAP_OP_WRITEBACK) {
+		/* nothing dirties an inline file's folio but a write fault */
+		ft_warn("inode %llu: writeback of an inline file",
+			(unsigned long long)in->attr_ino);
+	} else if ((op & (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT)) ==
+		   (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT) &&
+		   !inject_inline_fault(d)) {
+		/* the kernel will write the folio back: it needs a block */
+	} else if ((op & FUSE_IOMAP_OP_WRITE) &&
+		   !write_fits(d, in->pos, in->count)) {
+		/* grows past --inline-max */
+	} else if (in->inline_size < inode->size) {
+		/* no room offered for the data */
+	} else if (in->pos >= FT_BLOCK_SIZE) {
+		return 0;
+	} else {
+		data = inline_data(&d->st, inode);
+		err = reply_inline(d, r, 0, data ? data : zeros, inode->size);
+		return err ? err : 1;
+	}
+	err = inline_move_out(&d->st, inode);
+	return err;
+}
+
 /* Give the hole at lblk (m->len blocks long) blocks for a write. */
 static int alloc_for_write(struct fusetd *d, struct ft_inode *inode,
 			   uint64_t lblk, uint64_t want, struct ft_map *m)
@@ -231,6 +305,7 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 	struct ft_inode *inode;
 	struct ft_map m;
 	int shared, err;
+	ssize_t got;
 
 	err = node_get(d, ino, &inode);
 	if (err)
@@ -239,6 +314,18 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 		return -EINVAL;
 	if (!in->count || in->pos >= FT_MAX_SIZE)
 		return -EFBIG;
+	if (inline_file(inode)) {
+		err = begin_inline(d, r, inode);
+		if (err)
+			return err < 0 ? err : 0;
+	} else if (inject_inline_not_eof(d, in, inode->size)) {
+		got = file_read(&d->st, inode, d->out_buf, FT_BLOCK_SIZE,
+				in->pos / FT_BLOCK_SIZE * FT_BLOCK_SIZE);
+		if (got < 0)
+			return got;
+		return reply_inline(d, r, in->pos / FT_BLOCK_SIZE *
+				    FT_BLOCK_SIZE, d->out_buf, got);
+	}
 	lblk = in->pos / FT_BLOCK_SIZE;
 	want = (in->pos + in->count - 1) / FT_BLOCK_SIZE + 1;
 	if (want > FT_MAX_BLOCKS)
@@ -313,8 +400,51 @@ int op_iomap_config(struct fusetd *d, const struct ft_req *r)
 	return reply_ok(d, r, &out, sizeof(out));
 }
 
+/*
+ * FUSE_IOMAP_END.  For an INLINE mapping the kernel wrote or zeroed, the
+ * request carries the data up to EOF: the new content of the file, whose
+ * size is where the data ends.  A file that moved to a block meanwhile (a
+ * write fault while the kernel wrote) gets the bytes written there.
+ */
 int op_iomap_end(struct fusetd *d, const struct ft_req *r)
 {
+	const struct fuse_iomap_end_in *in = r->in;
+	size_t len = r->in_len - sizeof(*in);
+	struct ft_inode *inode;
+	ssize_t n;
+	int err;
+
+	if (d->no_end)
+		return -ENOSYS;
+	if (in->map.type != FUSE_IOMAP_TYPE_INLINE ||
+	    !(in->opflags & (FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_ZERO)) ||
+	    in->written <= 0)
+		return reply_ok(d, r, NULL, 0);
+
+	if (len != in->inline_size || in->map.offset || len > FT_BLOCK_SIZE) {
+		ft_warn("IOMAP_END with %zu bytes of inline data, %u announced, at %llu",
+			len, in->inline_size,
+			(unsigned long long)in->map.offset);
+		return -EINVAL;
+	}
+	err = node_get(d, r->hdr->nodeid, &inode);
+	if (err)
+		return err;
+	if (!S_ISREG(inode->mode))
+		return -EINVAL;
+	err = inject_inline_end_error(d);
+	if (err)
+		return err;
+	if (inline_file(inode) && inline_fits(&d->st, len)) {
+		err = inline_set(&d->st, inode, in + 1, len);
+	} else {
+		err = inline_move_out(&d->st, inode);
+		n = err ? err : file_write(&d->st, inode, in + 1, len, 0);
+		err = n < 0 ? n : 0;
+	}
+	if (err)
+		return err;
+	stats_event(d->stats, FT_EV_INLINE_END, 1);
 	return reply_ok(d, r, NULL, 0);
 }
 
@@ -433,6 +563,14 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 	count_ioend(d, in);
 	if (in->pos > FT_MAX_SIZE || in->written > FT_MAX_SIZE - in->pos)
 		return -EINVAL;
+	if (inline_file(inode) && in->written && !in->error) {
+		/* the kernel writes inline data back with IOMAP_END only */
+		ft_warn("inode %llu: ioend of an inline file",
+			(unsigned long long)ino);
+		err = inline_move_out(&d->st, inode);
+		if (err)
+			return err;
+	}
 	err = inject_ioend(d, in->pos);
 	if (err)
 		return err;

@@ -3,9 +3,9 @@
  * fusetd: the fuse-iomap test FUSE server.
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
- *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]\n"
-		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
-		"                    [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
+ *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
+ *                [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -35,9 +35,9 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
-		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--probe-backing]\n"
+		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
-		"                    [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"                    [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
 		"       fusetd fragment IMAGE NAME EXTENTS\n"
@@ -225,6 +225,8 @@ static int cmd_mount(int argc, char **argv)
 		{ "inject", required_argument, NULL, 'J' },
 		{ "ro-dev", no_argument, NULL, 'R' },
 		{ "no-ioend", no_argument, NULL, 'N' },
+		{ "no-end", no_argument, NULL, 'E' },
+		{ "inline-max", required_argument, NULL, 'L' },
 		{ "probe-backing", no_argument, NULL, 'P' },
 		{ "drop-rawio", no_argument, NULL, 'D' },
 		{ "cache-maxbytes", required_argument, NULL, 'C' },
@@ -241,6 +243,7 @@ static int cmd_mount(int argc, char **argv)
 	};
 	uint64_t size;
 	int c, fd, foreground = 0, err, close_err;
+	uint64_t inline_max = 0;
 	size_t len;
 
 	while ((c = getopt_long(argc, argv, "fo:", longopts, NULL)) != -1) {
@@ -265,6 +268,15 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'N':
 			d.no_ioend = 1;
+			break;
+		case 'E':
+			d.no_end = 1;
+			break;
+		case 'L':
+			/* an inline file is at most one block */
+			if (parse_size(optarg, &inline_max) ||
+			    inline_max > FT_BLOCK_SIZE)
+				usage();
 			break;
 		case 'P':
 			d.probe_backing = 1;
@@ -322,6 +334,7 @@ static int cmd_mount(int argc, char **argv)
 			error(image, -err);
 		return 1;
 	}
+	d.st.inline_max = inline_max;
 	d.stats = stats_create(stats_path);
 	if (!d.stats) {
 		error(stats_path ? stats_path : "stats", errno);

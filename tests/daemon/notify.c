@@ -102,7 +102,8 @@ void notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
 	uint64_t ino = store_ino(&d->st, inode), got;
 	struct fuse_iomap_upsert_mappings_out up;
 
-	if (!d->iomap || !d->cache_maxbytes)
+	/* an inline file's data travels with each begin reply, uncached */
+	if (!d->iomap || !d->cache_maxbytes || inline_file(inode))
 		return;
 	while (n && max--) {
 		got = upsert_piece(d, ino, inode, lblk, n, &up);

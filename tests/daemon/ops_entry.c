@@ -135,6 +135,7 @@ static int new_node(struct fusetd *d, const struct ft_req *r,
 		return err;
 	inode = store_inode(st, ino);
 	inode->rdev = rdev;
+	inline_init(st, inode);
 	if (S_ISDIR(mode)) {
 		inode->nlink = 2;
 		inode->parent = store_ino(st, dir);

@@ -33,6 +33,7 @@ struct fusetd {
 	int			inject;		/* --inject rule + 1, or 0 */
 	int			ro_dev;		/* register the device read-only */
 	int			no_ioend;	/* answer IOMAP_IOEND with ENOSYS */
+	int			no_end;		/* answer IOMAP_END with ENOSYS */
 	int			probe_backing;	/* try bad registrations first */
 	uint32_t		cache_maxbytes;	/* asked of the kernel; 0: off */
 	unsigned int		upsert_on_open;	/* upserts per file opened */
@@ -124,6 +125,11 @@ int inject_lookup(const char *name);
 int inject_ioend(const struct fusetd *d, uint64_t pos);
 int inject_begin(struct fusetd *d, uint64_t pos,
 		 struct fuse_iomap_begin_out *out);
+size_t inject_inline_len(const struct fusetd *d, size_t len);
+int inject_inline_not_eof(const struct fusetd *d,
+			  const struct fuse_iomap_begin_in *in, uint64_t size);
+int inject_inline_fault(const struct fusetd *d);
+int inject_inline_end_error(const struct fusetd *d);
 
 /* selftest.c: "fusetd selftest" */
 int selftest_main(int argc, char **argv);

@@ -10,7 +10,9 @@
  * trees (random updates against a model, many leaves, and with --big a
  * file of 1,000,000 extents), clones and copies, copy-on-write writes,
  * every fallocate mode on shared blocks, iomap begin/ioend with the COW
- * fork, remount, and fsck catching damage.  Ends with "N passed, N failed".
+ * fork, inline files (INLINE begin replies with their data, END with
+ * data, moving to a block and back), remount, and fsck catching damage.
+ * Ends with "N passed, N failed".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +42,8 @@ struct mirror {
 	uint64_t	size;
 	char		*data;		/* MAX_FILE bytes */
 };
+
+static struct mirror inline_mirror;	/* for the checks after reopening */
 
 static uint64_t rnd(void)
 {
@@ -575,6 +579,189 @@ static void test_iomap(struct mirror *a, struct mirror *b)
 	d.iomap = 0;
 }
 
+/* FUSE_IOMAP_BEGIN offering room for inline data; the data lands in buf. */
+static int begin_room(uint64_t ino, uint32_t op, uint64_t pos, uint64_t count,
+		      uint32_t room, struct fuse_iomap_begin_out *out,
+		      char *buf)
+{
+	struct fuse_iomap_begin_in in = {
+		.opflags = op, .inline_size = room, .attr_ino = ino,
+		.pos = pos, .count = count,
+	};
+	static char reply[sizeof(*out) + BS + 1];
+	int n;
+
+	memset(reply, 0, sizeof(reply));
+	n = request(FUSE_IOMAP_BEGIN, ino, &in, sizeof(in), NULL, 0, reply,
+		    sizeof(reply));
+	memcpy(out, reply, sizeof(*out));
+	if (n > (int)sizeof(*out))
+		memcpy(buf, reply + sizeof(*out), n - sizeof(*out));
+	return n;
+}
+
+/* What the kernel sends after writing len bytes into an INLINE mapping. */
+static int end_inline(struct mirror *m, uint32_t op, const char *data,
+		      size_t len)
+{
+	struct fuse_iomap_end_in in = {
+		.opflags = op, .inline_size = len, .attr_ino = m->ino,
+		.pos = 0, .count = len, .written = len,
+		.map = { .length = BS, .addr = FUSE_IOMAP_NULL_ADDR,
+			 .type = FUSE_IOMAP_TYPE_INLINE },
+	};
+	int n = request(FUSE_IOMAP_END, m->ino, &in, sizeof(in), data, len,
+			NULL, 0);
+
+	if (n < 0)
+		return n;
+	memcpy(m->data, data, len);
+	if (len < m->size)
+		memset(m->data + len, 0, m->size - len);
+	m->size = len;
+	return 0;
+}
+
+static uint64_t event(enum ft_event ev)
+{
+	return d.stats->events[ev];
+}
+
+static void test_inline(struct mirror *a)
+{
+	struct mirror m = { .data = calloc(1, MAX_FILE) };
+	struct fuse_iomap_begin_out out;
+	static char buf[BS + 1], data[BS];
+	struct ft_inode *inode;
+	uint64_t moved, pool;
+	uint32_t copied;
+	int n, err;
+	size_t i;
+
+	if (!m.data)
+		return;
+	d.iomap = 1;
+	d.dev_cookie = 1;
+	d.st.inline_max = 3000;
+	m.ino = create("inline");
+	inode = inode_of(&m);
+	result(inode && inline_file(inode) && !inode->inline_blk,
+	       "a new file starts inline, with no block");
+	if (!inode)
+		goto out;
+	err = do_write(&m, 10, 100);
+	result(!err && inline_file(inode) && inode->inline_blk &&
+	       !inode->blocks, "a small write stays inline");
+	verify(&m, "inline file");
+	check_fsck("an inline write");
+
+	n = begin_room(m.ino, 0, 0, BS, BS, &out, buf);
+	result(n == (int)sizeof(out) + 110 &&
+	       out.read.type == FUSE_IOMAP_TYPE_INLINE &&
+	       out.read.offset == 0 && out.read.length == BS &&
+	       !memcmp(buf, m.data, 110), "read begin: INLINE and the data");
+	n = begin_room(m.ino, FUSE_IOMAP_OP_WRITE, 50, 1000, BS, &out, buf);
+	result(n == (int)sizeof(out) + 110 &&
+	       out.read.type == FUSE_IOMAP_TYPE_INLINE &&
+	       out.write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE,
+	       "write begin within the limit: INLINE, pure overwrite");
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = rnd();
+	memcpy(data, m.data, 110);
+	err = end_inline(&m, FUSE_IOMAP_OP_WRITE, data, 1050);
+	result(!err && inline_file(inode) && inode->size == 1050,
+	       "END with data sets content and size");
+	verify(&m, "after END with data");
+	err = end_inline(&m, FUSE_IOMAP_OP_ZERO, data, 700);
+	result(!err && inode->size == 700, "END with less data shrinks");
+	verify(&m, "after END with less data");
+	check_fsck("END with data");
+	result(event(FT_EV_INLINE_BEGIN) == 2 && event(FT_EV_INLINE_END) == 2,
+	       "inline_begin and inline_end counted");
+
+	n = begin_room(m.ino, 0, BS, BS, BS, &out, buf);
+	result(n == (int)sizeof(out) && out.read.type == FUSE_IOMAP_TYPE_HOLE &&
+	       inline_file(inode), "past the inline block: a hole");
+	n = begin_room(m.ino, FUSE_IOMAP_OP_WRITE, 2000, 1001, BS, &out, buf);
+	moved = event(FT_EV_INLINE_MOVE_OUT);
+	result(n == (int)sizeof(out) && !inline_file(inode) && moved == 1 &&
+	       out.read.type == FUSE_IOMAP_TYPE_MAPPED &&
+	       out.write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE,
+	       "a write past the limit moves the data to a block");
+	verify(&m, "moved to a block");
+	check_fsck("moving out");
+
+	err = do_truncate(&m, 500);
+	result(!err && inline_file(inode) && !inode->blocks &&
+	       event(FT_EV_INLINE_MOVE_IN) == 1,
+	       "truncated to a size that fits: inline again");
+	verify(&m, "back inline");
+	check_fsck("moving in");
+
+	n = begin_room(m.ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT, 0,
+		       BS, BS, &out, buf);
+	result(n == (int)sizeof(out) && !inline_file(inode) &&
+	       out.read.type == FUSE_IOMAP_TYPE_MAPPED,
+	       "a write fault moves the data to a block");
+	/* a buffered write that got INLINE before the fault ends now */
+	memcpy(data, m.data, 500);
+	data[3] ^= 1;
+	err = end_inline(&m, FUSE_IOMAP_OP_WRITE, data, 600);
+	result(!err && !inline_file(inode), "END with data after moving out");
+	verify(&m, "END with data written to the block");
+	check_fsck("END after moving out");
+
+	err = do_truncate(&m, 20);
+	result(!err && inline_file(inode), "inline again");
+	n = begin_room(m.ino, 0, 0, BS, 0, &out, buf);
+	result(n == (int)sizeof(out) && !inline_file(inode) &&
+	       out.read.type == FUSE_IOMAP_TYPE_MAPPED,
+	       "no room offered: moved to a block");
+	err = do_truncate(&m, 0);
+	pool = d.st.sb->free_pool;
+	result(!err && inline_file(inode) && !inode->inline_blk,
+	       "truncated to 0: inline, no block");
+	err = do_write(&m, 0, 3000);
+	result(!err && inline_file(inode) && d.st.sb->free_pool == pool - 1,
+	       "a write of exactly the limit stays inline in a pool block");
+	err = do_write(&m, 3000, 1);
+	result(!err && !inline_file(inode), "one byte more moves it out");
+	verify(&m, "limit");
+	err = do_truncate(&m, 100);
+	err = err ? err : do_falloc(&m, FALLOC_FL_KEEP_SIZE, 0, BS);
+	result(!err && !inline_file(inode), "fallocate moves it out");
+	verify(&m, "fallocate");
+	err = do_truncate(&m, 100);
+	err = err ? err : do_copy(&m, 0, a, 0, 100, 0, &copied);
+	result(!err && copied == 100 && !inline_file(inode),
+	       "copy_file_range from it moves it out");
+	verify(a, "copy from an inline file");
+	err = do_truncate(&m, 100);
+	n = begin_room(m.ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_WRITEBACK, 0,
+		       BS, 0, &out, buf);
+	result(n == (int)sizeof(out) && !inline_file(inode) &&
+	       out.read.type == FUSE_IOMAP_TYPE_MAPPED,
+	       "writeback moves it out");
+	err = do_truncate(&m, 100);
+	result(!err && inline_file(inode), "inline for the damage test");
+	check_fsck("inline moves");
+
+	((char *)inline_data(&d.st, inode))[200] = 1;
+	result(store_fsck(&d.st, 0) > 0, "fsck catches inline data past EOF");
+	((char *)inline_data(&d.st, inode))[200] = 0;
+	inode->blocks++;
+	result(store_fsck(&d.st, 0) > 0, "fsck catches an inline file with blocks");
+	inode->blocks--;
+	inode->iflags |= 2;
+	result(store_fsck(&d.st, 0) > 0, "fsck catches unknown inode flags");
+	inode->iflags &= ~2U;
+	check_fsck("undoing the inline damage");
+out:
+	d.st.inline_max = 0;
+	d.iomap = 0;
+	memcpy(&inline_mirror, &m, sizeof(m));
+}
+
 static void test_damage(struct mirror *a)
 {
 	struct ft_inode *inode = inode_of(a);
@@ -717,9 +904,12 @@ int selftest_main(int argc, char **argv)
 	test_clone(&a, &b);
 	test_falloc(&a, &b);
 	test_iomap(&a, &b);
+	test_inline(&a);
 	if (!reopen()) {
 		verify(&a, "a after reopening");
 		verify(&b, "b after reopening");
+		if (inline_mirror.ino)
+			verify(&inline_mirror, "inline file after reopening");
 		check_fsck("reopening");
 	}
 	test_damage(&a);
@@ -730,6 +920,7 @@ int selftest_main(int argc, char **argv)
 	close(fd);
 	free(a.data);
 	free(b.data);
+	free(inline_mirror.data);
 	free(d.in_buf);
 	free(d.out_buf);
 	free(d.stats);

@@ -89,6 +89,10 @@ static const char *const event_names[FT_EV_NR] = {
 	[FT_EV_SHARED_BLOCKS]		= "shared_blocks",
 	[FT_EV_COPIED_BYTES]		= "copied_bytes",
 	[FT_EV_NOTIFY_REFUSED]		= "notify_refused",
+	[FT_EV_INLINE_BEGIN]		= "inline_begin",
+	[FT_EV_INLINE_END]		= "inline_end",
+	[FT_EV_INLINE_MOVE_OUT]		= "inline_move_out",
+	[FT_EV_INLINE_MOVE_IN]		= "inline_move_in",
 };
 
 /* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */

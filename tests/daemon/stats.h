@@ -33,6 +33,10 @@ enum ft_event {
 	FT_EV_SHARED_BLOCKS,		/* blocks shared by either */
 	FT_EV_COPIED_BYTES,		/* bytes copied as data by either */
 	FT_EV_NOTIFY_REFUSED,		/* notifications the kernel refused */
+	FT_EV_INLINE_BEGIN,		/* IOMAP_BEGIN answered INLINE */
+	FT_EV_INLINE_END,		/* IOMAP_END with inline data stored */
+	FT_EV_INLINE_MOVE_OUT,		/* inline files moved to a block */
+	FT_EV_INLINE_MOVE_IN,		/* files truncated back inline */
 	FT_EV_NR
 };
 

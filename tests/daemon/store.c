@@ -487,6 +487,7 @@ void store_inode_reclaim(struct ft_store *st, uint64_t ino)
 	    ino == FT_ROOT_INO)
 		return;
 	cow_cancel(st, ino, 0, UINT64_MAX);
+	inline_free(st, inode);
 	if (ext_punch(st, inode, 0, UINT64_MAX))
 		ft_warn("inode %llu: cannot free its blocks",
 			(unsigned long long)ino);

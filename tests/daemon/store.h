@@ -28,6 +28,14 @@
  * symlink's data.  Blocks past EOF and the tail of the EOF block always
  * hold zeros.
  *
+ * An inline regular file (FT_I_INLINE) has no extents: its data, at most a
+ * block, lives in one extent pool block (inline_blk; 0 while it is all
+ * zeros), zero past EOF.  With --inline-max, new regular files start
+ * inline and stay so while they fit; they move to a data block when they
+ * grow past the limit, for fallocate, clone and copies, and when iomap
+ * needs blocks (writeback, write faults).  A file truncated to a size that
+ * fits comes back inline.
+ *
  * Everything up to data_start is mmapped shared, so metadata changes reach
  * the image's page cache at once; store_sync() makes them durable.  File
  * data goes through a second, O_DIRECT descriptor where the image allows
@@ -121,13 +129,18 @@ struct ft_inode {
 	uint32_t	ctime_nsec;
 	uint32_t	nr_leaves;	/* 0: the extents are in iext */
 	uint32_t	nr_index;	/* index blocks in use */
-	uint8_t		spare1[28];
+	uint32_t	iflags;		/* FT_I_* */
+	uint64_t	inline_blk;	/* FT_I_INLINE: pool block of the data */
+	uint8_t		spare1[16];
 	uint64_t	index[FT_INODE_INDEX];
 	struct ft_extent iext[FT_INLINE_EXTENTS];
 	uint8_t		spare2[64];
 };
 
 _Static_assert(sizeof(struct ft_inode) == FT_INODE_SIZE, "inode size");
+
+#define FT_I_INLINE		(1U << 0)	/* data in inline_blk */
+#define FT_I_FLAGS		FT_I_INLINE
 
 struct ft_dirent {
 	uint64_t	ino;		/* 0: free slot */
@@ -159,6 +172,7 @@ struct ft_store {
 	uint64_t	alloc_hint;	/* next block to try */
 	uint64_t	pool_hint;	/* next pool block to try */
 	uint64_t	inode_hint;	/* next inode to try */
+	uint32_t	inline_max;	/* largest inline file; 0: none */
 	char		*bounce;	/* FT_BOUNCE_SIZE, block aligned */
 	char		*copybuf;	/* FT_MAX_IO, for copying file data */
 };
@@ -273,6 +287,24 @@ int file_zero_partial(struct ft_store *st, struct ft_inode *inode,
 int file_truncate(struct ft_store *st, struct ft_inode *inode, uint64_t size);
 int file_seek(struct ft_store *st, const struct ft_inode *inode, uint64_t off,
 	      uint32_t whence, uint64_t *res);
+
+/* inline.c: inline files */
+int inline_file(const struct ft_inode *inode);
+int inline_fits(const struct ft_store *st, uint64_t size);
+const char *inline_data(const struct ft_store *st,
+			const struct ft_inode *inode);
+void inline_init(struct ft_store *st, struct ft_inode *inode);
+ssize_t inline_read(struct ft_store *st, const struct ft_inode *inode,
+		    void *buf, size_t len, uint64_t off);
+int inline_write(struct ft_store *st, struct ft_inode *inode,
+		 const void *buf, size_t len, uint64_t off);
+int inline_set(struct ft_store *st, struct ft_inode *inode, const void *buf,
+	       size_t len);
+int inline_truncate(struct ft_store *st, struct ft_inode *inode,
+		    uint64_t size);
+int inline_move_out(struct ft_store *st, struct ft_inode *inode);
+int inline_move_in(struct ft_store *st, struct ft_inode *inode);
+void inline_free(struct ft_store *st, struct ft_inode *inode);
 
 /* falloc.c: fallocate modes */
 int file_fallocate(struct ft_store *st, struct ft_inode *inode, uint32_t mode,

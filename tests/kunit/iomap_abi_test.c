@@ -30,7 +30,7 @@ static const struct abi_fact abi_layout[] = {
 
 	SZ(fuse_iomap_begin_in, 32),
 	OFF(fuse_iomap_begin_in, opflags, 0),
-	OFF(fuse_iomap_begin_in, reserved, 4),
+	OFF(fuse_iomap_begin_in, inline_size, 4),
 	OFF(fuse_iomap_begin_in, attr_ino, 8),
 	OFF(fuse_iomap_begin_in, pos, 16),
 	OFF(fuse_iomap_begin_in, count, 24),
@@ -41,7 +41,7 @@ static const struct abi_fact abi_layout[] = {
 
 	SZ(fuse_iomap_end_in, 72),
 	OFF(fuse_iomap_end_in, opflags, 0),
-	OFF(fuse_iomap_end_in, reserved, 4),
+	OFF(fuse_iomap_end_in, inline_size, 4),
 	OFF(fuse_iomap_end_in, attr_ino, 8),
 	OFF(fuse_iomap_end_in, pos, 16),
 	OFF(fuse_iomap_end_in, count, 24),

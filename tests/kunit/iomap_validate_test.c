@@ -47,6 +47,12 @@ static const struct fuse_iomap_devinfo *lookup(u32 dev)
 #define WR		FUSE_IOMAP_OP_WRITE
 #define DIO_WR		(FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_DIRECT)
 #define WB		(FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_WRITEBACK)
+#define WFAULT		(FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT)
+#define ZERO		FUSE_IOMAP_OP_ZERO
+#define REPORT		FUSE_IOMAP_OP_REPORT
+
+#define INL(o, l)	IO(INLINE, o, l, NULLA, 0, 0)
+#define PG		PAGE_SIZE
 
 struct begin_case {
 	const char *desc;
@@ -55,6 +61,10 @@ struct begin_case {
 	u64 pos;
 	int err;
 	const char *rule;	/* expected rule text, NULL when valid */
+	u64 isize;		/* i_size when the request was sent */
+	bool inline_buf;	/* the request offered room for inline data */
+	u32 inline_bytes;	/* inline data in the reply */
+	unsigned int blocksize;	/* 0: BS */
 };
 
 static const struct begin_case begin_cases[] = {
@@ -177,10 +187,6 @@ static const struct begin_case begin_cases[] = {
 	{ "pure overwrite on a read-only device",
 	  IO(MAPPED, 0, BS, 0, DEV_RO, 0), PURE, DIO_WR, 0, -EFSCORRUPTED,
 	  "write mapping on a read-only device" },
-	{ "inline read mapping", IO(INLINE, 0, BS, NULLA, 0, 0), PURE, RD, 0,
-	  -EFSCORRUPTED, "inline mappings are not supported" },
-	{ "inline write mapping", HOLE(0, BS), IO(INLINE, 0, BS, NULLA, 0, 0),
-	  WR, 0, -EFSCORRUPTED, "inline mappings are not supported" },
 	{ "bad write mapping in a write", HOLE(0, BS), MAPPED(0, 0, 0),
 	  DIO_WR, 0, -EFSCORRUPTED, "zero length" },
 	{ "writeback to delalloc", HOLE(0, BS),
@@ -198,6 +204,90 @@ static const struct begin_case begin_cases[] = {
 	  WB, 0, 0, NULL },
 	{ "writeback out of place", MAPPED(0, BS, 0),
 	  IO(MAPPED, 0, BS, BS, DEV_RW, FUSE_IOMAP_F_SHARED), WB, 0, 0, NULL },
+
+	/* inline data: valid replies */
+	{ "inline read of a small file", INL(0, BS), PURE, RD, 0, 0, NULL,
+	  .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "inline read of an empty file", INL(0, BS), PURE, RD, 0, 0, NULL,
+	  .isize = 0, .inline_buf = true, .inline_bytes = 0 },
+	{ "inline data of exactly a page", INL(0, PG), PURE, RD, PG - 1, 0,
+	  NULL, .isize = PG, .inline_buf = true, .inline_bytes = PG },
+	{ "inline mapping ends exactly at EOF", INL(BS, BS), PURE, RD, BS + 9,
+	  0, NULL, .isize = 2 * BS, .inline_buf = true, .inline_bytes = BS },
+	{ "inline data past EOF, within the mapping", INL(0, BS), PURE, RD,
+	  0, 0, NULL, .isize = 100, .inline_buf = true, .inline_bytes = 300 },
+	{ "direct read of inline data", INL(0, BS), PURE, DIO_RD, 0, 0, NULL,
+	  .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "report of an inline tail", INL(BS, BS), PURE, REPORT, BS, 0, NULL,
+	  .isize = BS + 5, .inline_buf = true, .inline_bytes = 5 },
+	{ "read fault of inline data", INL(0, BS), PURE, FUSE_IOMAP_OP_FAULT,
+	  0, 0, NULL, .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "buffered write through pure overwrite of inline data", INL(0, BS),
+	  PURE, WR, 50, 0, NULL,
+	  .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "extending write into an inline mapping", INL(0, BS), PURE, WR, 200,
+	  0, NULL, .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "direct write through pure overwrite of inline data", INL(0, BS),
+	  PURE, DIO_WR, 0, 0, NULL,
+	  .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "zeroing inline data", INL(0, BS), PURE, ZERO, 100, 0, NULL,
+	  .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "sub-page inline mapping with small blocks", INL(0, 2048), PURE, RD,
+	  0, 0, NULL, .isize = 1500, .inline_buf = true, .inline_bytes = 1500,
+	  .blocksize = 1024 },
+	{ "inline tail ending at the page end", INL(2048, 2048), PURE, RD,
+	  3000, 0, NULL, .isize = 4000, .inline_buf = true,
+	  .inline_bytes = 1952, .blocksize = 1024 },
+
+	/* inline data: one violation each */
+	{ "inline mapping for writeback", INL(0, BS), PURE, WB, 0,
+	  -EFSCORRUPTED, "inline mapping for writeback", .isize = 100 },
+	{ "inline write mapping for writeback", HOLE(0, BS), INL(0, BS), WB, 0,
+	  -EFSCORRUPTED, "inline write mapping without pure overwrite",
+	  .isize = 100 },
+	{ "inline mapping for a write fault", INL(0, BS), PURE, WFAULT, 0,
+	  -EFSCORRUPTED, "inline mapping for a write fault",
+	  .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "buffered write to an inline tail", INL(BS, BS), PURE, WR, BS,
+	  -EFSCORRUPTED, "inline mapping written at a file offset other than 0",
+	  .isize = BS + 10, .inline_buf = true, .inline_bytes = 10 },
+	{ "zeroing an inline tail", INL(BS, BS), PURE, ZERO, BS + 10,
+	  -EFSCORRUPTED, "inline mapping written at a file offset other than 0",
+	  .isize = BS + 10, .inline_buf = true, .inline_bytes = 10 },
+	{ "inline mapping for a request far from EOF", INL(0, BS), PURE, RD, 0,
+	  -EFSCORRUPTED, "inline mapping without room offered for its data",
+	  .isize = 100 * BS },
+	{ "inline mapping one byte short of EOF", INL(0, BS), PURE, RD, 0,
+	  -EFSCORRUPTED, "inline mapping does not reach EOF",
+	  .isize = BS + 1, .inline_buf = true, .inline_bytes = BS },
+	{ "inline data short by one byte", INL(0, BS), PURE, RD, 0,
+	  -EFSCORRUPTED, "inline data shorter than the file",
+	  .isize = 100, .inline_buf = true, .inline_bytes = 99 },
+	{ "inline data of a full page short by one byte", INL(0, PG), PURE,
+	  RD, 0, -EFSCORRUPTED, "inline data shorter than the file",
+	  .isize = PG, .inline_buf = true, .inline_bytes = PG - 1 },
+	{ "inline data missing", INL(0, BS), PURE, RD, 0, -EFSCORRUPTED,
+	  "inline data shorter than the file",
+	  .isize = 100, .inline_buf = true, .inline_bytes = 0 },
+	{ "inline data longer than the mapping", INL(0, 1024), PURE, RD, 0,
+	  -EFSCORRUPTED, "inline data longer than the mapping",
+	  .isize = 1000, .inline_buf = true, .inline_bytes = 1025,
+	  .blocksize = 1024 },
+	{ "inline data with a mapped extent", MAPPED(0, BS, 0), PURE, RD, 0,
+	  -EFSCORRUPTED, "inline data without an inline mapping",
+	  .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "inline write mapping not through pure overwrite", HOLE(0, BS),
+	  INL(0, BS), WR, 0, -EFSCORRUPTED,
+	  "inline write mapping without pure overwrite",
+	  .isize = 100, .inline_buf = true, .inline_bytes = 0 },
+	{ "inline read mapping with a separate write mapping", INL(0, BS),
+	  MAPPED(0, BS, 0), WR, 0, -EFSCORRUPTED,
+	  "inline read mapping with a separate write mapping",
+	  .isize = 100, .inline_buf = true, .inline_bytes = 100 },
+	{ "inline mapping crossing a page boundary", INL(3072, 2048), PURE, RD,
+	  3072, -EFSCORRUPTED, "inline mapping crosses a page boundary",
+	  .isize = 4000, .inline_buf = true, .inline_bytes = 928,
+	  .blocksize = 1024 },
 };
 
 static void begin_case_desc(const struct begin_case *c, char *desc)
@@ -211,10 +301,16 @@ static void check_begin_case(struct kunit *test)
 {
 	const struct begin_case *c = test->param_value;
 	struct fuse_iomap_begin_out out = { .read = c->read, .write = c->write };
+	struct fuse_iomap_limits l = lim;
 	const char *rule = NULL;
 	int ret;
 
-	ret = fuse_iomap_check_begin(&out, c->opflags, c->pos, &lim,
+	l.isize = c->isize;
+	l.inline_buf = c->inline_buf;
+	l.inline_bytes = c->inline_bytes;
+	if (c->blocksize)
+		l.blocksize = c->blocksize;
+	ret = fuse_iomap_check_begin(&out, c->opflags, c->pos, &l,
 				     lookup(out.read.dev),
 				     lookup(out.write.dev), &rule);
 	KUNIT_EXPECT_EQ(test, ret, c->err);

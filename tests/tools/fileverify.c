@@ -5,13 +5,16 @@
  * without keeping a shadow copy.  Every 8-byte word is a function of the
  * seed and its file offset.
  *
- *   fileverify write [-d] [-s] [-n] [-o OFF] FILE SIZE SEED
- *   fileverify check [-d] [-n] [-o OFF] FILE SIZE SEED
+ *   fileverify write [-d|-m] [-s] [-n] [-o OFF] FILE SIZE SEED
+ *   fileverify check [-d|-m] [-n] [-o OFF] FILE SIZE SEED
  *
  * -s opens with O_DSYNC; -n issues every read and write with RWF_NOWAIT.
- * -d uses O_DIRECT with aligned 1 MiB buffers; -o writes or checks only
- * [OFF, OFF+SIZE) (write does not truncate then).  check also requires
- * the file size to be exactly SIZE when -o is not given.
+ * -d uses O_DIRECT with aligned 1 MiB buffers; -m goes through a
+ * MAP_SHARED mapping instead (write first extends the file to OFF+SIZE if
+ * it is shorter, and ends with msync); a SIGBUS prints "SIGBUS" and exits
+ * 1.  -o writes or checks only [OFF, OFF+SIZE) (write does not truncate
+ * then).  check also requires the file size to be exactly SIZE when -o is
+ * not given.
  * Exit: 0 ok, 1 mismatch or I/O error, 2 usage.
  */
 #define _GNU_SOURCE
@@ -20,7 +23,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -61,8 +66,67 @@ static void fill(unsigned char *buf, size_t len, uint64_t seed, uint64_t off)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: fileverify write|check [-d] [-s] [-n] [-o OFF] FILE SIZE SEED\n");
+	fprintf(stderr, "usage: fileverify write|check [-d|-m] [-s] [-n] [-o OFF] FILE SIZE SEED\n");
 	return 2;
+}
+
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "fileverify: SIGBUS\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+/* -m: write or check [off, off + size) through a shared mapping. */
+static int do_mmap(int fd, int writing, uint64_t off, uint64_t size,
+		   uint64_t seed)
+{
+	uint64_t start = off & ~(uint64_t)(sysconf(_SC_PAGESIZE) - 1);
+	size_t len = off + size - start;
+	unsigned char *map;
+	struct stat st;
+	int ret = 0;
+
+	if (!size)
+		return 0;
+	signal(SIGBUS, on_sigbus);
+	if (writing && (fstat(fd, &st) || (uint64_t)st.st_size < off + size) &&
+	    ftruncate(fd, off + size)) {
+		fprintf(stderr, "fileverify: ftruncate: %s\n", strerror(errno));
+		return 1;
+	}
+	map = mmap(NULL, len, PROT_READ | (writing ? PROT_WRITE : 0),
+		   MAP_SHARED, fd, start);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "fileverify: mmap: %s\n", strerror(errno));
+		return 1;
+	}
+	if (writing) {
+		fill(map + (off - start), size, seed, off);
+		if (msync(map, len, MS_SYNC)) {
+			fprintf(stderr, "fileverify: msync: %s\n",
+				strerror(errno));
+			ret = 1;
+		}
+	} else {
+		for (uint64_t i = 0; i < size; i++) {
+			unsigned char want = byte_at(seed, off + i);
+
+			if (map[off - start + i] != want) {
+				fprintf(stderr,
+					"fileverify: mismatch at %llu: want 0x%02x got 0x%02x\n",
+					(unsigned long long)(off + i), want,
+					map[off - start + i]);
+				ret = 1;
+				break;
+			}
+		}
+	}
+	munmap(map, len);
+	return ret;
 }
 
 static int do_write(int fd, unsigned char *buf, uint64_t off, uint64_t size,
@@ -117,7 +181,8 @@ static int do_check(int fd, unsigned char *buf, uint64_t off, uint64_t size,
 int main(int argc, char **argv)
 {
 	uint64_t off = 0, size, seed;
-	int direct = 0, dsync = 0, ranged = 0, opt, fd, ret, writing;
+	int direct = 0, dsync = 0, ranged = 0, mapped = 0, opt, fd, ret;
+	int writing;
 	unsigned char *buf;
 	struct stat st;
 
@@ -127,8 +192,10 @@ int main(int argc, char **argv)
 	if (!writing && strcmp(argv[1], "check"))
 		return usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "dsno:")) != -1) {
-		if (opt == 's') {
+	while ((opt = getopt(argc, argv, "dmsno:")) != -1) {
+		if (opt == 'm') {
+			mapped = 1;
+		} else if (opt == 's') {
 			dsync = O_DSYNC;
 		} else if (opt == 'n') {
 			rw_flags = RWF_NOWAIT;
@@ -141,12 +208,13 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (argc - optind != 3)
+	if (argc - optind != 3 || (mapped && direct))
 		return usage();
 	size = strtoull(argv[optind + 1], NULL, 0);
 	seed = strtoull(argv[optind + 2], NULL, 0);
 
-	fd = open(argv[optind], (writing ? O_WRONLY | O_CREAT : O_RDONLY) |
+	fd = open(argv[optind],
+		  (writing ? (mapped ? O_RDWR : O_WRONLY) | O_CREAT : O_RDONLY) |
 		  (writing && !ranged ? O_TRUNC : 0) | (direct ? O_DIRECT : 0) |
 		  dsync,
 		  0644);
@@ -157,8 +225,11 @@ int main(int argc, char **argv)
 	}
 	if (posix_memalign((void **)&buf, 4096, CHUNK))
 		return 1;
-	ret = writing ? do_write(fd, buf, off, size, seed) :
-			do_check(fd, buf, off, size, seed);
+	if (mapped)
+		ret = do_mmap(fd, writing, off, size, seed);
+	else
+		ret = writing ? do_write(fd, buf, off, size, seed) :
+				do_check(fd, buf, off, size, seed);
 	if (!ret && !writing && !ranged) {
 		if (fstat(fd, &st) || (uint64_t)st.st_size != size) {
 			fprintf(stderr, "fileverify: size %lld, want %llu\n",

@@ -18,6 +18,9 @@ printf 'X' | dd of="$d/f" bs=1 seek=2000000 conv=notrunc 2>/dev/null
 desc="one flipped byte is caught"; no $fv check "$d/f" 3145733 7
 desc="ranged write + check"; ok sh -c "$fv write -o 8192 $d/g 4096 3 && $fv check -o 8192 $d/g 4096 3"
 desc="ranged check of zeros fails"; no $fv check -o 0 "$d/g" 4096 3
+desc="mmap write + check"; ok sh -c "$fv write -m -o 100 $d/m 9000 5 && $fv check -o 100 $d/m 9000 5 && $fv check -m -o 100 $d/m 9000 5"
+desc="mmap check of another seed fails"; no $fv check -m -o 100 "$d/m" 9000 6
+desc="mmap check past EOF fails with SIGBUS"; ok sh -c "! $fv check -m -o 16384 $d/m 10 5 2>$d/bus && grep -q SIGBUS $d/bus"
 
 # fsx: random operations checked against a shadow copy.  It would switch
 # off what fails with EOPNOTSUPP by itself, but then we could not tell

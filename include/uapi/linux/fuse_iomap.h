@@ -133,9 +133,16 @@ struct fuse_iomap_io {
 	uint32_t	dev;		/* device cookie from BACKING_OPEN */
 };
 
+/*
+ * inline_size (a fuse-iomap extension; "reserved", always zero, in the
+ * posted series): in a FUSE_IOMAP_BEGIN request, how many bytes of inline
+ * data the reply may carry after fuse_iomap_begin_out (0: none; at most a
+ * page); in a FUSE_IOMAP_END request, how many bytes of inline data the
+ * kernel changed follow fuse_iomap_end_in.  See fuse-iomap.rst.
+ */
 struct fuse_iomap_begin_in {
 	uint32_t	opflags;	/* FUSE_IOMAP_OP_* */
-	uint32_t	reserved;	/* zero */
+	uint32_t	inline_size;	/* room for inline data in the reply */
 	uint64_t	attr_ino;	/* matches fuse_attr.ino */
 	uint64_t	pos;
 	uint64_t	count;
@@ -148,7 +155,7 @@ struct fuse_iomap_begin_out {
 
 struct fuse_iomap_end_in {
 	uint32_t	opflags;
-	uint32_t	reserved;
+	uint32_t	inline_size;	/* bytes of inline data that follow */
 	uint64_t	attr_ino;
 	uint64_t	pos;
 	uint64_t	count;

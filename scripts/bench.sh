@@ -13,6 +13,7 @@
 #   BENCH_SMP=2        guest vCPUs
 #   BENCH_OUT=DIR      default results/bench-<date>
 #   BENCH_README=1     put the new table into README.md
+#   BENCH_FAMFS=0      skip the famfs jobs (tests/bench/famfs.sh)
 . "$(dirname "$0")/lib.sh"
 
 default_profile=randread-4k-qd1-direct:iomap,randread-4k-qd1-direct:ext4
@@ -48,7 +49,10 @@ truncate -s 256M "$dir/results.img"
 append="console=ttyS0 printk.time=1 panic=-1 oops=panic hung_task_panic=1"
 # A loaded host can stall a TCG vCPU for longer than the default 20 s.
 append+=" watchdog_thresh=60"
-append+=" memmap=256M!2G fi.tests=bench/run fi.fuse=enable_iomap=1"
+# The famfs jobs run in the same boot, after the others, on /dev/pmem0.
+tests=bench/run
+[ "${BENCH_FAMFS:-1}" = 1 ] && tests+=,bench/famfs
+append+=" memmap=256M!2G fi.tests=$tests fi.fuse=enable_iomap=1"
 append+=" fi.bench.reps=$reps fi.bench.runtime=$runtime fi.bench.ramp=$ramp"
 append+=" fi.bench.size=$size"
 [ -n "${BENCH_JOBS:-}" ] && append+=" fi.bench.jobs=$BENCH_JOBS"
@@ -92,5 +96,12 @@ if [ "${BENCH_README:-0}" = 1 ]; then
 	python3 "$TOP/scripts/bench.py" readme "$out/readme.md" "$TOP/README.md"
 fi
 cat "$out/readme.md"
+sed -n 's/\r$//; s/^# famfs-bench: //p' "$logf" > "$out/famfs.md"
+if [ -s "$out/famfs.md" ]; then
+	echo
+	cat "$out/famfs.md"
+else
+	rm -f "$out/famfs.md"
+fi
 log "results in $out (summary.md, results.json, ratios.png)"
 [ "$verdict" = 0 ] && [ "$rc" = 0 ]

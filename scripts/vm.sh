@@ -4,6 +4,8 @@
 #
 #   vm.sh [--tests all|NAME,...] [--fuse "param=val ..."] [--timeout SEC]
 #         [--env NAME=VALUE]...   (exported to the guest's tests)
+#         [--memmap "SIZE!START ..."]  (emulated pmem regions, one
+#                                       /dev/pmemN each; default 256M!2G)
 #
 # fuse.ko is loaded with enable_iomap=1 unless --fuse says otherwise.
 #
@@ -13,12 +15,14 @@
 . "$(dirname "$0")/lib.sh"
 
 tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-1800} env=
+memmap=${VM_MEMMAP:-256M!2G}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--tests) tests=$2; shift 2 ;;
 	--fuse) fuse=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--env) env+=" $2"; shift 2 ;;
+	--memmap) memmap=$2; shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -39,7 +43,7 @@ logf=$BUILD/vm/console.log
 append="console=ttyS0 printk.time=1 panic=-1 oops=panic hung_task_panic=1"
 # TCG on a loaded host stalls vCPUs for seconds: report only long lockups.
 append+=" watchdog_thresh=60"
-append+=" memmap=256M!2G"
+for m in $memmap; do append+=" memmap=$m"; done
 # Keep our slab caches visible in /proc/slabinfo (tests read them).
 append+=" slab_nomerge"
 append+=" fi.tests=$tests"

@@ -9,6 +9,7 @@
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
+ *   fusetd famfs ... (see famfs.h)
  *
  * It speaks the /dev/fuse protocol directly (no libfuse) and serves one
  * filesystem image in a single thread.
@@ -26,6 +27,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
+#include "famfs.h"
 #include "proto.h"
 
 #define LOCK_TRIES	100	/* 100ms apart */
@@ -41,7 +43,8 @@ _Noreturn static void usage(void)
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
 		"       fusetd fragment IMAGE NAME EXTENTS\n"
-		"       fusetd selftest [-v] [--big] [DIR]\n");
+		"       fusetd selftest [-v] [--big] [DIR]\n"
+		"       fusetd famfs ... (fusetd famfs --help)\n");
 	exit(2);
 }
 
@@ -511,5 +514,7 @@ int main(int argc, char **argv)
 		return cmd_fragment(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "selftest"))
 		return selftest_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "famfs"))
+		return famfs_main(argc - 1, argv + 1);
 	usage();
 }

@@ -71,6 +71,8 @@ static const char *const opcode_names[] = {
 	[FUSE_SYNCFS]		= "SYNCFS",
 	[FUSE_TMPFILE]		= "TMPFILE",
 	[FUSE_STATX]		= "STATX",
+	[FUSE_GET_FMAP]		= "GET_FMAP",
+	[FUSE_GET_DAXDEV]	= "GET_DAXDEV",
 };
 
 static const char *const event_names[FT_EV_NR] = {

@@ -283,6 +283,16 @@ struct fuse_famfs_iext {
 	uint64_t	reserved;
 };
 
+/*
+ * FUSE_GET_FMAP: the kernel sends the size of its reply buffer.  A server
+ * whose fmap does not fit answers with only a uint32_t, the size it needs
+ * (at most FUSE_FAMFS_MAX_FMAP_SIZE), and the kernel asks once more.
+ */
+struct fuse_get_fmap_in {
+	uint32_t	size;
+	uint32_t	padding;
+};
+
 struct fuse_get_daxdev_in {
 	uint32_t	daxdev_num;
 };

@@ -1,0 +1,652 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuse-iomap: famfs files, the DAX data path.
+ *
+ * On a connection that negotiated FUSE_DAX_FMAP, every regular file that
+ * is not an iomap file is a famfs file: its data lives in DAX memory and
+ * the kernel holds its whole map.  The first open of such a file fetches
+ * the map with FUSE_GET_FMAP (one size retry, see seed 003), validates it
+ * (famfs_fmap.c), makes sure every device it names is held, and keeps it
+ * on the inode until the inode is evicted.  From then on reads, writes and
+ * page faults resolve offsets from the map and go through fs/dax.c: no
+ * request reaches the server on any data path.
+ *
+ * Devices are DAX-capable pmem block devices (what 6.12 offers; the posted
+ * series uses devdax through a driver 6.12 lacks).  The server names each
+ * one by path in the reply to FUSE_GET_DAXDEV, asked lazily, the first
+ * time an fmap uses its index; the connection then holds the block device
+ * open and is the holder of its dax_device until the connection goes away
+ * (at unmount, once the server has closed /dev/fuse).  A memory failure
+ * the device reports marks the range poisoned, and accesses there fail
+ * with -EIO (read/write) or SIGBUS (faults) instead of touching it.
+ *
+ * Files are not resized (the fmap fixes the size), so there is no
+ * allocation, no truncation and no hole: a write past the size is cut
+ * short, and one starting at or past it fails with -ENOSPC.
+ */
+
+#include <linux/blkdev.h>
+#include <linux/dax.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/iomap.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "fuse_i.h"
+
+/* A DAX device the server named, held for the connection's life. */
+struct fuse_famfs_dev {
+	u32			index;
+	struct file		*bdev_file;
+	struct block_device	*bdev;
+	struct dax_device	*dax_dev;
+	u64			start_off;	/* of the bdev in the dax_device */
+	u64			size;		/* bytes */
+	spinlock_t		lock;		/* protects poison */
+	bool			poisoned;	/* poison is not empty */
+	struct fuse_famfs_poison poison;	/* in dax_device offsets */
+};
+
+/* Per-connection famfs state: the devices, by index. */
+struct fuse_famfs_conn {
+	struct mutex		lock;		/* serialises GET_DAXDEV */
+	struct fuse_famfs_dev	*devs[FUSE_FAMFS_MAX_DAXDEVS];
+};
+
+static const struct iomap_ops fuse_famfs_iomap_ops;
+static const struct address_space_operations fuse_famfs_aops;
+
+#define famfs_warn(inode, fmt, ...)					\
+	pr_warn_ratelimited("fuse: famfs: inode %llu: " fmt "\n",	\
+			    get_node_id(inode), ##__VA_ARGS__)
+
+bool fuse_inode_is_famfs(struct inode *inode)
+{
+	return test_bit(FUSE_I_FAMFS, &get_fuse_inode(inode)->state);
+}
+
+/* The map of an opened famfs file; set once, before any I/O. */
+static struct fuse_famfs_fmap *fuse_famfs_fmap_of(struct inode *inode)
+{
+	/* pairs with the cmpxchg() in fuse_famfs_open() */
+	return smp_load_acquire(&get_fuse_inode(inode)->famfs_fmap);
+}
+
+/* The famfs state of a connection, once the first famfs open set it up. */
+static struct fuse_famfs_conn *fuse_famfs_conn_of(struct fuse_conn *fc)
+{
+	/* pairs with the cmpxchg() in fuse_famfs_conn_get() */
+	return smp_load_acquire(&fc->famfs);
+}
+
+/* Device @i, once its GET_DAXDEV succeeded; then held until conn_put. */
+static struct fuse_famfs_dev *fuse_famfs_dev_of(struct fuse_famfs_conn *fconn,
+						u32 i)
+{
+	/* pairs with the smp_store_release() in fuse_famfs_get_devs() */
+	return smp_load_acquire(&fconn->devs[i]);
+}
+
+/* Called for new inodes; regular files of famfs connections become DAX. */
+void fuse_famfs_init_inode(struct inode *inode)
+{
+	struct fuse_inode *fi = get_fuse_inode(inode);
+
+	if (!get_fuse_conn(inode)->iomap_conn.famfs ||
+	    !S_ISREG(inode->i_mode) || fuse_inode_is_iomap(inode))
+		return;
+	fi->famfs_fmap = NULL;
+	set_bit(FUSE_I_FAMFS, &fi->state);
+	inode->i_flags |= S_DAX;
+	inode->i_data.a_ops = &fuse_famfs_aops;
+}
+
+/* After truncate_inode_pages_final(): no DAX entry refers to the map. */
+void fuse_famfs_evict_inode(struct inode *inode)
+{
+	struct fuse_inode *fi = get_fuse_inode(inode);
+
+	if (!fuse_inode_is_famfs(inode))
+		return;
+	fuse_famfs_fmap_free(fi->famfs_fmap);
+	fi->famfs_fmap = NULL;
+}
+
+/* The size of a famfs file is the fmap's, never an attribute reply's. */
+u32 fuse_famfs_cache_mask(struct inode *inode)
+{
+	return fuse_inode_is_famfs(inode) ? STATX_SIZE : 0;
+}
+
+int fuse_famfs_setattr_check(struct inode *inode, const struct iattr *attr)
+{
+	if (!fuse_inode_is_famfs(inode) || !(attr->ia_valid & ATTR_SIZE) ||
+	    attr->ia_size == i_size_read(inode))
+		return 0;
+	return -EPERM;
+}
+
+/* ---- devices ---- */
+
+static struct fuse_famfs_conn *fuse_famfs_conn_get(struct fuse_conn *fc)
+{
+	struct fuse_famfs_conn *fconn = fuse_famfs_conn_of(fc), *old;
+
+	if (fconn)
+		return fconn;
+	fconn = kzalloc(sizeof(*fconn), GFP_KERNEL);
+	if (!fconn)
+		return NULL;
+	mutex_init(&fconn->lock);
+	old = cmpxchg(&fc->famfs, NULL, fconn);
+	if (old) {
+		mutex_destroy(&fconn->lock);
+		kfree(fconn);
+		return old;
+	}
+	return fconn;
+}
+
+/*
+ * memory_failure() on the device's pages, or the device going away
+ * (MF_MEM_PRE_REMOVE, the whole range): remember the range so that I/O
+ * there fails, and let the generic handler signal the processes that map
+ * the pages (-EOPNOTSUPP).
+ */
+static int fuse_famfs_notify_failure(struct dax_device *dax_dev, u64 offset,
+				     u64 len, int mf_flags)
+{
+	struct fuse_famfs_dev *dev = dax_holder(dax_dev);
+
+	if (!dev)
+		return -EOPNOTSUPP;
+	spin_lock(&dev->lock);
+	fuse_famfs_poison_add(&dev->poison, offset, len);
+	WRITE_ONCE(dev->poisoned, true);
+	spin_unlock(&dev->lock);
+	pr_warn_ratelimited("fuse: famfs: device %u (%pg): %s at %#llx, %#llx bytes: I/O there now fails\n",
+			    dev->index, dev->bdev,
+			    mf_flags & MF_MEM_PRE_REMOVE ? "removal" :
+			    "memory failure", offset, len);
+	return -EOPNOTSUPP;
+}
+
+static const struct dax_holder_operations fuse_famfs_holder_ops = {
+	.notify_failure	= fuse_famfs_notify_failure,
+};
+
+static bool fuse_famfs_dev_poisoned(struct fuse_famfs_dev *dev, u64 addr,
+				    u64 len)
+{
+	bool hit;
+
+	if (!READ_ONCE(dev->poisoned))
+		return false;
+	spin_lock(&dev->lock);
+	hit = fuse_famfs_poison_hit(&dev->poison, addr, len);
+	spin_unlock(&dev->lock);
+	return hit;
+}
+
+static void fuse_famfs_dev_free(struct fuse_famfs_dev *dev)
+{
+	if (dev->dax_dev)
+		fs_put_dax(dev->dax_dev, dev);
+	if (dev->bdev_file)
+		fput(dev->bdev_file);
+	kfree(dev);
+}
+
+/* Is @bdev held under another index already?  Under fconn->lock. */
+static bool fuse_famfs_dev_held(struct fuse_famfs_conn *fconn,
+				struct block_device *bdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < FUSE_FAMFS_MAX_DAXDEVS; i++)
+		if (fconn->devs[i] && fconn->devs[i]->bdev->bd_disk ==
+				      bdev->bd_disk)
+			return true;
+	return false;
+}
+
+/* Open the block device a GET_DAXDEV reply named and claim its DAX. */
+static int fuse_famfs_dev_open(struct inode *inode,
+			       struct fuse_famfs_conn *fconn, u32 index,
+			       const char *name, struct fuse_famfs_dev **devp)
+{
+	struct fuse_famfs_dev *dev;
+	int err;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->index = index;
+	spin_lock_init(&dev->lock);
+
+	dev->bdev_file = bdev_file_open_by_path(name, BLK_OPEN_READ |
+						BLK_OPEN_WRITE, NULL, NULL);
+	if (IS_ERR(dev->bdev_file)) {
+		err = PTR_ERR(dev->bdev_file);
+		dev->bdev_file = NULL;
+		famfs_warn(inode, "device %u: cannot open %s: %d", index,
+			   name, err);
+		goto out_free;
+	}
+	dev->bdev = file_bdev(dev->bdev_file);
+	err = -EOPNOTSUPP;
+	if (!blk_queue_dax(bdev_get_queue(dev->bdev))) {
+		famfs_warn(inode, "device %u: %s is not a DAX-capable block device",
+			   index, name);
+		goto out_free;
+	}
+	/*
+	 * One holder per dax_device, and 6.12's fs_dax_get_by_bdev() leaks
+	 * an inode reference when the holder is taken: catch a device named
+	 * twice before asking it.
+	 */
+	err = -EBUSY;
+	if (fuse_famfs_dev_held(fconn, dev->bdev)) {
+		famfs_warn(inode, "device %u: %s is held under another index already",
+			   index, name);
+		goto out_free;
+	}
+	dev->dax_dev = fs_dax_get_by_bdev(dev->bdev, &dev->start_off, dev,
+					  &fuse_famfs_holder_ops);
+	if (!dev->dax_dev) {
+		famfs_warn(inode, "device %u: DAX of %s is in use or unusable",
+			   index, name);
+		goto out_free;
+	}
+	dev->size = bdev_nr_bytes(dev->bdev);
+	*devp = dev;
+	return 0;
+
+out_free:
+	fuse_famfs_dev_free(dev);
+	return err;
+}
+
+/* FUSE_GET_DAXDEV for @index, then the device it names. */
+static int fuse_famfs_get_daxdev(struct inode *inode,
+				 struct fuse_famfs_conn *fconn, u32 index,
+				 struct fuse_famfs_dev **devp)
+{
+	struct fuse_get_daxdev_in inarg = { .daxdev_num = index };
+	struct fuse_daxdev_out *out;
+	const char *rule;
+	struct fuse_args args = {};
+	ssize_t len;
+	int err;
+
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	args.opcode = FUSE_GET_DAXDEV;
+	args.nodeid = index;
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(inarg);
+	args.in_args[0].value = &inarg;
+	args.out_argvar = true;
+	args.out_numargs = 1;
+	args.out_args[0].size = sizeof(*out);
+	args.out_args[0].value = out;
+	len = fuse_simple_request(get_fuse_mount(inode), &args);
+	if (len < 0) {
+		err = len == -ENOSYS ? -EOPNOTSUPP : len;
+		famfs_warn(inode, "GET_DAXDEV %u failed: %zd", index, len);
+		goto out;
+	}
+	err = fuse_famfs_check_daxdev(out, len, index, &rule);
+	if (err) {
+		famfs_warn(inode, "GET_DAXDEV %u: %s", index, rule);
+		goto out;
+	}
+	err = fuse_famfs_dev_open(inode, fconn, index, out->name, devp);
+out:
+	kfree(out);
+	return err;
+}
+
+/*
+ * Hold every device @f names, asking for those not held yet, and check
+ * that each of its ranges ends inside its device.
+ */
+static int fuse_famfs_get_devs(struct inode *inode,
+			       const struct fuse_famfs_fmap *f)
+{
+	struct fuse_famfs_conn *fconn;
+	unsigned long mask = f->devmask;
+	struct fuse_famfs_dev *dev;
+	unsigned int i;
+	int err = 0;
+
+	fconn = fuse_famfs_conn_get(get_fuse_conn(inode));
+	if (!fconn)
+		return -ENOMEM;
+	for_each_set_bit(i, &mask, FUSE_FAMFS_MAX_DAXDEVS) {
+		if (fuse_famfs_dev_of(fconn, i))
+			continue;
+		err = mutex_lock_killable(&fconn->lock);
+		if (err)
+			return err;
+		if (!fconn->devs[i]) {
+			err = fuse_famfs_get_daxdev(inode, fconn, i, &dev);
+			if (!err) {
+				/* pairs with fuse_famfs_dev_of() */
+				smp_store_release(&fconn->devs[i], dev);
+			}
+		}
+		mutex_unlock(&fconn->lock);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < f->nstrips; i++) {
+		const struct fuse_famfs_strip *s = &f->strips[i];
+
+		dev = fconn->devs[s->dev];
+		/* the parser checked that dev_off + len does not overflow */
+		if (s->dev_off + s->len > dev->size) {
+			famfs_warn(inode, "GET_FMAP: range %#llx+%#llx past the end of device %u (%#llx)",
+				   s->dev_off, s->len, s->dev, dev->size);
+			return -EFSCORRUPTED;
+		}
+	}
+	return 0;
+}
+
+/* The connection is going away, and with it every famfs inode. */
+void fuse_famfs_conn_put(struct fuse_conn *fc)
+{
+	struct fuse_famfs_conn *fconn = fc->famfs;
+	unsigned int i;
+
+	if (!fconn)
+		return;
+	for (i = 0; i < FUSE_FAMFS_MAX_DAXDEVS; i++)
+		if (fconn->devs[i])
+			fuse_famfs_dev_free(fconn->devs[i]);
+	mutex_destroy(&fconn->lock);
+	kfree(fconn);
+	fc->famfs = NULL;
+}
+
+/* ---- the map ---- */
+
+/* FUSE_GET_FMAP, asking once more if the server needs a bigger buffer. */
+static int fuse_famfs_get_fmap(struct inode *inode,
+			       struct fuse_famfs_fmap **fmapp)
+{
+	struct fuse_mount *fm = get_fuse_mount(inode);
+	struct fuse_get_fmap_in inarg = {};
+	size_t bufsize = FUSE_FAMFS_FMAP_BUFSIZE, needed;
+	const char *rule = NULL;
+	bool retried = false;
+	struct fuse_args args;
+	ssize_t len;
+	void *buf;
+	int err;
+
+again:
+	/* up to 32 KiB: no need for contiguous pages */
+	buf = kvzalloc(bufsize, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	memset(&args, 0, sizeof(args));
+	inarg.size = bufsize;
+	args.opcode = FUSE_GET_FMAP;
+	args.nodeid = get_node_id(inode);
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(inarg);
+	args.in_args[0].value = &inarg;
+	args.out_argvar = true;
+	args.out_numargs = 1;
+	args.out_args[0].size = bufsize;
+	args.out_args[0].value = buf;
+	len = fuse_simple_request(fm, &args);
+	if (len < 0) {
+		err = len == -ENOSYS ? -EOPNOTSUPP : len;
+		famfs_warn(inode, "GET_FMAP failed: %zd", len);
+		goto out;
+	}
+
+	err = fuse_famfs_fmap_reply_size(buf, len, bufsize, &needed);
+	if (err < 0) {
+		rule = "asked for a buffer size out of range";
+	} else if (err && retried) {
+		rule = "asked for a bigger buffer twice";
+		err = -EFSCORRUPTED;
+	} else if (err) {
+		retried = true;
+		bufsize = needed;
+		kvfree(buf);
+		goto again;
+	} else {
+		err = fuse_famfs_fmap_parse(buf, len, fmapp, &rule);
+	}
+	if (err && rule)
+		famfs_warn(inode, "GET_FMAP: %s", rule);
+out:
+	kvfree(buf);
+	return err;
+}
+
+/*
+ * Called from fuse_finish_open(): fetch and validate the map on the first
+ * open, and make the open's flags fit a file the kernel does all I/O of.
+ * A bad map fails the open.
+ */
+int fuse_famfs_open(struct inode *inode, struct file *file)
+{
+	struct fuse_inode *fi = get_fuse_inode(inode);
+	struct fuse_file *ff = file->private_data;
+	struct fuse_famfs_fmap *f;
+	int err;
+
+	ff->open_flags &= ~(FOPEN_DIRECT_IO | FOPEN_PASSTHROUGH |
+			    FOPEN_PARALLEL_DIRECT_WRITES);
+	ff->open_flags |= FOPEN_KEEP_CACHE;
+	file->f_mode |= FMODE_CAN_ODIRECT;
+
+	/*
+	 * The fmap fixes the size.  Without FUSE_ATOMIC_O_TRUNC, O_TRUNC is
+	 * a truncate, refused in fuse_famfs_setattr_check(); with it the
+	 * kernel would set the size to 0 after this open: refuse it here.
+	 */
+	if ((file->f_flags & O_TRUNC) && get_fuse_conn(inode)->atomic_o_trunc &&
+	    i_size_read(inode))
+		return -EPERM;
+
+	if (fuse_famfs_fmap_of(inode))
+		return 0;
+	err = fuse_famfs_get_fmap(inode, &f);
+	if (err)
+		return err;
+	err = fuse_famfs_get_devs(inode, f);
+	if (err) {
+		fuse_famfs_fmap_free(f);
+		return err;
+	}
+	spin_lock(&fi->lock);
+	i_size_write(inode, f->file_size);
+	spin_unlock(&fi->lock);
+	/* a racing open may have installed the same file's map first */
+	if (cmpxchg(&fi->famfs_fmap, NULL, f))
+		fuse_famfs_fmap_free(f);
+	return 0;
+}
+
+/* ---- iomap ---- */
+
+static int fuse_famfs_iomap_begin(struct inode *inode, loff_t pos,
+				  loff_t length, unsigned int flags,
+				  struct iomap *iomap, struct iomap *srcmap)
+{
+	const struct fuse_famfs_fmap *f = fuse_famfs_fmap_of(inode);
+	struct fuse_famfs_conn *fconn;
+	struct fuse_famfs_dev *dev = NULL;
+	struct fuse_famfs_map m;
+
+	fconn = fuse_famfs_conn_of(get_fuse_conn(inode));
+	if (f && fconn && !fuse_famfs_resolve(f, pos, &m))
+		dev = fuse_famfs_dev_of(fconn, m.dev);
+	if (!dev) {
+		famfs_warn(inode, "no mapping for offset %lld", pos);
+		return -EIO;
+	}
+	iomap->offset = pos;
+	iomap->length = m.len;
+	iomap->addr = dev->start_off + m.dev_off;
+	iomap->type = IOMAP_MAPPED;
+	iomap->flags = 0;
+	iomap->bdev = dev->bdev;
+	iomap->dax_dev = dev->dax_dev;
+	if (fuse_famfs_dev_poisoned(dev, iomap->addr,
+				    min_t(u64, m.len, length))) {
+		famfs_warn(inode, "offset %lld is on poisoned memory of device %u",
+			   pos, dev->index);
+		return flags & IOMAP_FAULT ? -EHWPOISON : -EIO;
+	}
+	return 0;
+}
+
+static const struct iomap_ops fuse_famfs_iomap_ops = {
+	.iomap_begin	= fuse_famfs_iomap_begin,
+};
+
+/* ---- read, write, mmap ---- */
+
+ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	if (!iov_iter_count(to))
+		return 0;
+	if (iocb->ki_flags & IOCB_NOWAIT) {
+		if (!inode_trylock_shared(inode))
+			return -EAGAIN;
+	} else {
+		inode_lock_shared(inode);
+	}
+	ret = dax_iomap_rw(iocb, to, &fuse_famfs_iomap_ops);
+	inode_unlock_shared(inode);
+	file_accessed(iocb->ki_filp);
+	return ret;
+}
+
+ssize_t fuse_famfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	loff_t size;
+	ssize_t ret;
+
+	if (iocb->ki_flags & IOCB_NOWAIT) {
+		if (!inode_trylock(inode))
+			return -EAGAIN;
+	} else {
+		inode_lock(inode);
+	}
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out;
+	/* nothing to allocate: the fmap fixes the size */
+	size = i_size_read(inode);
+	if (iocb->ki_pos >= size) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	iov_iter_truncate(from, size - iocb->ki_pos);
+	/*
+	 * Drop suid and file capabilities as every write does; the xattr
+	 * check is an upcall, so remember that there is nothing to drop
+	 * (S_NOSEC, cleared by a chmod or setxattr through this mount).
+	 */
+	ret = kiocb_modified(iocb);
+	if (ret)
+		goto out;
+	if (!is_sxid(inode->i_mode))
+		inode->i_flags |= S_NOSEC;
+	ret = dax_iomap_rw(iocb, from, &fuse_famfs_iomap_ops);
+out:
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+static vm_fault_t fuse_famfs_huge_fault(struct vm_fault *vmf,
+					unsigned int order)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	bool write = (vmf->flags & FAULT_FLAG_WRITE) &&
+		     (vmf->vma->vm_flags & VM_SHARED);
+	vm_fault_t ret;
+	pfn_t pfn;
+
+	if (write)
+		sb_start_pagefault(inode->i_sb);
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	ret = dax_iomap_fault(vmf, order, &pfn, NULL, &fuse_famfs_iomap_ops);
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	if (write)
+		sb_end_pagefault(inode->i_sb);
+	return ret;
+}
+
+static vm_fault_t fuse_famfs_fault(struct vm_fault *vmf)
+{
+	return fuse_famfs_huge_fault(vmf, 0);
+}
+
+static const struct vm_operations_struct fuse_famfs_vm_ops = {
+	.fault		= fuse_famfs_fault,
+	.huge_fault	= fuse_famfs_huge_fault,
+	.page_mkwrite	= fuse_famfs_fault,
+	.pfn_mkwrite	= fuse_famfs_fault,
+};
+
+int fuse_famfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	file_accessed(file);
+	vma->vm_ops = &fuse_famfs_vm_ops;
+	vm_flags_set(vma, VM_HUGEPAGE);
+	return 0;
+}
+
+/*
+ * Write back the CPU cache lines that DAX write faults dirtied.  fs/dax.c
+ * takes the pfn from each entry; the dax_device only says whether to
+ * flush, so one whose cache needs it covers all devices of the file.
+ */
+static int fuse_famfs_writepages(struct address_space *mapping,
+				 struct writeback_control *wbc)
+{
+	struct inode *inode = mapping->host;
+	const struct fuse_famfs_fmap *f = fuse_famfs_fmap_of(inode);
+	struct fuse_famfs_conn *fconn;
+	struct dax_device *dax_dev = NULL;
+	unsigned long mask;
+	unsigned int i;
+
+	fconn = fuse_famfs_conn_of(get_fuse_conn(inode));
+	if (!f || !fconn)
+		return 0;	/* never mapped: nothing is dirty */
+	mask = f->devmask;
+	for_each_set_bit(i, &mask, FUSE_FAMFS_MAX_DAXDEVS) {
+		dax_dev = fconn->devs[i]->dax_dev;
+		if (dax_write_cache_enabled(dax_dev))
+			break;
+	}
+	if (!dax_dev)
+		return 0;
+	return dax_writeback_mapping_range(mapping, dax_dev, wbc);
+}
+
+static const struct address_space_operations fuse_famfs_aops = {
+	.writepages	= fuse_famfs_writepages,
+	.dirty_folio	= noop_dirty_folio,
+};

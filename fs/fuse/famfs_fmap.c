@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuse-iomap: famfs fmaps, the part that needs neither DAX nor a server.
+ *
+ * A famfs server describes a file's whole layout in one FUSE_GET_FMAP
+ * reply: a header, then either simple extents (one device range each) or
+ * interleaved extents (an iext, then its strips, each a device range).
+ * Everything in that reply is checked here, in one place, before the
+ * kernel keeps any of it: every read stays inside the reply, every sum and
+ * product is overflow-checked, and each violated rule is reported by name.
+ * The parsed map records where each extent starts in the file, so that
+ * resolving an offset is a binary search and a little arithmetic.
+ *
+ * The replies to FUSE_GET_DAXDEV and the size-retry answer of GET_FMAP are
+ * checked here too, and the poisoned ranges of a device are tracked here.
+ */
+
+#include <linux/fs.h>
+#include <linux/fuse.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "famfs_i.h"
+
+/* Reads from the reply; never past its end. */
+struct famfs_cursor {
+	const u8	*buf;
+	size_t		len;
+	size_t		pos;		/* <= len */
+};
+
+static bool famfs_read(struct famfs_cursor *c, void *dst, size_t n)
+{
+	if (c->len - c->pos < n)
+		return false;
+	memcpy(dst, c->buf + c->pos, n);
+	c->pos += n;
+	return true;
+}
+
+/*
+ * Bytes that strip @s of an interleaved extent of @nbytes, in chunks of
+ * @chunk over @n strips, must hold: its chunks are s, s + n, s + 2n, ...
+ * and only the extent's last chunk may be short.
+ */
+static u64 famfs_strip_need(u64 nbytes, u64 chunk, u32 n, u32 s)
+{
+	u64 rem, nchunks, cnt, last;
+
+	nchunks = div64_u64_rem(nbytes, chunk, &rem) + (rem ? 1 : 0);
+	if (nchunks <= s)
+		return 0;
+	cnt = div_u64(nchunks - s - 1, n) + 1;
+	last = s + (cnt - 1) * n;
+	return (cnt - 1) * chunk + min(chunk, nbytes - last * chunk);
+}
+
+/* A device range: a simple extent, or a strip of an interleaved one. */
+static int famfs_check_range(const struct fuse_famfs_simple_ext *se,
+			     const char **rule)
+{
+	u64 end;
+
+	if (se->reserved)
+		*rule = "reserved extent field not zero";
+	else if (se->se_devindex >= FUSE_FAMFS_MAX_DAXDEVS)
+		*rule = "device index out of range";
+	else if (!se->se_len)
+		*rule = "zero extent length";
+	else if (!IS_ALIGNED(se->se_offset, FUSE_FAMFS_ALIGN))
+		*rule = "extent offset not 2 MiB aligned";
+	else if (!IS_ALIGNED(se->se_len, FUSE_FAMFS_ALIGN))
+		*rule = "extent length not 2 MiB aligned";
+	else if (check_add_overflow(se->se_offset, se->se_len, &end))
+		*rule = "extent end overflows";
+	else
+		return 0;
+	return -EFSCORRUPTED;
+}
+
+static int famfs_check_iext(const struct fuse_famfs_iext *ie,
+			    const char **rule)
+{
+	if (ie->reserved)
+		*rule = "reserved extent field not zero";
+	else if (!ie->ie_nstrips)
+		*rule = "interleaved extent without strips";
+	else if (ie->ie_nstrips > FUSE_FAMFS_MAX_STRIPS)
+		*rule = "too many strips";
+	else if (!ie->ie_chunk_size)
+		*rule = "zero chunk size";
+	else if (!IS_ALIGNED(ie->ie_chunk_size, FUSE_FAMFS_ALIGN))
+		*rule = "chunk size not 2 MiB aligned";
+	else if (!ie->ie_nbytes)
+		*rule = "zero extent length";
+	else if (!IS_ALIGNED(ie->ie_nbytes, FUSE_FAMFS_ALIGN))
+		*rule = "extent length not 2 MiB aligned";
+	else
+		return 0;
+	return -EFSCORRUPTED;
+}
+
+static int famfs_check_header(const struct fuse_famfs_fmap_header *h,
+			      const char **rule)
+{
+	if (h->fmap_version != FUSE_FAMFS_FMAP_VERSION)
+		*rule = "unknown fmap version";
+	else if (h->file_type > FUSE_FAMFS_FILE_LOG)
+		*rule = "unknown file type";
+	else if (h->ext_type != FUSE_FAMFS_EXT_SIMPLE &&
+		 h->ext_type != FUSE_FAMFS_EXT_INTERLEAVE)
+		*rule = "unknown extent type";
+	else if (h->reserved || h->reserved0 || h->reserved1)
+		*rule = "reserved header field not zero";
+	else if (h->nextents > FUSE_FAMFS_MAX_EXTENTS)
+		*rule = "too many extents";
+	else if (h->file_size > MAX_LFS_FILESIZE)
+		*rule = "file size too large";
+	else
+		return 0;
+	return -EFSCORRUPTED;
+}
+
+/* One device range, read from the reply into @f->strips[@idx] if filling. */
+static int famfs_read_strip(struct famfs_cursor *c, struct fuse_famfs_fmap *f,
+			    u32 idx, struct fuse_famfs_simple_ext *se,
+			    u32 *devmask, const char **rule)
+{
+	int err;
+
+	if (!famfs_read(c, se, sizeof(*se))) {
+		*rule = "truncated extent";
+		return -EFSCORRUPTED;
+	}
+	err = famfs_check_range(se, rule);
+	if (err)
+		return err;
+	*devmask |= 1U << se->se_devindex;
+	if (f) {
+		f->strips[idx].dev = se->se_devindex;
+		f->strips[idx].dev_off = se->se_offset;
+		f->strips[idx].len = se->se_len;
+	}
+	return 0;
+}
+
+/* One simple extent: a single strip read straight through. */
+static int famfs_read_simple(struct famfs_cursor *c, struct fuse_famfs_fmap *f,
+			     struct fuse_famfs_ext *e, u32 *devmask,
+			     const char **rule)
+{
+	struct fuse_famfs_simple_ext se;
+	int err;
+
+	err = famfs_read_strip(c, f, e->strip, &se, devmask, rule);
+	if (err)
+		return err;
+	e->len = se.se_len;
+	e->chunk = 0;
+	e->nstrips = 1;
+	return 0;
+}
+
+/* One interleaved extent: the iext, then its strips. */
+static int famfs_read_iext(struct famfs_cursor *c, struct fuse_famfs_fmap *f,
+			   struct fuse_famfs_ext *e, u32 *devmask,
+			   const char **rule)
+{
+	struct fuse_famfs_simple_ext se;
+	struct fuse_famfs_iext ie;
+	u32 j;
+	int err;
+
+	if (!famfs_read(c, &ie, sizeof(ie))) {
+		*rule = "truncated interleaved extent";
+		return -EFSCORRUPTED;
+	}
+	err = famfs_check_iext(&ie, rule);
+	if (err)
+		return err;
+	e->len = ie.ie_nbytes;
+	e->chunk = ie.ie_chunk_size;
+	e->nstrips = ie.ie_nstrips;
+	for (j = 0; j < ie.ie_nstrips; j++) {
+		err = famfs_read_strip(c, f, e->strip + j, &se, devmask, rule);
+		if (err)
+			return err;
+		if (se.se_len < famfs_strip_need(e->len, e->chunk, e->nstrips,
+						 j)) {
+			*rule = "strip too short for its chunks";
+			return -EFSCORRUPTED;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One pass over a GET_FMAP reply: check everything, count extents and
+ * strips, and when @f is set (the second pass) fill it in.
+ */
+static int famfs_walk(const void *buf, size_t len, struct fuse_famfs_fmap *f,
+		      u32 *nextentsp, u32 *nstripsp, const char **rule)
+{
+	struct famfs_cursor c = { .buf = buf, .len = len };
+	struct fuse_famfs_fmap_header h;
+	u64 file_off = 0;
+	u32 nstrips = 0, devmask = 0, i;
+	int err;
+
+	if (!famfs_read(&c, &h, sizeof(h))) {
+		*rule = "truncated header";
+		return -EFSCORRUPTED;
+	}
+	err = famfs_check_header(&h, rule);
+	if (err)
+		return err;
+
+	for (i = 0; i < h.nextents; i++) {
+		struct fuse_famfs_ext e = { .file_off = file_off,
+					    .strip = nstrips };
+
+		if (h.ext_type == FUSE_FAMFS_EXT_SIMPLE)
+			err = famfs_read_simple(&c, f, &e, &devmask, rule);
+		else
+			err = famfs_read_iext(&c, f, &e, &devmask, rule);
+		if (err)
+			return err;
+		if (check_add_overflow(file_off, e.len, &file_off)) {
+			*rule = "extents overflow the file offset";
+			return -EFSCORRUPTED;
+		}
+		nstrips += e.nstrips;
+		if (f)
+			f->ext[i] = e;
+	}
+	if (c.pos != c.len) {
+		*rule = "bytes after the last extent";
+		return -EFSCORRUPTED;
+	}
+	if (file_off > MAX_LFS_FILESIZE) {
+		*rule = "extents map past the largest file size";
+		return -EFSCORRUPTED;
+	}
+	if (file_off < h.file_size) {
+		*rule = "extents do not cover the file size";
+		return -EFSCORRUPTED;
+	}
+
+	*nextentsp = h.nextents;
+	*nstripsp = nstrips;
+	if (f) {
+		f->file_size = h.file_size;
+		f->mapped = file_off;
+		f->devmask = devmask;
+		f->file_type = h.file_type;
+		f->ext_type = h.ext_type;
+		f->nstrips = nstrips;
+	}
+	return 0;
+}
+
+/**
+ * fuse_famfs_fmap_parse - validate a GET_FMAP reply and build its fmap
+ * @buf: the reply
+ * @len: its length in bytes
+ * @fmapp: the new fmap, to free with fuse_famfs_fmap_free()
+ * @rule: on -EFSCORRUPTED, the rule the reply broke
+ *
+ * Return: 0, -EFSCORRUPTED for a malformed reply, or -ENOMEM.
+ */
+int fuse_famfs_fmap_parse(const void *buf, size_t len,
+			  struct fuse_famfs_fmap **fmapp, const char **rule)
+{
+	struct fuse_famfs_fmap *f;
+	u32 nextents, nstrips;
+	int err;
+
+	*fmapp = NULL;
+	err = famfs_walk(buf, len, NULL, &nextents, &nstrips, rule);
+	if (err)
+		return err;
+
+	f = kzalloc(struct_size(f, ext, nextents), GFP_KERNEL_ACCOUNT);
+	if (!f)
+		return -ENOMEM;
+	f->nextents = nextents;
+	f->strips = kcalloc(nstrips, sizeof(*f->strips), GFP_KERNEL_ACCOUNT);
+	if (!f->strips) {
+		kfree(f);
+		return -ENOMEM;
+	}
+	/* The same checks again, on the same bytes: cannot fail now. */
+	err = famfs_walk(buf, len, f, &nextents, &nstrips, rule);
+	if (err) {
+		fuse_famfs_fmap_free(f);
+		return err;
+	}
+	*fmapp = f;
+	return 0;
+}
+
+void fuse_famfs_fmap_free(struct fuse_famfs_fmap *fmap)
+{
+	if (!fmap)
+		return;
+	kfree(fmap->strips);
+	kfree(fmap);
+}
+
+/**
+ * fuse_famfs_resolve - where a file offset lives
+ * @fmap: a validated fmap
+ * @pos: the file offset
+ * @map: the device index, device offset and contiguous length from @pos
+ *
+ * The returned range never crosses an extent end or a chunk boundary.
+ *
+ * Return: 0, or -ERANGE if @pos is past what the extents map.
+ */
+int fuse_famfs_resolve(const struct fuse_famfs_fmap *fmap, u64 pos,
+		       struct fuse_famfs_map *map)
+{
+	const struct fuse_famfs_ext *e;
+	const struct fuse_famfs_strip *s;
+	u32 lo = 0, hi = fmap->nextents, mid, si;
+	u64 local, within, k, row;
+
+	if (pos >= fmap->mapped)
+		return -ERANGE;
+
+	/* the last extent starting at or before pos */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (fmap->ext[mid].file_off <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	e = &fmap->ext[lo];
+	local = pos - e->file_off;
+
+	if (!e->chunk) {
+		s = &fmap->strips[e->strip];
+		map->dev = s->dev;
+		map->dev_off = s->dev_off + local;
+		map->len = e->len - local;
+		return 0;
+	}
+
+	k = div64_u64_rem(local, e->chunk, &within);
+	row = div_u64_rem(k, e->nstrips, &si);
+	s = &fmap->strips[e->strip + si];
+	map->dev = s->dev;
+	map->dev_off = s->dev_off + row * e->chunk + within;
+	map->len = min(e->chunk - within, e->len - local);
+	return 0;
+}
+
+/**
+ * fuse_famfs_fmap_reply_size - is a GET_FMAP reply a request for room?
+ * @buf: the reply
+ * @len: its length
+ * @bufsize: the size of the buffer the kernel offered
+ * @needed: set to the size the server asked for
+ *
+ * A server whose fmap does not fit answers with only a u32, the size it
+ * needs; no fmap is that short.
+ *
+ * Return: 1 for a size request (@needed set), 0 for an fmap, or
+ * -EFSCORRUPTED for a size that would already have fitted or that is over
+ * FUSE_FAMFS_MAX_FMAP_SIZE.
+ */
+int fuse_famfs_fmap_reply_size(const void *buf, size_t len, size_t bufsize,
+			       size_t *needed)
+{
+	u32 n;
+
+	if (len != sizeof(n))
+		return 0;
+	memcpy(&n, buf, sizeof(n));
+	if (n <= bufsize || n > FUSE_FAMFS_MAX_FMAP_SIZE)
+		return -EFSCORRUPTED;
+	*needed = n;
+	return 1;
+}
+
+/**
+ * fuse_famfs_check_daxdev - validate a GET_DAXDEV reply
+ * @out: the reply
+ * @len: its length
+ * @index: the device index the kernel asked for
+ * @rule: on error, the rule the reply broke
+ *
+ * Return: 0 or -EFSCORRUPTED.
+ */
+int fuse_famfs_check_daxdev(const struct fuse_daxdev_out *out, size_t len,
+			    u32 index, const char **rule)
+{
+	if (len != sizeof(*out))
+		*rule = "reply is not a struct fuse_daxdev_out";
+	else if (out->index != index)
+		*rule = "reply names another device index";
+	else if (out->reserved || out->reserved2 || out->reserved3 ||
+		 out->reserved4)
+		*rule = "reserved field not zero";
+	else if (!memchr(out->name, '\0', sizeof(out->name)))
+		*rule = "device name not NUL-terminated";
+	else if (out->name[0] != '/')
+		*rule = "device name not an absolute path";
+	else
+		return 0;
+	return -EFSCORRUPTED;
+}
+
+/* The end of [off, off + len), saturated at U64_MAX. */
+static u64 famfs_end(u64 off, u64 len)
+{
+	u64 end;
+
+	return check_add_overflow(off, len, &end) ? U64_MAX : end;
+}
+
+/**
+ * fuse_famfs_poison_add - remember a poisoned device range
+ * @p: the device's poisoned ranges
+ * @off: device offset
+ * @len: bytes
+ *
+ * When the table is full the whole device counts as poisoned.
+ */
+void fuse_famfs_poison_add(struct fuse_famfs_poison *p, u64 off, u64 len)
+{
+	if (p->all || !len)
+		return;
+	if (p->nr == FUSE_FAMFS_MAX_POISON) {
+		p->all = true;
+		return;
+	}
+	p->r[p->nr].off = off;
+	p->r[p->nr].len = len;
+	p->nr++;
+}
+
+/* Does [off, off + len) touch a poisoned range? */
+bool fuse_famfs_poison_hit(const struct fuse_famfs_poison *p, u64 off,
+			   u64 len)
+{
+	u64 end = famfs_end(off, len);
+	u32 i;
+
+	if (p->all)
+		return true;
+	for (i = 0; i < p->nr; i++)
+		if (off < famfs_end(p->r[i].off, p->r[i].len) &&
+		    p->r[i].off < end)
+			return true;
+	return false;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fuse-iomap: famfs, files whose whole map onto DAX memory the kernel
+ * holds.  Declarations shared by the famfs files of fs/fuse.
+ *
+ * famfs_fmap.c is a pure library (no DAX, no FUSE requests): it parses and
+ * validates what the server sends, resolves file offsets, and tracks
+ * poisoned ranges.  famfs.c is the data path and needs CONFIG_FS_DAX; the
+ * hooks in upstream files call it through the inline stubs below when the
+ * kernel has no FS_DAX.
+ */
+#ifndef _FS_FUSE_FAMFS_I_H
+#define _FS_FUSE_FAMFS_I_H
+
+#include <linux/errno.h>
+#include <linux/sizes.h>
+#include <linux/types.h>
+
+struct file;
+struct fuse_conn;
+struct fuse_daxdev_out;
+struct inode;
+struct iattr;
+struct iov_iter;
+struct kiocb;
+struct vm_area_struct;
+
+/* Corrupt metadata from the server, as kernel filesystems report it */
+#ifndef EFSCORRUPTED
+#define EFSCORRUPTED	EUCLEAN
+#endif
+
+/* Every offset, length and chunk size of an fmap is a multiple of this. */
+#define FUSE_FAMFS_ALIGN	SZ_2M
+
+/* Device indices are 0..FUSE_FAMFS_MAX_DAXDEVS - 1 (a u32 bitmap). */
+#define FUSE_FAMFS_MAX_DAXDEVS	32
+
+/* The first GET_FMAP buffer; a server may ask for up to 32 KiB. */
+#define FUSE_FAMFS_FMAP_BUFSIZE	PAGE_SIZE
+
+/* Poisoned ranges remembered per device before it is failed whole. */
+#define FUSE_FAMFS_MAX_POISON	8
+
+/* One contiguous device range: a simple extent, or a strip. */
+struct fuse_famfs_strip {
+	u64	dev_off;		/* bytes into the device */
+	u64	len;			/* bytes */
+	u32	dev;			/* device index */
+};
+
+/*
+ * One extent, placed in the file.  A simple extent is one strip read
+ * straight through (chunk 0); an interleaved extent puts chunk k of its
+ * bytes on strip k mod nstrips, at (k div nstrips) * chunk in that strip.
+ */
+struct fuse_famfs_ext {
+	u64	file_off;		/* first file byte it maps */
+	u64	len;			/* file bytes it maps */
+	u64	chunk;			/* interleaved: chunk size; simple: 0 */
+	u32	nstrips;		/* 1 for a simple extent */
+	u32	strip;			/* its first strip in fmap->strips */
+};
+
+/* A validated fmap, as the kernel keeps it for an inode. */
+struct fuse_famfs_fmap {
+	u64	file_size;
+	u64	mapped;			/* bytes the extents map, >= file_size */
+	u32	devmask;		/* bit i: uses device index i */
+	u8	file_type;		/* FUSE_FAMFS_FILE_* */
+	u8	ext_type;		/* FUSE_FAMFS_EXT_* */
+	u32	nstrips;
+	struct fuse_famfs_strip *strips;
+	u32	nextents;
+	struct fuse_famfs_ext ext[] __counted_by(nextents);
+};
+
+/* Where one file offset lives: @len bytes from @dev_off on device @dev. */
+struct fuse_famfs_map {
+	u32	dev;
+	u64	dev_off;
+	u64	len;
+};
+
+/* Poisoned ranges of one device; the caller serialises changes. */
+struct fuse_famfs_poison {
+	u32	nr;
+	bool	all;			/* too many ranges: the whole device */
+	struct {
+		u64	off;
+		u64	len;
+	} r[FUSE_FAMFS_MAX_POISON];
+};
+
+/* famfs_fmap.c: the pure library */
+int fuse_famfs_fmap_parse(const void *buf, size_t len,
+			  struct fuse_famfs_fmap **fmapp, const char **rule);
+void fuse_famfs_fmap_free(struct fuse_famfs_fmap *fmap);
+int fuse_famfs_resolve(const struct fuse_famfs_fmap *fmap, u64 pos,
+		       struct fuse_famfs_map *map);
+int fuse_famfs_fmap_reply_size(const void *buf, size_t len, size_t bufsize,
+			       size_t *needed);
+int fuse_famfs_check_daxdev(const struct fuse_daxdev_out *out, size_t len,
+			    u32 index, const char **rule);
+void fuse_famfs_poison_add(struct fuse_famfs_poison *p, u64 off, u64 len);
+bool fuse_famfs_poison_hit(const struct fuse_famfs_poison *p, u64 off,
+			   u64 len);
+
+/* famfs.c: the data path */
+#if IS_ENABLED(CONFIG_FS_DAX)
+bool fuse_inode_is_famfs(struct inode *inode);
+void fuse_famfs_init_inode(struct inode *inode);
+void fuse_famfs_evict_inode(struct inode *inode);
+int fuse_famfs_open(struct inode *inode, struct file *file);
+u32 fuse_famfs_cache_mask(struct inode *inode);
+int fuse_famfs_setattr_check(struct inode *inode, const struct iattr *attr);
+ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t fuse_famfs_write_iter(struct kiocb *iocb, struct iov_iter *from);
+int fuse_famfs_mmap(struct file *file, struct vm_area_struct *vma);
+void fuse_famfs_conn_put(struct fuse_conn *fc);
+#else
+static inline bool fuse_inode_is_famfs(struct inode *inode)
+{
+	return false;
+}
+
+static inline void fuse_famfs_init_inode(struct inode *inode)
+{
+}
+
+static inline void fuse_famfs_evict_inode(struct inode *inode)
+{
+}
+
+static inline int fuse_famfs_open(struct inode *inode, struct file *file)
+{
+	return 0;
+}
+
+static inline u32 fuse_famfs_cache_mask(struct inode *inode)
+{
+	return 0;
+}
+
+static inline int fuse_famfs_setattr_check(struct inode *inode,
+					   const struct iattr *attr)
+{
+	return 0;
+}
+
+static inline ssize_t fuse_famfs_read_iter(struct kiocb *iocb,
+					   struct iov_iter *to)
+{
+	return -EIO;
+}
+
+static inline ssize_t fuse_famfs_write_iter(struct kiocb *iocb,
+					    struct iov_iter *from)
+{
+	return -EIO;
+}
+
+static inline int fuse_famfs_mmap(struct file *file,
+				  struct vm_area_struct *vma)
+{
+	return -ENODEV;
+}
+
+static inline void fuse_famfs_conn_put(struct fuse_conn *fc)
+{
+}
+#endif /* CONFIG_FS_DAX */
+
+#endif /* _FS_FUSE_FAMFS_I_H */

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fusetd famfs mode: files laid out on DAX (pmem) devices, served with
+ * FUSE_GET_FMAP and FUSE_GET_DAXDEV; the kernel does all their I/O.
+ *
+ *   fusetd famfs [--stats FILE] [--bad] [--keep] [--atomic-o-trunc]
+ *                -d DEV [-d DEV]... -F SPEC... MOUNTPOINT
+ *   fusetd famfs --check NAME SEED -d DEV... -F SPEC...
+ *   fusetd famfs --dump NAME -d DEV... -F SPEC...
+ *
+ * SPEC is NAME:SIZE:simple:EXTSIZE (extents of EXTSIZE bytes, round robin
+ * over the devices) or NAME:SIZE:ilv:NSTRIPS:CHUNK[:NEXTENTS] (NEXTENTS
+ * interleaved extents of NSTRIPS strips, strip j of extent i on device
+ * (i + j) mod ndevs).  Sizes take K, M and G; every extent is 2 MiB
+ * aligned, allocations leave a 2 MiB gap.  The layout is a pure function
+ * of the devices and specs, so --check can find a file's bytes on the
+ * devices again: it compares them with the pattern of SEED (that of
+ * tests/tools/fileverify).  Mounting lays file N (from 1, in -F order)
+ * down with seed N (--keep: the data already there stays).  --dump prints
+ * a file's extents.  --atomic-o-trunc asks for FUSE_ATOMIC_O_TRUNC (and
+ * then ignores O_TRUNC: sizes are the layout's).
+ *
+ * --bad adds files named bad-CLASS whose GET_FMAP reply breaks one rule
+ * each, and baddev-CLASS files whose device reply is bad; see famfs_bad.c.
+ */
+#ifndef FUSETD_FAMFS_H
+#define FUSETD_FAMFS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/fuse.h>
+
+#include "stats.h"
+
+#define FF_ALIGN	(2ULL << 20)
+#define FF_MAX_DEVS	8
+#define FF_MAX_FILES	128
+#define FF_BAD_DEV_BASE	20	/* device indices of the bad device replies */
+
+struct ff_strip {
+	uint32_t	dev;
+	uint64_t	off;
+	uint64_t	len;
+};
+
+struct ff_ext {
+	uint64_t	len;		/* file bytes */
+	uint64_t	chunk;		/* interleaved; 0 for simple */
+	uint32_t	nstrips;
+	struct ff_strip	s[FUSE_FAMFS_MAX_STRIPS];
+};
+
+struct ff_file {
+	char		name[64];
+	uint64_t	size;
+	uint64_t	seed;		/* 0: no data laid down */
+	uint32_t	ext_type;
+	uint32_t	nextents;
+	struct ff_ext	*e;
+	int		bad;		/* FF_BAD_* class, or 0 */
+};
+
+struct ff_dev {
+	const char	*path;
+	int		fd;		/* O_RDWR | O_DIRECT */
+	uint64_t	size;
+	uint64_t	next;		/* allocation cursor */
+};
+
+struct famfsd {
+	int		fuse_fd;
+	struct ft_stats	*stats;
+	uint32_t	minor;
+	int		famfs;		/* FUSE_DAX_FMAP negotiated */
+	int		atomic_o_trunc;	/* ask for FUSE_ATOMIC_O_TRUNC */
+	unsigned int	ndevs;
+	struct ff_dev	devs[FF_MAX_DEVS];
+	uint64_t	spare[FF_MAX_DEVS];	/* see ff_spare() */
+	int		spare_set[FF_MAX_DEVS];
+	unsigned int	nfiles;
+	struct ff_file	files[FF_MAX_FILES];
+	char		*in_buf;
+	char		*out_buf;
+};
+
+/* famfs_layout.c */
+int ff_add_dev(struct famfsd *d, const char *path);
+int ff_add_spec(struct famfsd *d, const char *spec);
+int ff_alloc(struct famfsd *d, uint32_t dev, uint64_t len, uint64_t *off);
+int ff_spare(struct famfsd *d, uint32_t dev, uint64_t *off);
+int ff_lay_down(struct famfsd *d, const struct ff_file *f, uint64_t seed);
+int ff_check(struct famfsd *d, const struct ff_file *f, uint64_t seed);
+void ff_dump(const struct ff_file *f);
+struct ff_file *ff_find(struct famfsd *d, const char *name);
+size_t ff_fmap(const struct ff_file *f, void *buf, size_t max);
+
+/* famfs_bad.c */
+int ff_add_bad_files(struct famfsd *d);
+ssize_t ff_bad_fmap(const struct famfsd *d, const struct ff_file *f,
+		    void *buf, size_t max, uint32_t bufsize);
+int ff_bad_daxdev(const struct famfsd *d, uint32_t index,
+		  struct fuse_daxdev_out *out);
+
+/* famfs_serve.c */
+int famfs_main(int argc, char **argv);
+
+#endif /* FUSETD_FAMFS_H */

@@ -25,20 +25,9 @@
 
 static struct workqueue_struct *fuse_iomap_wq;
 
-/*
- * The file operations of iomap files: FUSE's, without ->poll.  A pollable
- * file makes io_uring retry a NOWAIT attempt that missed the mapping
- * cache (up to 128 times) instead of handing it to a worker; and iomap
- * files are block-backed, with nothing for FUSE_POLL to report.
- */
-struct file_operations fuse_iomap_fops __ro_after_init;
-
 int fuse_iomap_module_init(void)
 {
 	int err;
-
-	fuse_iomap_fops = *fuse_file_fops();
-	fuse_iomap_fops.poll = NULL;
 
 	err = fuse_iomap_cache_module_init();
 	if (err)

@@ -341,8 +341,8 @@ int fuse_iomap_ioend(struct inode *inode,
 
 /* Buffered I/O, writeback and mmap (iomap_buffered.c) */
 extern const struct address_space_operations fuse_iomap_aops;
-extern struct file_operations fuse_iomap_fops;
-const struct file_operations *fuse_file_fops(void);
+/* FUSE's file operations without ->poll (file.c) */
+extern const struct file_operations fuse_iomap_fops;
 void fuse_iomap_ioend_work(struct work_struct *work);
 ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
 ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to);

@@ -520,6 +520,9 @@ void mut_attr(struct hs_thread *t, struct fuse_attr *a, uint64_t nodeid)
 	}
 	if (c < 3)
 		tree_new_generation();
+	/* see case 3: regular files of an iomap mount stay iomap files */
+	if (t->s->iomap && S_ISREG(a->mode))
+		a->flags |= FUSE_ATTR_IOMAP;
 }
 
 void mut_entry(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep)

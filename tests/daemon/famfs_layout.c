@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <linux/fs.h>
 
+#include "pattern.h"
 #include "famfs.h"
 
 #define IO_CHUNK	(1U << 20)
@@ -226,23 +227,6 @@ struct ff_file *ff_find(struct famfsd *d, const char *name)
 		if (!strcmp(d->files[i].name, name))
 			return &d->files[i];
 	return NULL;
-}
-
-/* The data pattern of tests/tools/fileverify. */
-static uint64_t word_at(uint64_t seed, uint64_t off)
-{
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (off >> 3);
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
-}
-
-static unsigned char byte_at(uint64_t seed, uint64_t off)
-{
-	return word_at(seed, off) >> ((off & 7) * 8);
 }
 
 /*

@@ -30,6 +30,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "pattern.h"
+
 #define CHUNK	(1u << 20)
 
 static int rw_flags;	/* RWF_NOWAIT with -n */
@@ -40,22 +42,6 @@ static ssize_t xfer(int fd, void *buf, size_t len, off_t off, int write)
 
 	return write ? pwritev2(fd, &iov, 1, off, rw_flags) :
 		       preadv2(fd, &iov, 1, off, rw_flags);
-}
-
-static uint64_t word_at(uint64_t seed, uint64_t off)
-{
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (off >> 3);
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
-}
-
-static unsigned char byte_at(uint64_t seed, uint64_t off)
-{
-	return word_at(seed, off) >> ((off & 7) * 8);
 }
 
 static void fill(unsigned char *buf, size_t len, uint64_t seed, uint64_t off)

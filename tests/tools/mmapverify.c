@@ -25,24 +25,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pattern.h"
+
 static sigjmp_buf bus_jmp;
 static volatile uintptr_t bus_addr;
-
-static uint64_t word_at(uint64_t seed, uint64_t off)
-{
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (off >> 3);
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
-}
-
-static unsigned char byte_at(uint64_t seed, uint64_t off)
-{
-	return word_at(seed, off) >> ((off & 7) * 8);
-}
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {

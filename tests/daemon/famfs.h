@@ -104,4 +104,7 @@ int ff_bad_daxdev(const struct famfsd *d, uint32_t index,
 /* famfs_serve.c */
 int famfs_main(int argc, char **argv);
 
+/* main.c */
+int daemonize(void);
+
 #endif /* FUSETD_FAMFS_H */

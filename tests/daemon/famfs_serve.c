@@ -374,26 +374,6 @@ _Noreturn static void usage(void)
 	exit(2);
 }
 
-static int daemonize(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	return 0;
-}
-
 static int mount_and_serve(struct famfsd *d, const char *mnt, int foreground)
 {
 	char data[256];

@@ -200,7 +200,7 @@ static int cmd_mkfs(int argc, char **argv)
 }
 
 /* Fork; the parent exits 0, the child carries on detached. */
-static int daemonize(void)
+int daemonize(void)
 {
 	pid_t pid = fork();
 	int fd;

@@ -49,6 +49,7 @@ struct ft_req {
 	size_t				in_len;
 };
 
+int daemonize(void);
 int fusetd_serve(struct fusetd *d);
 void fusetd_handle(struct fusetd *d, size_t len);
 

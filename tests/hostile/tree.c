@@ -478,17 +478,9 @@ void mut_attr(struct hs_thread *t, struct fuse_attr *a, uint64_t nodeid)
 		a->blocks = rng_interesting(g);
 		a->size = rng_below(g, 4) * HS_REGION + rng_below(g, 4096);
 		break;
-	/*
-	 * FUSE_ATTR_IOMAP where it does not belong.  A regular file keeps
-	 * it: without it a file on an iomap connection is a classic FUSE
-	 * file, whose stock page cache code WARNs when a server invalidates
-	 * dirty pages with no writable file open (fuse_write_file_get(), a
-	 * known upstream issue, not ours to fuzz).
-	 */
-	case 3:
+	case 3:		/* FUSE_ATTR_IOMAP where it does not belong */
 	case 4:
-		if (!S_ISREG(a->mode))
-			a->flags ^= FUSE_ATTR_IOMAP;
+		a->flags ^= FUSE_ATTR_IOMAP;
 		break;
 	case 5:
 		a->flags = (rng_next(g) & ~FUSE_ATTR_IOMAP) |
@@ -520,7 +512,12 @@ void mut_attr(struct hs_thread *t, struct fuse_attr *a, uint64_t nodeid)
 	}
 	if (c < 3)
 		tree_new_generation();
-	/* see case 3: regular files of an iomap mount stay iomap files */
+	/*
+	 * Regular files of an iomap mount stay iomap files: otherwise they
+	 * are classic FUSE files, whose stock page cache code WARNs when a
+	 * server invalidates dirty pages with no writable file open
+	 * (fuse_write_file_get(), a known upstream issue, not ours to fuzz).
+	 */
 	if (t->s->iomap && S_ISREG(a->mode))
 		a->flags |= FUSE_ATTR_IOMAP;
 }

@@ -512,14 +512,6 @@ void mut_attr(struct hs_thread *t, struct fuse_attr *a, uint64_t nodeid)
 	}
 	if (c < 3)
 		tree_new_generation();
-	/*
-	 * Regular files of an iomap mount stay iomap files: otherwise they
-	 * are classic FUSE files, whose stock page cache code WARNs when a
-	 * server invalidates dirty pages with no writable file open
-	 * (fuse_write_file_get(), a known upstream issue, not ours to fuzz).
-	 */
-	if (t->s->iomap && S_ISREG(a->mode))
-		a->flags |= FUSE_ATTR_IOMAP;
 }
 
 void mut_entry(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep)

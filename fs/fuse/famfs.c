@@ -18,7 +18,9 @@
  * open and is the holder of its dax_device until the connection goes away
  * (at unmount, once the server has closed /dev/fuse).  A memory failure
  * the device reports marks the range poisoned, and accesses there fail
- * with -EIO (read/write) or SIGBUS (faults) instead of touching it.
+ * with -EIO (read/write) or SIGBUS (faults) instead of touching it.  A
+ * device being removed poisons all of itself, and every mapping of it is
+ * dropped before its pages go away.
  *
  * Files are not resized (the fmap fixes the size), so there is no
  * allocation, no truncation and no hole: a write past the size is cut
@@ -40,6 +42,7 @@
 /* A DAX device the server named, held for the connection's life. */
 struct fuse_famfs_dev {
 	u32			index;
+	struct fuse_conn	*fc;		/* that holds it */
 	struct file		*bdev_file;
 	struct block_device	*bdev;
 	struct dax_device	*dax_dev;
@@ -151,15 +154,95 @@ static struct fuse_famfs_conn *fuse_famfs_conn_get(struct fuse_conn *fc)
 }
 
 /*
+ * Drop the DAX entries and page table mappings of @inode, a famfs file on
+ * a device that is going away: they refer to the device's struct pages,
+ * which go away with it.  Faults wait on the invalidate lock and then
+ * find the range poisoned; the dirty entries are written back first (the
+ * device is still alive), because invalidation keeps dirty entries.
+ */
+static void fuse_famfs_drop_mappings(struct inode *inode)
+{
+	struct address_space *mapping = inode->i_mapping;
+	int err;
+
+	filemap_invalidate_lock(mapping);
+	err = filemap_write_and_wait(mapping);
+	if (!err)
+		err = invalidate_inode_pages2(mapping);
+	filemap_invalidate_unlock(mapping);
+	if (err)
+		famfs_warn(inode, "mappings of a removed device were not dropped: %d",
+			   err);
+}
+
+/* Does @inode have a map that uses device @index, and mappings? */
+static bool fuse_famfs_uses_dev(struct inode *inode, u32 index)
+{
+	const struct fuse_famfs_fmap *f;
+
+	if (!fuse_inode_is_famfs(inode) || mapping_empty(inode->i_mapping))
+		return false;
+	f = fuse_famfs_fmap_of(inode);
+	return f && (f->devmask & BIT(index));
+}
+
+/* Drop the mappings of every file of @sb on device @index. */
+static void fuse_famfs_sb_drop_dev(struct super_block *sb, u32 index)
+{
+	struct inode *inode, *done = NULL;
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		spin_lock(&inode->i_lock);
+		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
+		    !fuse_famfs_uses_dev(inode, index)) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		__iget(inode);
+		spin_unlock(&inode->i_lock);
+		spin_unlock(&sb->s_inode_list_lock);
+
+		/* the reference keeps @inode on the list: go on from it */
+		iput(done);
+		fuse_famfs_drop_mappings(inode);
+		done = inode;
+		cond_resched();
+		spin_lock(&sb->s_inode_list_lock);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(done);
+}
+
+/*
+ * The device is going away (kill_dax(), before its pages are torn down):
+ * no file may keep a mapping of it.  fc->killsb keeps the superblocks on
+ * fc->mounts alive and their inodes from being evicted by an unmount.
+ */
+static void fuse_famfs_dev_remove(struct fuse_famfs_dev *dev)
+{
+	struct fuse_conn *fc = dev->fc;
+	struct fuse_mount *fm;
+
+	down_read(&fc->killsb);
+	list_for_each_entry(fm, &fc->mounts, fc_entry)
+		if (fm->sb)
+			fuse_famfs_sb_drop_dev(fm->sb, dev->index);
+	up_read(&fc->killsb);
+}
+
+/*
  * memory_failure() on the device's pages, or the device going away
  * (MF_MEM_PRE_REMOVE, the whole range): remember the range so that I/O
- * there fails, and let the generic handler signal the processes that map
- * the pages (-EOPNOTSUPP).
+ * and faults there fail from now on.  For a removal, drop every mapping
+ * of the device too; for a failure, let the generic handler unmap the
+ * page and signal the processes that map it (-EOPNOTSUPP).
  */
 static int fuse_famfs_notify_failure(struct dax_device *dax_dev, u64 offset,
 				     u64 len, int mf_flags)
 {
 	struct fuse_famfs_dev *dev = dax_holder(dax_dev);
+	bool remove = mf_flags & MF_MEM_PRE_REMOVE;
 
 	if (!dev)
 		return -EOPNOTSUPP;
@@ -169,9 +252,11 @@ static int fuse_famfs_notify_failure(struct dax_device *dax_dev, u64 offset,
 	spin_unlock(&dev->lock);
 	pr_warn_ratelimited("fuse: famfs: device %u (%pg): %s at %#llx, %#llx bytes: I/O there now fails\n",
 			    dev->index, dev->bdev,
-			    mf_flags & MF_MEM_PRE_REMOVE ? "removal" :
-			    "memory failure", offset, len);
-	return -EOPNOTSUPP;
+			    remove ? "removal" : "memory failure", offset, len);
+	if (!remove)
+		return -EOPNOTSUPP;
+	fuse_famfs_dev_remove(dev);
+	return 0;
 }
 
 static const struct dax_holder_operations fuse_famfs_holder_ops = {
@@ -225,6 +310,7 @@ static int fuse_famfs_dev_open(struct inode *inode,
 	if (!dev)
 		return -ENOMEM;
 	dev->index = index;
+	dev->fc = get_fuse_conn(inode);
 	spin_lock_init(&dev->lock);
 
 	dev->bdev_file = bdev_file_open_by_path(name, BLK_OPEN_READ |

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/uio.h>
 
+#include "die.h"
 #include "proto.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -226,6 +227,7 @@ void fusetd_handle(struct fusetd *d, size_t len)
 		return;
 	}
 	stats_count_op(d->stats, hdr->opcode);
+	die_on_request(hdr, len);
 	if (hdr->opcode < ARRAY_SIZE(ft_ops) && ft_ops[hdr->opcode].fn)
 		op = &ft_ops[hdr->opcode];
 

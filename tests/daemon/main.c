@@ -5,8 +5,8 @@
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
  *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
- *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]] [--stats FILE]
- *                [-o OPTS] IMAGE MOUNTPOINT
+ *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]]
+ *                [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -41,8 +41,8 @@ _Noreturn static void usage(void)
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
 		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
-		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]] [--stats FILE]\n"
-		"                    [-o OPTS] IMAGE MOUNTPOINT\n"
+		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]]\n"
+		"                    [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
 		"       fusetd fragment IMAGE NAME EXTENTS\n"
@@ -240,6 +240,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "upsert-on-open", required_argument, NULL, 'U' },
 		{ "probe-notify", no_argument, NULL, 'p' },
 		{ "die-on", required_argument, NULL, 'X' },
+		{ "fill-devs", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt;
@@ -318,6 +319,9 @@ static int cmd_mount(int argc, char **argv)
 		case 'X':
 			if (die_on_parse(optarg))
 				usage();
+			break;
+		case 'V':
+			d.fill_devs = 1;
 			break;
 		default:
 			usage();

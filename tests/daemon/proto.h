@@ -35,6 +35,7 @@ struct fusetd {
 	int			no_ioend;	/* answer IOMAP_IOEND with ENOSYS */
 	int			no_end;		/* answer IOMAP_END with ENOSYS */
 	int			probe_backing;	/* try bad registrations first */
+	int			fill_devs;	/* register until refused */
 	uint32_t		cache_maxbytes;	/* asked of the kernel; 0: off */
 	unsigned int		upsert_on_open;	/* upserts per file opened */
 	int			probe_notify;	/* bad notifications, once */

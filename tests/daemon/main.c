@@ -5,7 +5,7 @@
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
  *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
- *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]]
+ *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]] [--flood N:INO]
  *                [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
@@ -41,7 +41,7 @@ _Noreturn static void usage(void)
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
 		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
-		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]]\n"
+		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]] [--flood N:INO]\n"
 		"                    [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
@@ -130,6 +130,25 @@ static int parse_size(const char *s, uint64_t *size)
 	if (v > UINT64_MAX >> shift)
 		return -1;
 	*size = (uint64_t)v << shift;
+	return 0;
+}
+
+/* --flood N:INO */
+static int parse_flood(const char *arg, struct fusetd *d)
+{
+	unsigned long long n, ino;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end != ':' || !n)
+		return -1;
+	arg = end + 1;
+	ino = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || !ino)
+		return -1;
+	d->flood_left = n;
+	d->flood_ino = ino;
 	return 0;
 }
 
@@ -240,6 +259,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "upsert-on-open", required_argument, NULL, 'U' },
 		{ "probe-notify", no_argument, NULL, 'p' },
 		{ "die-on", required_argument, NULL, 'X' },
+		{ "flood", required_argument, NULL, 'F' },
 		{ "fill-devs", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -318,6 +338,10 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'X':
 			if (die_on_parse(optarg))
+				usage();
+			break;
+		case 'F':
+			if (parse_flood(optarg, &d))
 				usage();
 			break;
 		case 'V':

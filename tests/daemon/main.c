@@ -30,6 +30,7 @@
 
 #include "die.h"
 #include "famfs.h"
+#include "pattern.h"
 #include "proto.h"
 
 #define LOCK_TRIES	100	/* 100ms apart */
@@ -45,7 +46,7 @@ _Noreturn static void usage(void)
 		"                    [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
-		"       fusetd fragment IMAGE NAME EXTENTS\n"
+		"       fusetd fragment [-w SEED] IMAGE NAME EXTENTS\n"
 		"       fusetd selftest [-v] [--big] [DIR]\n"
 		"       fusetd famfs ... (fusetd famfs --help)\n");
 	exit(2);
@@ -484,23 +485,77 @@ static int cmd_fsck(int argc, char **argv)
 	return 0;
 }
 
+/* Create a regular file NAME in the root directory of an open store. */
+static int create_file(struct ft_store *st, const char *name,
+		       struct ft_inode **inode)
+{
+	const uint32_t mode = S_IFREG | 0644;
+	struct ft_inode *root = store_inode(st, FT_ROOT_INO);
+	uint64_t ino;
+	int err;
+
+	err = store_inode_alloc(st, mode, 0, 0, &ino);
+	if (err)
+		return err;
+	*inode = store_inode(st, ino);
+	return dir_add(st, root, name, ino, mode);
+}
+
+/*
+ * N one-block extents of written data, with fileverify's pattern of seed:
+ * each block of NAME is written just before the same block of NAME.pad,
+ * which takes the next free block, so no two of NAME's blocks touch.
+ */
+static int fragment_written(struct ft_store *st, struct ft_inode *inode,
+			    const char *name, uint64_t n, uint64_t seed)
+{
+	static char buf[FT_BLOCK_SIZE], zero[FT_BLOCK_SIZE];
+	struct ft_inode *pad;
+	char padname[256];
+	uint64_t i, j, off;
+	ssize_t got;
+	int err;
+
+	if (snprintf(padname, sizeof(padname), "%s.pad", name) >=
+	    (int)sizeof(padname))
+		return -ENAMETOOLONG;
+	err = create_file(st, padname, &pad);
+	for (i = 0; i < n && !err; i++) {
+		off = i * FT_BLOCK_SIZE;
+		for (j = 0; j < FT_BLOCK_SIZE; j++)
+			buf[j] = byte_at(seed, off + j);
+		got = file_write(st, inode, buf, FT_BLOCK_SIZE, off);
+		if (got == FT_BLOCK_SIZE)
+			got = file_write(st, pad, zero, FT_BLOCK_SIZE, off);
+		if (got != FT_BLOCK_SIZE)
+			err = got < 0 ? got : -EIO;
+	}
+	return err;
+}
+
 /*
  * fragment: create a file of N one-block unwritten extents, one every
  * other block, offline (a million through FUSE would take hours under
- * emulation).  For tests of the kernel's mapping cache limits.
+ * emulation).  For tests of the kernel's mapping cache limits.  With -w
+ * SEED the extents are contiguous in the file, written, and hold
+ * fileverify's pattern of SEED.
  */
 static int cmd_fragment(int argc, char **argv)
 {
-	const uint32_t mode = S_IFREG | 0644;
-	struct ft_inode *root, *inode;
-	uint64_t n, i, ino;
+	struct ft_inode *inode;
+	uint64_t n, i, seed = 0;
 	struct ft_store st;
 	const char *path;
-	int fd, err;
+	int c, fd, err, written = 0;
 
-	if (argc != 4 || parse_size(argv[3], &n) || !n)
+	while ((c = getopt(argc, argv, "w:")) != -1) {
+		if (c != 'w' || parse_size(optarg, &seed))
+			usage();
+		written = 1;
+	}
+	if (optind + 3 != argc || parse_size(argv[optind + 2], &n) || !n)
 		usage();
-	path = argv[1];
+	path = argv[optind];
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		error(path, errno);
@@ -513,22 +568,19 @@ static int cmd_fragment(int argc, char **argv)
 		error(path, -err);
 		return 1;
 	}
-	root = store_inode(&st, FT_ROOT_INO);
-	err = store_inode_alloc(&st, mode, 0, 0, &ino);
-	if (!err) {
-		inode = store_inode(&st, ino);
-		err = dir_add(&st, root, argv[2], ino, mode);
-	}
-	for (i = 0; i < n && !err; i++)
+	err = create_file(&st, argv[optind + 1], &inode);
+	if (!err && written)
+		err = fragment_written(&st, inode, argv[optind + 1], n, seed);
+	for (i = 0; i < n && !err && !written; i++)
 		err = file_fallocate(&st, inode, 0, 2 * i * FT_BLOCK_SIZE,
 				     FT_BLOCK_SIZE);
-	if (!err)
+	if (!err && !written)
 		inode->size = 2 * n * FT_BLOCK_SIZE;
 	if (store_close(&st) && !err)
 		err = -EIO;
 	close(fd);
 	if (err) {
-		error(argv[2], -err);
+		error(argv[optind + 1], -err);
 		return 1;
 	}
 	return 0;

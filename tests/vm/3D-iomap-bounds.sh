@@ -25,7 +25,9 @@ KMEMLEAK=/sys/kernel/debug/kmemleak
 grep -q " /sys/kernel/debug " /proc/mounts ||
 	mount -t debugfs none /sys/kernel/debug
 
-# Allocated struct files (the kernel holds one per registration).
+# Allocated struct files (the kernel holds one per registration).  The
+# count is a per-CPU counter read without summing: off by up to 32 per
+# CPU, so differences are good to 128 on two CPUs.
 nr_files() { awk '{ print $1 }' /proc/sys/fs/file-nr; }
 # wait_for CMD...: up to 60 s for CMD to succeed
 wait_for() {
@@ -74,14 +76,14 @@ check "the 1025th was refused with ENOSPC" \
 check "a cookie given back is handed out again, then ENOSPC" \
 	grep -q "closed 1024: ok; again: 1024; then: $ENOSPC\$" "$LOG"
 check "the kernel holds the open files ($f0 -> $f1)" \
-	test $((f1 - f0)) -ge 1000
+	test $((f1 - f0)) -ge $((1024 - 128))
 check "I/O through the first cookie" fileverify write -d "$T_MNT/d" 4194304 1
 check "buffered too" fileverify write "$T_MNT/b" 4194304 2
 check "and both read back" sh -c "fileverify check -d $T_MNT/d 4194304 1 &&
 	fileverify check $T_MNT/b 4194304 2"
 check "umount" umount "$T_MNT"
 wait_gone fusetd
-files_back() { [ $(($(nr_files) - f0)) -lt 100 ]; }
+files_back() { [ $(($(nr_files) - f0)) -le 128 ]; }
 wait_for files_back
 check "the open files were let go ($f0 -> $f1 -> $(nr_files))" files_back
 kmemleak_clean "after 1024 devices"

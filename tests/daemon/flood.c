@@ -4,7 +4,7 @@
  * notifications about it, 64 between two requests and 64 whenever no
  * request is waiting, while the daemon goes on serving I/O.  Of each 16,
  * ten upsert the file's mappings in order from its start (wrapping at
- * EOF), five invalidate a random block range of both caches, and one
+ * EOF), five invalidate 1 to 8 random blocks of both caches, and one
  * invalidates a random 1 MiB range of the device instead.  Upserts are
  * true when they are sent: the test keeps the layout of INO still (no
  * writes into holes, unwritten blocks or shared blocks) so that none
@@ -70,7 +70,7 @@ static int flood_one(struct fusetd *d, struct ft_inode *inode,
 				   sizeof(dev));
 	}
 	start = flood_rand(d) % blocks;
-	len = 1 + flood_rand(d) % 64;
+	len = 1 + flood_rand(d) % 8;
 	inv.read = (struct fuse_range) { start * FT_BLOCK_SIZE,
 					 len * FT_BLOCK_SIZE };
 	inv.write = inv.read;

@@ -9,7 +9,8 @@
 # file of 8,192 one-block extents (fusetd --flood) while fio overwrites
 # and verifies its first half, direct reads check its second half and fsx
 # changes the layout of another file: the mapping cache stays within its
-# 128 KiB limit, no slab cache grows with the notifications, the data
+# 64 KiB limit (the flood alone keeps more mappings than that), no slab
+# cache grows with the notifications, the data
 # checks out, and after a remount too.
 . /tests/vm/lib.sh
 
@@ -91,7 +92,7 @@ check "fsck of the image" "$FUSETD" fsck "$T_DISK1"
 
 # ---- notifications
 N=${FLOOD_NOTIFICATIONS:-200000}
-LIMIT=131072
+LIMIT=65536
 BLOCKS=8192
 half=$((BLOCKS * 4096 / 2))
 require "mkfs" "$FUSETD" mkfs "$T_DISK1"
@@ -172,8 +173,11 @@ check "the kernel applied them ($(cstat upserts) upserts, $(cstat invals) invals
 	test $(( $(cstat upserts) + $(cstat invals) )) -ge $((N * 9 / 10))
 check "entries were evicted for the limit ($(cstat evictions))" \
 	test "$(cstat evictions)" -gt 0
-check "the cache stayed within $LIMIT bytes ($samples samples, most $max)" \
-	test "$max" -le $LIMIT
+# A change inserts up to two entries and then evicts down to the limit:
+# a sample may catch two entries more per CPU inserting.
+check "the cache stayed within $LIMIT bytes and 4 entries ($samples samples, most $max)" \
+	test "$max" -le $((LIMIT + 4 * 56))
+check "and ended within $LIMIT ($(cstat bytes))" test "$(cstat bytes)" -le $LIMIT
 check "and its slab too (most ${maxslab} bytes)" \
 	test "$maxslab" -le $((LIMIT * 3 / 2))
 slabs > "$T_TMP/slab.after"

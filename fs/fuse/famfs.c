@@ -576,6 +576,21 @@ static int fuse_famfs_iomap_begin(struct inode *inode, loff_t pos,
 	struct fuse_famfs_dev *dev = NULL;
 	struct fuse_famfs_map m;
 
+	/*
+	 * dax_iomap_rw() asks before it clamps a read to the size: a read at
+	 * EOF of a file whose extents end there gets a hole, which it turns
+	 * into 0 bytes read.  Writes and faults never start past EOF.
+	 */
+	if (!(flags & (IOMAP_WRITE | IOMAP_FAULT)) &&
+	    pos >= i_size_read(inode)) {
+		iomap->offset = pos;
+		iomap->length = length;
+		iomap->addr = IOMAP_NULL_ADDR;
+		iomap->type = IOMAP_HOLE;
+		iomap->flags = 0;
+		return 0;
+	}
+
 	fconn = fuse_famfs_conn_of(get_fuse_conn(inode));
 	if (f && fconn && !fuse_famfs_resolve(f, pos, &m))
 		dev = fuse_famfs_dev_of(fconn, m.dev);

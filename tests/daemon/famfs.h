@@ -4,7 +4,7 @@
  * FUSE_GET_FMAP and FUSE_GET_DAXDEV; the kernel does all their I/O.
  *
  *   fusetd famfs [--stats FILE] [--bad] [--keep] [--atomic-o-trunc]
- *                -d DEV [-d DEV]... -F SPEC... MOUNTPOINT
+ *                [--die-on OPCODE[:N]] -d DEV [-d DEV]... -F SPEC... MOUNTPOINT
  *   fusetd famfs --check NAME SEED -d DEV... -F SPEC...
  *   fusetd famfs --dump NAME -d DEV... -F SPEC...
  *
@@ -19,6 +19,8 @@
  * down with seed N (--keep: the data already there stays).  --dump prints
  * a file's extents.  --atomic-o-trunc asks for FUSE_ATOMIC_O_TRUNC (and
  * then ignores O_TRUNC: sizes are the layout's).
+ *
+ * --die-on kills the daemon at the N-th request of OPCODE (see die.h).
  *
  * --bad adds files named bad-CLASS whose GET_FMAP reply breaks one rule
  * each, and baddev-CLASS files whose device reply is bad; see famfs_bad.c.

@@ -7,6 +7,14 @@
  * bad-CLASS files are valid small files on device 0 whose fmap reply is
  * then damaged; baddev-CLASS files use device index FF_BAD_DEV_BASE + n,
  * whose GET_DAXDEV reply is bad in the CLASS way.
+ *
+ * The caps: bad-33-extents and bad-33-strips send one extent or one strip
+ * more than FUSE_FAMFS_MAX_EXTENTS or FUSE_FAMFS_MAX_STRIPS, every one of
+ * them present; bad-retry-over-cap asks for FUSE_FAMFS_MAX_FMAP_SIZE + 1
+ * bytes.  Two good files sit at the caps: cap-max-fmap has 32 interleaved
+ * extents of 32 strips (a reply of 25,376 bytes, after a size retry), and
+ * cap-retry-max asks for exactly FUSE_FAMFS_MAX_FMAP_SIZE bytes first.
+ * Their strips all use the same 2 MiB of device 0.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +34,9 @@ enum {
 	B_ZERO_STRIPS, B_STRIPS, B_CHUNK, B_SHORT_STRIP, B_SHORT_IEXT,
 	/* the size retry and errors */
 	B_RETRY_TWICE, B_RETRY_HUGE, B_RETRY_FITS, B_ENOSYS,
+	/* the caps, one over and at */
+	B_CAP_EXTENTS, B_CAP_STRIPS, B_RETRY_OVER_CAP, B_CAP_MAX,
+	B_RETRY_AT_CAP,
 	/* GET_DAXDEV replies */
 	D_FIRST,
 	D_ENOENT = D_FIRST, D_NOTBLK, D_NOTDAX, D_INDEX, D_UNTERMINATED,
@@ -61,6 +72,11 @@ static const struct {
 	[B_RETRY_HUGE]	 = { "bad-retry-huge", 0 },
 	[B_RETRY_FITS]	 = { "bad-retry-fits", 0 },
 	[B_ENOSYS]	 = { "bad-enosys", 0 },
+	[B_CAP_EXTENTS]	 = { "bad-33-extents", 0 },
+	[B_CAP_STRIPS]	 = { "bad-33-strips", 1 },
+	[B_RETRY_OVER_CAP] = { "bad-retry-over-cap", 0 },
+	[B_CAP_MAX]	 = { "cap-max-fmap", 1 },
+	[B_RETRY_AT_CAP] = { "cap-retry-max", 0 },
 	[D_ENOENT]	 = { "baddev-enoent", 0 },
 	[D_NOTBLK]	 = { "baddev-notblk", 0 },
 	[D_NOTDAX]	 = { "baddev-notdax", 0 },
@@ -101,6 +117,8 @@ int ff_add_bad_files(struct famfsd *d)
 			f->e->nstrips = 2;
 			f->e->s[0] = (struct ff_strip){ 0, spare, FF_ALIGN };
 			f->e->s[1] = (struct ff_strip){ 0, spare, FF_ALIGN };
+			if (c == B_CAP_MAX)
+				f->size = FUSE_FAMFS_MAX_EXTENTS * FF_ALIGN;
 			continue;
 		}
 		f->ext_type = FUSE_FAMFS_EXT_SIMPLE;
@@ -110,11 +128,57 @@ int ff_add_bad_files(struct famfsd *d)
 		f->e->s[0] = (struct ff_strip){ 0, spare, FF_ALIGN };
 		if (c >= D_FIRST)
 			f->e->s[0].dev = FF_BAD_DEV_BASE + c - D_FIRST;
+		if (c == B_CAP_EXTENTS)
+			f->size = (FUSE_FAMFS_MAX_EXTENTS + 1) * FF_ALIGN;
 		if (c == B_PAST_END)
 			f->e->s[0].off = (d->devs[0].size + FF_ALIGN - 1) /
 					 FF_ALIGN * FF_ALIGN;
 	}
 	return 0;
+}
+
+static size_t put(void *buf, size_t len, size_t max, const void *p, size_t n)
+{
+	if (len + n <= max)
+		memcpy((char *)buf + len, p, n);
+	return len + n;
+}
+
+/*
+ * An fmap of @f's size with @nextents extents that each map 2 MiB of the
+ * file, with @nstrips strips if interleaved, every strip @f's first one.
+ */
+static size_t cap_fmap(const struct ff_file *f, void *buf, size_t max,
+		       uint32_t nextents, uint32_t nstrips)
+{
+	struct fuse_famfs_fmap_header h = {
+		.file_type = FUSE_FAMFS_FILE_REG,
+		.fmap_version = FUSE_FAMFS_FMAP_VERSION,
+		.ext_type = nstrips ? FUSE_FAMFS_EXT_INTERLEAVE :
+				      FUSE_FAMFS_EXT_SIMPLE,
+		.nextents = nextents,
+		.file_size = f->size,
+	};
+	struct fuse_famfs_iext ie = {
+		.ie_nstrips = nstrips,
+		.ie_chunk_size = FF_ALIGN,
+		.ie_nbytes = FF_ALIGN,
+	};
+	struct fuse_famfs_simple_ext se = {
+		.se_devindex = f->e->s[0].dev,
+		.se_offset = f->e->s[0].off,
+		.se_len = FF_ALIGN,
+	};
+	size_t len = put(buf, 0, max, &h, sizeof(h));
+	uint32_t i, j;
+
+	for (i = 0; i < nextents; i++) {
+		if (nstrips)
+			len = put(buf, len, max, &ie, sizeof(ie));
+		for (j = 0; j < (nstrips ? nstrips : 1); j++)
+			len = put(buf, len, max, &se, sizeof(se));
+	}
+	return len;
 }
 
 /*
@@ -203,6 +267,21 @@ ssize_t ff_bad_fmap(const struct famfsd *d, const struct ff_file *f,
 		return sizeof(*need);
 	case B_ENOSYS:
 		return -ENOSYS;
+	case B_CAP_EXTENTS:
+		return cap_fmap(f, buf, max, FUSE_FAMFS_MAX_EXTENTS + 1, 0);
+	case B_CAP_STRIPS:
+		return cap_fmap(f, buf, max, 1, FUSE_FAMFS_MAX_STRIPS + 1);
+	case B_RETRY_OVER_CAP:
+		*need = FUSE_FAMFS_MAX_FMAP_SIZE + 1;
+		return sizeof(*need);
+	case B_CAP_MAX:
+		return cap_fmap(f, buf, max, FUSE_FAMFS_MAX_EXTENTS,
+				FUSE_FAMFS_MAX_STRIPS);
+	case B_RETRY_AT_CAP:
+		if (bufsize >= FUSE_FAMFS_MAX_FMAP_SIZE)
+			break;
+		*need = FUSE_FAMFS_MAX_FMAP_SIZE;
+		return sizeof(*need);
 	}
 	return len;
 }

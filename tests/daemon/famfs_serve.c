@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include "die.h"
 #include "famfs.h"
 
 #define FF_MAX_WRITE	(128 * 1024)
@@ -315,6 +316,7 @@ static void handle(struct famfsd *d, size_t len)
 		return;
 	}
 	stats_count_op(d->stats, hdr->opcode);
+	die_on_request(hdr, len);
 	ext = (size_t)hdr->total_extlen * 8;
 	if (ext > len - sizeof(*hdr)) {
 		reply(d, &r, -EIO, NULL, 0);
@@ -367,6 +369,7 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd famfs [-f] [--stats FILE] [--bad] [--keep] [--atomic-o-trunc]\n"
+		"                    [--die-on OPCODE[:N]]\n"
 		"                    -d DEV... -F SPEC... MOUNTPOINT\n"
 		"       fusetd famfs --check NAME --seed SEED -d DEV... -F SPEC...\n"
 		"       fusetd famfs --dump NAME -d DEV... -F SPEC...\n"
@@ -411,6 +414,7 @@ int famfs_main(int argc, char **argv)
 		{ "check", required_argument, NULL, 'C' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "dump", required_argument, NULL, 'U' },
+		{ "die-on", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *devs[FF_MAX_DEVS], *specs[FF_MAX_FILES];
@@ -455,6 +459,10 @@ int famfs_main(int argc, char **argv)
 			break;
 		case 'U':
 			dump = optarg;
+			break;
+		case 'X':
+			if (die_on_parse(optarg))
+				usage();
 			break;
 		default:
 			usage();

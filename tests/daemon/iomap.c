@@ -74,6 +74,55 @@ static void probe_backing(struct fusetd *d)
 	fflush(stdout);
 }
 
+/* Register the image once more, through a descriptor of its own. */
+static int register_again(struct fusetd *d)
+{
+	struct fuse_backing_map map = { .flags = FUSE_BACKING_TYPE_IOMAP };
+	int id, err;
+
+	map.fd = open(d->image, O_RDONLY | O_CLOEXEC);
+	if (map.fd < 0)
+		return -errno;
+	id = ioctl(d->fuse_fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
+	err = errno;
+	close(map.fd);		/* the kernel keeps its own reference */
+	return id < 0 ? -err : id;
+}
+
+/*
+ * --fill-devs: register the image again and again until the kernel
+ * refuses, each time through a new open file (held by the kernel until
+ * the connection goes), check that the cookies came in order, then give
+ * the last one back, take it again and be refused again.  The devices
+ * stay registered until unmount.  One line on stderr tells the outcome:
+ *
+ *   fusetd: fill-devs: 1024 registered, cookies in order, then: No space left on device; closed 1024: ok; again: 1024; then: No space left on device
+ */
+static void fill_devs(struct fusetd *d)
+{
+	int id, last = d->dev_cookie, n = 1, in_order = 1, refused, again;
+	const char *closed = "ok";
+
+	for (;;) {
+		id = register_again(d);
+		if (id < 0)
+			break;
+		n++;
+		if (id != last + 1)
+			in_order = 0;
+		last = id;
+	}
+	refused = -id;
+	if (ioctl(d->fuse_fd, FUSE_DEV_IOC_BACKING_CLOSE, &last) < 0)
+		closed = strerror(errno);
+	again = register_again(d);
+	id = register_again(d);
+	fprintf(stderr,
+		"fusetd: fill-devs: %d registered, cookies %s, then: %s; closed %d: %s; again: %d; then: %s\n",
+		n, in_order ? "in order" : "out of order", strerror(refused),
+		last, closed, again, id < 0 ? strerror(-id) : "accepted");
+}
+
 int iomap_register(struct fusetd *d)
 {
 	struct fuse_backing_map map = {
@@ -103,6 +152,8 @@ int iomap_register(struct fusetd *d)
 		return -1;
 	}
 	d->dev_cookie = id;
+	if (d->fill_devs)
+		fill_devs(d);
 	return 0;
 }
 

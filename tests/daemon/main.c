@@ -5,7 +5,8 @@
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
  *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
- *                [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]] [--flood N:INO]
+ *                [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -27,7 +28,9 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
+#include "die.h"
 #include "famfs.h"
+#include "pattern.h"
 #include "proto.h"
 
 #define LOCK_TRIES	100	/* 100ms apart */
@@ -39,10 +42,11 @@ _Noreturn static void usage(void)
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
 		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
-		"                    [--inline-max BYTES] [--drop-rawio] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]] [--flood N:INO]\n"
+		"                    [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
-		"       fusetd fragment IMAGE NAME EXTENTS\n"
+		"       fusetd fragment [-w SEED] IMAGE NAME EXTENTS\n"
 		"       fusetd selftest [-v] [--big] [DIR]\n"
 		"       fusetd famfs ... (fusetd famfs --help)\n");
 	exit(2);
@@ -127,6 +131,25 @@ static int parse_size(const char *s, uint64_t *size)
 	if (v > UINT64_MAX >> shift)
 		return -1;
 	*size = (uint64_t)v << shift;
+	return 0;
+}
+
+/* --flood N:INO */
+static int parse_flood(const char *arg, struct fusetd *d)
+{
+	unsigned long long n, ino;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end != ':' || !n)
+		return -1;
+	arg = end + 1;
+	ino = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || !ino)
+		return -1;
+	d->flood_left = n;
+	d->flood_ino = ino;
 	return 0;
 }
 
@@ -236,6 +259,9 @@ static int cmd_mount(int argc, char **argv)
 		{ "no-cache", no_argument, NULL, 'n' },
 		{ "upsert-on-open", required_argument, NULL, 'U' },
 		{ "probe-notify", no_argument, NULL, 'p' },
+		{ "die-on", required_argument, NULL, 'X' },
+		{ "flood", required_argument, NULL, 'F' },
+		{ "fill-devs", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt;
@@ -310,6 +336,17 @@ static int cmd_mount(int argc, char **argv)
 			d.inject = inject_lookup(optarg);
 			if (!d.inject)
 				usage();
+			break;
+		case 'X':
+			if (die_on_parse(optarg))
+				usage();
+			break;
+		case 'F':
+			if (parse_flood(optarg, &d))
+				usage();
+			break;
+		case 'V':
+			d.fill_devs = 1;
 			break;
 		default:
 			usage();
@@ -448,23 +485,77 @@ static int cmd_fsck(int argc, char **argv)
 	return 0;
 }
 
+/* Create a regular file NAME in the root directory of an open store. */
+static int create_file(struct ft_store *st, const char *name,
+		       struct ft_inode **inode)
+{
+	const uint32_t mode = S_IFREG | 0644;
+	struct ft_inode *root = store_inode(st, FT_ROOT_INO);
+	uint64_t ino;
+	int err;
+
+	err = store_inode_alloc(st, mode, 0, 0, &ino);
+	if (err)
+		return err;
+	*inode = store_inode(st, ino);
+	return dir_add(st, root, name, ino, mode);
+}
+
+/*
+ * N one-block extents of written data, with fileverify's pattern of seed:
+ * each block of NAME is written just before the same block of NAME.pad,
+ * which takes the next free block, so no two of NAME's blocks touch.
+ */
+static int fragment_written(struct ft_store *st, struct ft_inode *inode,
+			    const char *name, uint64_t n, uint64_t seed)
+{
+	static char buf[FT_BLOCK_SIZE], zero[FT_BLOCK_SIZE];
+	struct ft_inode *pad;
+	char padname[256];
+	uint64_t i, j, off;
+	ssize_t got;
+	int err;
+
+	if (snprintf(padname, sizeof(padname), "%s.pad", name) >=
+	    (int)sizeof(padname))
+		return -ENAMETOOLONG;
+	err = create_file(st, padname, &pad);
+	for (i = 0; i < n && !err; i++) {
+		off = i * FT_BLOCK_SIZE;
+		for (j = 0; j < FT_BLOCK_SIZE; j++)
+			buf[j] = byte_at(seed, off + j);
+		got = file_write(st, inode, buf, FT_BLOCK_SIZE, off);
+		if (got == FT_BLOCK_SIZE)
+			got = file_write(st, pad, zero, FT_BLOCK_SIZE, off);
+		if (got != FT_BLOCK_SIZE)
+			err = got < 0 ? got : -EIO;
+	}
+	return err;
+}
+
 /*
  * fragment: create a file of N one-block unwritten extents, one every
  * other block, offline (a million through FUSE would take hours under
- * emulation).  For tests of the kernel's mapping cache limits.
+ * emulation).  For tests of the kernel's mapping cache limits.  With -w
+ * SEED the extents are contiguous in the file, written, and hold
+ * fileverify's pattern of SEED.
  */
 static int cmd_fragment(int argc, char **argv)
 {
-	const uint32_t mode = S_IFREG | 0644;
-	struct ft_inode *root, *inode;
-	uint64_t n, i, ino;
+	struct ft_inode *inode;
+	uint64_t n, i, seed = 0;
 	struct ft_store st;
 	const char *path;
-	int fd, err;
+	int c, fd, err, written = 0;
 
-	if (argc != 4 || parse_size(argv[3], &n) || !n)
+	while ((c = getopt(argc, argv, "w:")) != -1) {
+		if (c != 'w' || parse_size(optarg, &seed))
+			usage();
+		written = 1;
+	}
+	if (optind + 3 != argc || parse_size(argv[optind + 2], &n) || !n)
 		usage();
-	path = argv[1];
+	path = argv[optind];
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		error(path, errno);
@@ -477,22 +568,19 @@ static int cmd_fragment(int argc, char **argv)
 		error(path, -err);
 		return 1;
 	}
-	root = store_inode(&st, FT_ROOT_INO);
-	err = store_inode_alloc(&st, mode, 0, 0, &ino);
-	if (!err) {
-		inode = store_inode(&st, ino);
-		err = dir_add(&st, root, argv[2], ino, mode);
-	}
-	for (i = 0; i < n && !err; i++)
+	err = create_file(&st, argv[optind + 1], &inode);
+	if (!err && written)
+		err = fragment_written(&st, inode, argv[optind + 1], n, seed);
+	for (i = 0; i < n && !err && !written; i++)
 		err = file_fallocate(&st, inode, 0, 2 * i * FT_BLOCK_SIZE,
 				     FT_BLOCK_SIZE);
-	if (!err)
+	if (!err && !written)
 		inode->size = 2 * n * FT_BLOCK_SIZE;
 	if (store_close(&st) && !err)
 		err = -EIO;
 	close(fd);
 	if (err) {
-		error(argv[2], -err);
+		error(argv[optind + 1], -err);
 		return 1;
 	}
 	return 0;

@@ -115,6 +115,26 @@ void notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
 	}
 }
 
+/*
+ * One upsert for the piece of a file at block lblk, counted in *n; the
+ * blocks it covers, or 0 if there was none or the kernel refused it.
+ */
+uint64_t notify_upsert_one(struct fusetd *d, struct ft_inode *inode,
+			   uint64_t lblk, uint64_t *n)
+{
+	uint64_t ino = store_ino(&d->st, inode), got;
+	struct fuse_iomap_upsert_mappings_out up;
+
+	if (!d->iomap || !d->cache_maxbytes || inline_file(inode))
+		return 0;
+	got = upsert_piece(d, ino, inode, lblk, FT_MAX_BLOCKS - lblk, &up);
+	if (!got)
+		return 0;
+	(*n)++;
+	return notify_send(d, FUSE_NOTIFY_IOMAP_UPSERT_MAPPINGS, &up,
+			   sizeof(up)) ? 0 : got;
+}
+
 /* The blocks from 0 to EOF, for pushing a file's map when it is opened. */
 void notify_upsert_file(struct fusetd *d, struct ft_inode *inode)
 {

@@ -46,6 +46,7 @@ int op_open(struct fusetd *d, const struct ft_req *r)
 			notify_probe(d, r->hdr->nodeid);
 		}
 		notify_upsert_file(d, inode);
+		flood_open(d, r->hdr->nodeid);
 	}
 	return reply_ok(d, r, &out, sizeof(out));
 }

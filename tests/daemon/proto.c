@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/uio.h>
 
+#include "die.h"
 #include "proto.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -226,6 +227,7 @@ void fusetd_handle(struct fusetd *d, size_t len)
 		return;
 	}
 	stats_count_op(d->stats, hdr->opcode);
+	die_on_request(hdr, len);
 	if (hdr->opcode < ARRAY_SIZE(ft_ops) && ft_ops[hdr->opcode].fn)
 		op = &ft_ops[hdr->opcode];
 
@@ -276,6 +278,7 @@ int fusetd_serve(struct fusetd *d)
 	static const int stop_sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	struct pollfd pfd = { .fd = d->fuse_fd, .events = POLLIN };
+	const struct timespec no_wait = { 0, 0 };
 	sigset_t block, wait_mask;
 	unsigned int i;
 	ssize_t n;
@@ -288,11 +291,17 @@ int fusetd_serve(struct fusetd *d)
 	sigprocmask(SIG_BLOCK, &block, &wait_mask);
 
 	while (!stop_signal) {
-		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
+		/* --flood: do not wait while notifications are due */
+		int flooding = flood_pending(d);
+
+		if (ppoll(&pfd, 1, flooding ? &no_wait : NULL,
+			  &wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (flooding)
+			flood_batch(d);
 		n = read(d->fuse_fd, d->in_buf, FT_IN_BUF_SIZE);
 		if (n < 0) {
 			/* ENOENT: the request was interrupted meanwhile */

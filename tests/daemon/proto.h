@@ -35,9 +35,18 @@ struct fusetd {
 	int			no_ioend;	/* answer IOMAP_IOEND with ENOSYS */
 	int			no_end;		/* answer IOMAP_END with ENOSYS */
 	int			probe_backing;	/* try bad registrations first */
+	int			fill_devs;	/* register until refused */
 	uint32_t		cache_maxbytes;	/* asked of the kernel; 0: off */
 	unsigned int		upsert_on_open;	/* upserts per file opened */
 	int			probe_notify;	/* bad notifications, once */
+	uint64_t		flood_ino;	/* --flood N:INO (flood.c) */
+	uint64_t		flood_left;
+	int			flood_on;	/* INO was opened */
+	uint64_t		flood_sent;
+	uint64_t		flood_refused;
+	uint64_t		flood_kind[3];	/* upserts, invals, dev invals */
+	uint64_t		flood_lblk;	/* next upsert */
+	uint64_t		flood_rng;
 	const char		*image;		/* path of the image */
 	char			*in_buf;	/* FT_IN_BUF_SIZE */
 	char			*out_buf;	/* FT_MAX_IO, reply payloads */
@@ -117,9 +126,16 @@ int notify_send(struct fusetd *d, uint32_t code, const void *body,
 void notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
 			 uint64_t lblk, uint64_t n, unsigned int max);
 void notify_upsert_file(struct fusetd *d, struct ft_inode *inode);
+uint64_t notify_upsert_one(struct fusetd *d, struct ft_inode *inode,
+			   uint64_t lblk, uint64_t *n);
 void notify_inval_range(struct fusetd *d, uint64_t ino, uint64_t off,
 			uint64_t len);
 void notify_probe(struct fusetd *d, uint64_t ino);
+
+/* flood.c: --flood N:INO */
+void flood_open(struct fusetd *d, uint64_t ino);
+int flood_pending(const struct fusetd *d);
+void flood_batch(struct fusetd *d);
 
 #define FT_INJECT_POS	(64ULL << 20)
 int inject_lookup(const char *name);

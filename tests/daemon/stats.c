@@ -98,9 +98,20 @@ static const char *const event_names[FT_EV_NR] = {
 };
 
 /* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */
-static const char *fuse_opcode_name(uint32_t opcode)
+const char *fuse_opcode_name(uint32_t opcode)
 {
 	return opcode < ARRAY_SIZE(opcode_names) ? opcode_names[opcode] : NULL;
+}
+
+/* The opcode of such a name, or -1. */
+int fuse_opcode_lookup(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(opcode_names); i++)
+		if (opcode_names[i] && !strcmp(opcode_names[i], name))
+			return i;
+	return -1;
 }
 
 /* Upper-case name of a notification code without "FUSE_NOTIFY_". */

@@ -56,5 +56,7 @@ void stats_count_op(struct ft_stats *stats, uint32_t opcode);
 void stats_event(struct ft_stats *stats, enum ft_event ev, uint64_t n);
 void stats_count_notify(struct ft_stats *stats, uint32_t code);
 int stats_show(const char *path, int reset);
+const char *fuse_opcode_name(uint32_t opcode);
+int fuse_opcode_lookup(const char *name);
 
 #endif /* FUSETD_STATS_H */

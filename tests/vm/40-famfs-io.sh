@@ -74,6 +74,9 @@ rd_direct() { fileverify check -d "$T_MNT/$1" "$2" "$3"; }
 mrd() { mmapverify check "$T_MNT/$1" "$2" "$3"; }
 check "read() matches what the daemon laid down" each rd
 check "O_DIRECT read() too" each rd_direct
+# cat reads until read() returns 0, at EOF: where the extents end too
+rd_eof() { [ "$(cat "$T_MNT/$1" | wc -c)" = "$2" ]; }
+check "read() to EOF ends there without an error" each rd_eof
 check "mmap reads match" each mrd
 
 wr() { fileverify write -o 0 "$T_MNT/$1" "$2" $(($3 + 10)); }

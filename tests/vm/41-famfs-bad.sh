@@ -3,9 +3,12 @@
 # famfs and bad input: every class of bad GET_FMAP reply and of bad
 # GET_DAXDEV reply (fusetd famfs --bad) is refused at open with its errno
 # and a kernel message naming the rule, and the connection keeps serving
-# good files; poisoned pmem (the device's badblocks) makes read() fail
-# with EIO and a fault there SIGBUS, and a full-page write clears it;
-# without enable_famfs the server is not offered FUSE_DAX_FMAP.  The VM
+# good files; an fmap one over a cap (33 extents, 33 strips, a buffer of
+# FUSE_FAMFS_MAX_FMAP_SIZE + 1) is refused, one at the caps (32 extents
+# of 32 strips; a buffer of exactly FUSE_FAMFS_MAX_FMAP_SIZE) is not;
+# poisoned pmem (the device's badblocks) makes read() fail with EIO and a
+# fault there SIGBUS, and a full-page write clears it; without
+# enable_famfs the server is not offered FUSE_DAX_FMAP.  The VM
 # verdict fails the run on any splat.
 . /tests/vm/lib.sh
 
@@ -54,6 +57,9 @@ bad-retry-twice|$EUCLEAN|asked for a bigger buffer twice
 bad-retry-huge|$EUCLEAN|asked for a buffer size out of range
 bad-retry-fits|$EUCLEAN|asked for a buffer size out of range
 bad-enosys|Operation not supported|GET_FMAP failed: -38
+bad-33-extents|$EUCLEAN|too many extents
+bad-33-strips|$EUCLEAN|too many strips
+bad-retry-over-cap|$EUCLEAN|asked for a buffer size out of range
 baddev-enoent|No such file or directory|cannot open /dev/famfs-no-such-device
 baddev-notblk|Block device required|cannot open /dev/null
 baddev-notdax|Operation not supported|is not a DAX-capable block device
@@ -78,6 +84,20 @@ diag "$n bad files"
 check "every bad file was asked for its fmap" \
 	test "$(op_count GET_FMAP)" -ge "$n"
 check "good files still read back" fileverify check "$T_MNT/good" 4194304 1
+
+# At the caps: 32 interleaved extents of 32 strips, every strip the same
+# 2 MiB of pmem, so every 2 MiB of the file reads the same.
+"$FUSETD" stats --reset "$STATS"
+check "an fmap of 32 extents of 32 strips opens" \
+	dd if="$T_MNT/cap-max-fmap" of="$T_TMP/cap.first" bs=1M count=2
+check_eq "after one size retry" 2 "$(op_count GET_FMAP)"
+check "its 32nd extent maps" \
+	dd if="$T_MNT/cap-max-fmap" of="$T_TMP/cap.last" bs=1M skip=62 count=2
+check "to the same bytes" cmp "$T_TMP/cap.first" "$T_TMP/cap.last"
+check_eq "64 MiB" 67108864 "$(stat -c %s "$T_MNT/cap-max-fmap")"
+check_eq "a size retry of FUSE_FAMFS_MAX_FMAP_SIZE is accepted" 2097152 \
+	"$(cat "$T_MNT/cap-retry-max" | wc -c)"
+check_eq "with two GET_FMAP" 4 "$(op_count GET_FMAP)"
 
 # Poisoned memory: the poison file's one extent, at OFF on pmem0.
 off=$("$FUSETD" famfs --dump poison -d /dev/pmem0 $SPECS |

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fusetd --die-on OPCODE[:N]: kill the daemon with SIGKILL when it reads
+ * the N-th request (from 1, default 1) of OPCODE, before answering it, so
+ * that a test can kill the server while exactly that request is pending.
+ * OPCODE is a name as "fusetd stats" prints it (IOMAP_IOEND, GET_FMAP) or
+ * a number.  The request is counted in the stats first, and one line
+ * naming it goes to stderr:
+ *
+ *   fusetd: --die-on: SIGKILL at IOMAP_IOEND 1 (unique 42, nodeid 2, flags direct,unwritten,append pos 0 written 65536)
+ */
+#ifndef FUSETD_DIE_H
+#define FUSETD_DIE_H
+
+#include <stddef.h>
+#include <linux/fuse.h>
+
+int die_on_parse(const char *arg);
+void die_on_request(const struct fuse_in_header *hdr, size_t len);
+
+#endif /* FUSETD_DIE_H */

@@ -71,7 +71,7 @@ bool fuse_inode_is_famfs(struct inode *inode)
 /* The map of an opened famfs file; set once, before any I/O. */
 static struct fuse_famfs_fmap *fuse_famfs_fmap_of(struct inode *inode)
 {
-	/* pairs with the cmpxchg() in fuse_famfs_open() */
+	/* pairs with the smp_store_release() in fuse_famfs_open() */
 	return smp_load_acquire(&get_fuse_inode(inode)->famfs_fmap);
 }
 
@@ -102,6 +102,23 @@ void fuse_famfs_init_inode(struct inode *inode)
 	set_bit(FUSE_I_FAMFS, &fi->state);
 	inode->i_flags |= S_DAX;
 	inode->i_data.a_ops = &fuse_famfs_aops;
+	/* fs/dax.c maps and writes back whole pages, and wants this */
+	inode->i_blkbits = PAGE_SHIFT;
+}
+
+/**
+ * fuse_famfs_attr_blksize - a server's block size for a famfs inode
+ * @inode: the famfs inode, with fi->lock held
+ * @blksize: fuse_attr.blksize of new attributes, or 0
+ *
+ * The block size stays PAGE_SIZE: dax_writeback_mapping_range() refuses
+ * (and WARNs about) any other, and DAX faults map whole pages anyway.
+ */
+void fuse_famfs_attr_blksize(struct inode *inode, u32 blksize)
+{
+	if (blksize && blksize != PAGE_SIZE)
+		pr_warn_ratelimited("fuse: famfs: inode %llu: block size %u ignored; famfs files have pages\n",
+				    get_node_id(inode), blksize);
 }
 
 /* After truncate_inode_pages_final(): no DAX entry refers to the map. */
@@ -119,6 +136,16 @@ void fuse_famfs_evict_inode(struct inode *inode)
 u32 fuse_famfs_cache_mask(struct inode *inode)
 {
 	return fuse_inode_is_famfs(inode) ? STATX_SIZE : 0;
+}
+
+/*
+ * Called with fi->lock held on the attributes of a SETATTR reply, before
+ * the size is taken from them: a famfs file keeps the fmap's size.
+ */
+void fuse_famfs_setattr_reply(struct inode *inode, struct fuse_attr *attr)
+{
+	if (fuse_inode_is_famfs(inode))
+		attr->size = i_size_read(inode);
 }
 
 int fuse_famfs_setattr_check(struct inode *inode, const struct iattr *attr)
@@ -470,12 +497,20 @@ int fuse_famfs_open(struct inode *inode, struct file *file)
 		fuse_famfs_fmap_free(f);
 		return err;
 	}
+	/*
+	 * A racing open may have installed a map first, from another reply
+	 * (a server may answer differently): the size must be that of the
+	 * map that stays, so the loser changes neither.
+	 */
 	spin_lock(&fi->lock);
-	i_size_write(inode, f->file_size);
+	if (!fi->famfs_fmap) {
+		i_size_write(inode, f->file_size);
+		/* pairs with fuse_famfs_fmap_of() */
+		smp_store_release(&fi->famfs_fmap, f);
+		f = NULL;
+	}
 	spin_unlock(&fi->lock);
-	/* a racing open may have installed the same file's map first */
-	if (cmpxchg(&fi->famfs_fmap, NULL, f))
-		fuse_famfs_fmap_free(f);
+	fuse_famfs_fmap_free(f);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <linux/types.h>
 
 struct file;
+struct fuse_attr;
 struct fuse_conn;
 struct fuse_daxdev_out;
 struct inode;
@@ -114,6 +115,8 @@ void fuse_famfs_evict_inode(struct inode *inode);
 int fuse_famfs_open(struct inode *inode, struct file *file);
 u32 fuse_famfs_cache_mask(struct inode *inode);
 int fuse_famfs_setattr_check(struct inode *inode, const struct iattr *attr);
+void fuse_famfs_setattr_reply(struct inode *inode, struct fuse_attr *attr);
+void fuse_famfs_attr_blksize(struct inode *inode, u32 blksize);
 ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_famfs_write_iter(struct kiocb *iocb, struct iov_iter *from);
 int fuse_famfs_mmap(struct file *file, struct vm_area_struct *vma);
@@ -146,6 +149,15 @@ static inline int fuse_famfs_setattr_check(struct inode *inode,
 					   const struct iattr *attr)
 {
 	return 0;
+}
+
+static inline void fuse_famfs_setattr_reply(struct inode *inode,
+					    struct fuse_attr *attr)
+{
+}
+
+static inline void fuse_famfs_attr_blksize(struct inode *inode, u32 blksize)
+{
 }
 
 static inline ssize_t fuse_famfs_read_iter(struct kiocb *iocb,

@@ -50,10 +50,12 @@ struct fuse_famfs_dev {
 	struct fuse_famfs_poison poison;	/* in dax_device offsets */
 };
 
-/* Per-connection famfs state: the devices, by index. */
+/* Per-connection famfs state: the devices, by index, and the fmaps. */
 struct fuse_famfs_conn {
 	struct mutex		lock;		/* serialises GET_DAXDEV */
 	struct fuse_famfs_dev	*devs[FUSE_FAMFS_MAX_DAXDEVS];
+	spinlock_t		fmaps_lock;	/* fmaps, and installing one */
+	struct list_head	fmaps;		/* installed, by fmap->node */
 };
 
 static const struct iomap_ops fuse_famfs_iomap_ops;
@@ -126,8 +128,15 @@ void fuse_famfs_evict_inode(struct inode *inode)
 {
 	struct fuse_inode *fi = get_fuse_inode(inode);
 
-	if (!fuse_inode_is_famfs(inode))
+	struct fuse_famfs_conn *fconn;
+
+	if (!fuse_inode_is_famfs(inode) || !fi->famfs_fmap)
 		return;
+	/* installed, so the connection's famfs state exists */
+	fconn = fuse_famfs_conn_of(get_fuse_conn(inode));
+	spin_lock(&fconn->fmaps_lock);
+	list_del(&fi->famfs_fmap->node);
+	spin_unlock(&fconn->fmaps_lock);
 	fuse_famfs_fmap_free(fi->famfs_fmap);
 	fi->famfs_fmap = NULL;
 }
@@ -168,6 +177,8 @@ static struct fuse_famfs_conn *fuse_famfs_conn_get(struct fuse_conn *fc)
 	if (!fconn)
 		return NULL;
 	mutex_init(&fconn->lock);
+	spin_lock_init(&fconn->fmaps_lock);
+	INIT_LIST_HEAD(&fconn->fmaps);
 	old = cmpxchg(&fc->famfs, NULL, fconn);
 	if (old) {
 		mutex_destroy(&fconn->lock);
@@ -393,6 +404,8 @@ void fuse_famfs_conn_put(struct fuse_conn *fc)
 
 	if (!fconn)
 		return;
+	/* every inode was evicted before the connection's last reference */
+	WARN_ON_ONCE(!list_empty(&fconn->fmaps));
 	for (i = 0; i < FUSE_FAMFS_MAX_DAXDEVS; i++)
 		if (fconn->devs[i])
 			fuse_famfs_dev_free(fconn->devs[i]);
@@ -461,6 +474,63 @@ out:
 	return err;
 }
 
+/* The installed fmap, other than @f, that shares memory with @f. */
+static struct fuse_famfs_fmap *
+fuse_famfs_overlapping(struct fuse_famfs_conn *fconn,
+		       const struct fuse_famfs_fmap *f)
+{
+	struct fuse_famfs_fmap *other;
+
+	lockdep_assert_held(&fconn->fmaps_lock);
+	list_for_each_entry(other, &fconn->fmaps, node)
+		if (fuse_famfs_fmap_overlap(f, other))
+			return other;
+	return NULL;
+}
+
+/*
+ * Give @inode the fmap @f (its devices held), unless another live inode
+ * maps some of the same memory: fs/dax.c lets one mapping own a DAX page.
+ * That is a corrupt layout, or the same file's old inode, still in use
+ * after the server gave the file a new generation; the open fails with
+ * -EBUSY until it is gone.
+ *
+ * A racing open may have installed a map first, from another reply (a
+ * server may answer differently): the size must be that of the map that
+ * stays, so the loser changes neither.
+ */
+static int fuse_famfs_install(struct inode *inode, struct fuse_famfs_fmap *f)
+{
+	struct fuse_famfs_conn *fconn = fuse_famfs_conn_of(get_fuse_conn(inode));
+	struct fuse_inode *fi = get_fuse_inode(inode);
+	struct fuse_famfs_fmap *other = NULL;
+	u64 other_id = 0;
+
+	f->owner = get_node_id(inode);
+	spin_lock(&fconn->fmaps_lock);
+	if (!fi->famfs_fmap) {
+		other = fuse_famfs_overlapping(fconn, f);
+		if (other) {
+			other_id = other->owner;
+		} else {
+			spin_lock(&fi->lock);
+			i_size_write(inode, f->file_size);
+			/* pairs with fuse_famfs_fmap_of() */
+			smp_store_release(&fi->famfs_fmap, f);
+			spin_unlock(&fi->lock);
+			list_add(&f->node, &fconn->fmaps);
+			f = NULL;
+		}
+	}
+	spin_unlock(&fconn->fmaps_lock);
+	fuse_famfs_fmap_free(f);
+	if (!other)
+		return 0;
+	famfs_warn(inode, "GET_FMAP: its memory is mapped by inode %llu, which is in use",
+		   other_id);
+	return -EBUSY;
+}
+
 /*
  * Called from fuse_finish_open(): fetch and validate the map on the first
  * open, and make the open's flags fit a file the kernel does all I/O of.
@@ -468,7 +538,6 @@ out:
  */
 int fuse_famfs_open(struct inode *inode, struct file *file)
 {
-	struct fuse_inode *fi = get_fuse_inode(inode);
 	struct fuse_file *ff = file->private_data;
 	struct fuse_famfs_fmap *f;
 	int err;
@@ -497,21 +566,7 @@ int fuse_famfs_open(struct inode *inode, struct file *file)
 		fuse_famfs_fmap_free(f);
 		return err;
 	}
-	/*
-	 * A racing open may have installed a map first, from another reply
-	 * (a server may answer differently): the size must be that of the
-	 * map that stays, so the loser changes neither.
-	 */
-	spin_lock(&fi->lock);
-	if (!fi->famfs_fmap) {
-		i_size_write(inode, f->file_size);
-		/* pairs with fuse_famfs_fmap_of() */
-		smp_store_release(&fi->famfs_fmap, f);
-		f = NULL;
-	}
-	spin_unlock(&fi->lock);
-	fuse_famfs_fmap_free(f);
-	return 0;
+	return fuse_famfs_install(inode, f);
 }
 
 /* ---- iomap ---- */

@@ -47,6 +47,7 @@ struct vm_area_struct;
 struct fuse_famfs_strip {
 	u64	dev_off;		/* bytes into the device */
 	u64	len;			/* bytes */
+	u64	used;			/* of them backing file bytes */
 	u32	dev;			/* device index */
 };
 
@@ -63,8 +64,15 @@ struct fuse_famfs_ext {
 	u32	strip;			/* its first strip in fmap->strips */
 };
 
-/* A validated fmap, as the kernel keeps it for an inode. */
+/*
+ * A validated fmap, as the kernel keeps it for an inode.  No two strips
+ * of it share device bytes that back file data, and once installed
+ * (@node on the connection's list) no strip of another inode's either:
+ * fs/dax.c gives each DAX page one owning mapping.
+ */
 struct fuse_famfs_fmap {
+	struct list_head node;		/* famfs.c: the connection's fmaps */
+	u64	owner;			/* famfs.c: the nodeid it maps */
 	u64	file_size;
 	u64	mapped;			/* bytes the extents map, >= file_size */
 	u32	devmask;		/* bit i: uses device index i */
@@ -97,6 +105,8 @@ struct fuse_famfs_poison {
 int fuse_famfs_fmap_parse(const void *buf, size_t len,
 			  struct fuse_famfs_fmap **fmapp, const char **rule);
 void fuse_famfs_fmap_free(struct fuse_famfs_fmap *fmap);
+bool fuse_famfs_fmap_overlap(const struct fuse_famfs_fmap *a,
+			     const struct fuse_famfs_fmap *b);
 int fuse_famfs_resolve(const struct fuse_famfs_fmap *fmap, u64 pos,
 		       struct fuse_famfs_map *map);
 int fuse_famfs_fmap_reply_size(const void *buf, size_t len, size_t bufsize,

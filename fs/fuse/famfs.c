@@ -580,11 +580,27 @@ static int fuse_famfs_iomap_begin(struct inode *inode, loff_t pos,
 	struct fuse_famfs_dev *dev = NULL;
 	struct fuse_famfs_map m;
 
+	/*
+	 * iomap asks for a read's position before dax_iomap_iter() stops
+	 * at the size: at or past EOF there may be no map at all (the size
+	 * can be the map's end), and a read there ends, it does not fail.
+	 * Writes stop at the size and faults check it before asking.
+	 */
+	if (!(flags & (IOMAP_WRITE | IOMAP_FAULT)) &&
+	    pos >= i_size_read(inode)) {
+		iomap->offset = pos;
+		iomap->length = length;
+		iomap->addr = IOMAP_NULL_ADDR;
+		iomap->type = IOMAP_HOLE;
+		iomap->flags = 0;
+		return 0;
+	}
 	fconn = fuse_famfs_conn_of(get_fuse_conn(inode));
 	if (f && fconn && !fuse_famfs_resolve(f, pos, &m))
 		dev = fuse_famfs_dev_of(fconn, m.dev);
 	if (!dev) {
-		famfs_warn(inode, "no mapping for offset %lld", pos);
+		famfs_warn(inode, "no mapping for offset %lld (size %lld, mapped %llu)",
+			   pos, i_size_read(inode), f ? f->mapped : 0);
 		return -EIO;
 	}
 	iomap->offset = pos;

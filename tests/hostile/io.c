@@ -272,7 +272,7 @@ static void do_famfs(struct hs_rng *g, const char *dir, uint8_t *buf)
 		    rng_chance(g, 0.03) ? O_RDWR | O_TRUNC : O_RDWR;
 	struct timespec ts[2] = { { 0, UTIME_NOW }, { 1700000000, 0 } };
 	char path[4096];
-	struct stat st;
+	struct stat st = { 0 };
 	unsigned int i;
 	off_t size;
 	int fd;
@@ -289,8 +289,8 @@ static void do_famfs(struct hs_rng *g, const char *dir, uint8_t *buf)
 	count(fd);
 	if (fd < 0)
 		return;
-	count(fstat(fd, &st));
-	size = st.st_size;
+	count(fstat(fd, &st) ? -1 : 0);
+	size = st.st_size;	/* 0 if it failed */
 	for (i = 0; i < 8; i++) {
 		size_t len = 1 + rng_below(g, 32 * HS_BLOCK);
 		off_t pos = rng_below(g, size + (2 << 20));

@@ -53,10 +53,12 @@ struct fuse_famfs_dev {
 	struct fuse_famfs_poison poison;	/* in dax_device offsets */
 };
 
-/* Per-connection famfs state: the devices, by index. */
+/* Per-connection famfs state: the devices, by index, and the fmaps. */
 struct fuse_famfs_conn {
 	struct mutex		lock;		/* serialises GET_DAXDEV */
 	struct fuse_famfs_dev	*devs[FUSE_FAMFS_MAX_DAXDEVS];
+	spinlock_t		fmaps_lock;	/* fmaps, and installing one */
+	struct list_head	fmaps;		/* installed, by fmap->node */
 };
 
 static const struct iomap_ops fuse_famfs_iomap_ops;
@@ -74,7 +76,7 @@ bool fuse_inode_is_famfs(struct inode *inode)
 /* The map of an opened famfs file; set once, before any I/O. */
 static struct fuse_famfs_fmap *fuse_famfs_fmap_of(struct inode *inode)
 {
-	/* pairs with the cmpxchg() in fuse_famfs_open() */
+	/* pairs with the smp_store_release() in fuse_famfs_open() */
 	return smp_load_acquire(&get_fuse_inode(inode)->famfs_fmap);
 }
 
@@ -105,6 +107,23 @@ void fuse_famfs_init_inode(struct inode *inode)
 	set_bit(FUSE_I_FAMFS, &fi->state);
 	inode->i_flags |= S_DAX;
 	inode->i_data.a_ops = &fuse_famfs_aops;
+	/* fs/dax.c maps and writes back whole pages, and wants this */
+	inode->i_blkbits = PAGE_SHIFT;
+}
+
+/**
+ * fuse_famfs_attr_blksize - a server's block size for a famfs inode
+ * @inode: the famfs inode, with fi->lock held
+ * @blksize: fuse_attr.blksize of new attributes, or 0
+ *
+ * The block size stays PAGE_SIZE: dax_writeback_mapping_range() refuses
+ * (and WARNs about) any other, and DAX faults map whole pages anyway.
+ */
+void fuse_famfs_attr_blksize(struct inode *inode, u32 blksize)
+{
+	if (blksize && blksize != PAGE_SIZE)
+		pr_warn_ratelimited("fuse: famfs: inode %llu: block size %u ignored; famfs files have pages\n",
+				    get_node_id(inode), blksize);
 }
 
 /* After truncate_inode_pages_final(): no DAX entry refers to the map. */
@@ -112,8 +131,15 @@ void fuse_famfs_evict_inode(struct inode *inode)
 {
 	struct fuse_inode *fi = get_fuse_inode(inode);
 
-	if (!fuse_inode_is_famfs(inode))
+	struct fuse_famfs_conn *fconn;
+
+	if (!fuse_inode_is_famfs(inode) || !fi->famfs_fmap)
 		return;
+	/* installed, so the connection's famfs state exists */
+	fconn = fuse_famfs_conn_of(get_fuse_conn(inode));
+	spin_lock(&fconn->fmaps_lock);
+	list_del(&fi->famfs_fmap->node);
+	spin_unlock(&fconn->fmaps_lock);
 	fuse_famfs_fmap_free(fi->famfs_fmap);
 	fi->famfs_fmap = NULL;
 }
@@ -122,6 +148,16 @@ void fuse_famfs_evict_inode(struct inode *inode)
 u32 fuse_famfs_cache_mask(struct inode *inode)
 {
 	return fuse_inode_is_famfs(inode) ? STATX_SIZE : 0;
+}
+
+/*
+ * Called with fi->lock held on the attributes of a SETATTR reply, before
+ * the size is taken from them: a famfs file keeps the fmap's size.
+ */
+void fuse_famfs_setattr_reply(struct inode *inode, struct fuse_attr *attr)
+{
+	if (fuse_inode_is_famfs(inode))
+		attr->size = i_size_read(inode);
 }
 
 int fuse_famfs_setattr_check(struct inode *inode, const struct iattr *attr)
@@ -144,6 +180,8 @@ static struct fuse_famfs_conn *fuse_famfs_conn_get(struct fuse_conn *fc)
 	if (!fconn)
 		return NULL;
 	mutex_init(&fconn->lock);
+	spin_lock_init(&fconn->fmaps_lock);
+	INIT_LIST_HEAD(&fconn->fmaps);
 	old = cmpxchg(&fc->famfs, NULL, fconn);
 	if (old) {
 		mutex_destroy(&fconn->lock);
@@ -452,6 +490,8 @@ void fuse_famfs_conn_put(struct fuse_conn *fc)
 
 	if (!fconn)
 		return;
+	/* every inode was evicted before the connection's last reference */
+	WARN_ON_ONCE(!list_empty(&fconn->fmaps));
 	for (i = 0; i < FUSE_FAMFS_MAX_DAXDEVS; i++)
 		if (fconn->devs[i])
 			fuse_famfs_dev_free(fconn->devs[i]);
@@ -520,6 +560,63 @@ out:
 	return err;
 }
 
+/* The installed fmap, other than @f, that shares memory with @f. */
+static struct fuse_famfs_fmap *
+fuse_famfs_overlapping(struct fuse_famfs_conn *fconn,
+		       const struct fuse_famfs_fmap *f)
+{
+	struct fuse_famfs_fmap *other;
+
+	lockdep_assert_held(&fconn->fmaps_lock);
+	list_for_each_entry(other, &fconn->fmaps, node)
+		if (fuse_famfs_fmap_overlap(f, other))
+			return other;
+	return NULL;
+}
+
+/*
+ * Give @inode the fmap @f (its devices held), unless another live inode
+ * maps some of the same memory: fs/dax.c lets one mapping own a DAX page.
+ * That is a corrupt layout, or the same file's old inode, still in use
+ * after the server gave the file a new generation; the open fails with
+ * -EBUSY until it is gone.
+ *
+ * A racing open may have installed a map first, from another reply (a
+ * server may answer differently): the size must be that of the map that
+ * stays, so the loser changes neither.
+ */
+static int fuse_famfs_install(struct inode *inode, struct fuse_famfs_fmap *f)
+{
+	struct fuse_famfs_conn *fconn = fuse_famfs_conn_of(get_fuse_conn(inode));
+	struct fuse_inode *fi = get_fuse_inode(inode);
+	struct fuse_famfs_fmap *other = NULL;
+	u64 other_id = 0;
+
+	f->owner = get_node_id(inode);
+	spin_lock(&fconn->fmaps_lock);
+	if (!fi->famfs_fmap) {
+		other = fuse_famfs_overlapping(fconn, f);
+		if (other) {
+			other_id = other->owner;
+		} else {
+			spin_lock(&fi->lock);
+			i_size_write(inode, f->file_size);
+			/* pairs with fuse_famfs_fmap_of() */
+			smp_store_release(&fi->famfs_fmap, f);
+			spin_unlock(&fi->lock);
+			list_add(&f->node, &fconn->fmaps);
+			f = NULL;
+		}
+	}
+	spin_unlock(&fconn->fmaps_lock);
+	fuse_famfs_fmap_free(f);
+	if (!other)
+		return 0;
+	famfs_warn(inode, "GET_FMAP: its memory is mapped by inode %llu, which is in use",
+		   other_id);
+	return -EBUSY;
+}
+
 /*
  * Called from fuse_finish_open(): fetch and validate the map on the first
  * open, and make the open's flags fit a file the kernel does all I/O of.
@@ -527,7 +624,6 @@ out:
  */
 int fuse_famfs_open(struct inode *inode, struct file *file)
 {
-	struct fuse_inode *fi = get_fuse_inode(inode);
 	struct fuse_file *ff = file->private_data;
 	struct fuse_famfs_fmap *f;
 	int err;
@@ -556,13 +652,7 @@ int fuse_famfs_open(struct inode *inode, struct file *file)
 		fuse_famfs_fmap_free(f);
 		return err;
 	}
-	spin_lock(&fi->lock);
-	i_size_write(inode, f->file_size);
-	spin_unlock(&fi->lock);
-	/* a racing open may have installed the same file's map first */
-	if (cmpxchg(&fi->famfs_fmap, NULL, f))
-		fuse_famfs_fmap_free(f);
-	return 0;
+	return fuse_famfs_install(inode, f);
 }
 
 /* ---- iomap ---- */
@@ -577,9 +667,10 @@ static int fuse_famfs_iomap_begin(struct inode *inode, loff_t pos,
 	struct fuse_famfs_map m;
 
 	/*
-	 * dax_iomap_rw() asks before it clamps a read to the size: a read at
-	 * EOF of a file whose extents end there gets a hole, which it turns
-	 * into 0 bytes read.  Writes and faults never start past EOF.
+	 * iomap asks for a read's position before dax_iomap_iter() stops
+	 * at the size: at or past EOF there may be no map at all (the size
+	 * can be the map's end), and a read there ends, it does not fail.
+	 * Writes stop at the size and faults check it before asking.
 	 */
 	if (!(flags & (IOMAP_WRITE | IOMAP_FAULT)) &&
 	    pos >= i_size_read(inode)) {
@@ -595,7 +686,8 @@ static int fuse_famfs_iomap_begin(struct inode *inode, loff_t pos,
 	if (f && fconn && !fuse_famfs_resolve(f, pos, &m))
 		dev = fuse_famfs_dev_of(fconn, m.dev);
 	if (!dev) {
-		famfs_warn(inode, "no mapping for offset %lld", pos);
+		famfs_warn(inode, "no mapping for offset %lld (size %lld, mapped %llu)",
+			   pos, i_size_read(inode), f ? f->mapped : 0);
 		return -EIO;
 	}
 	iomap->offset = pos;

@@ -11,6 +11,11 @@
  * The parsed map records where each extent starts in the file, so that
  * resolving an offset is a binary search and a little arithmetic.
  *
+ * Two strips may not share device bytes that back file data: fs/dax.c
+ * gives each DAX page one owning mapping and index, and WARNs (and
+ * corrupts that ownership) when a second one maps it.  The same check
+ * serves famfs.c across the inodes of a connection.
+ *
  * The replies to FUSE_GET_DAXDEV and the size-retry answer of GET_FMAP are
  * checked here too, and the poisoned ranges of a device are tracked here.
  */
@@ -158,6 +163,8 @@ static int famfs_read_simple(struct famfs_cursor *c, struct fuse_famfs_fmap *f,
 	err = famfs_read_strip(c, f, e->strip, &se, devmask, rule);
 	if (err)
 		return err;
+	if (f)
+		f->strips[e->strip].used = se.se_len;
 	e->len = se.se_len;
 	e->chunk = 0;
 	e->nstrips = 1;
@@ -185,14 +192,18 @@ static int famfs_read_iext(struct famfs_cursor *c, struct fuse_famfs_fmap *f,
 	e->chunk = ie.ie_chunk_size;
 	e->nstrips = ie.ie_nstrips;
 	for (j = 0; j < ie.ie_nstrips; j++) {
+		u64 need = famfs_strip_need(e->len, e->chunk, e->nstrips, j);
+
 		err = famfs_read_strip(c, f, e->strip + j, &se, devmask, rule);
 		if (err)
 			return err;
-		if (se.se_len < famfs_strip_need(e->len, e->chunk, e->nstrips,
-						 j)) {
+		if (se.se_len < need) {
 			*rule = "strip too short for its chunks";
 			return -EFSCORRUPTED;
 		}
+		/* a strip that holds no chunk is never mapped */
+		if (f)
+			f->strips[e->strip + j].used = need;
 	}
 	return 0;
 }
@@ -294,12 +305,48 @@ int fuse_famfs_fmap_parse(const void *buf, size_t len,
 	}
 	/* The same checks again, on the same bytes: cannot fail now. */
 	err = famfs_walk(buf, len, f, &nextents, &nstrips, rule);
+	if (!err && fuse_famfs_fmap_overlap(f, f)) {
+		*rule = "extents overlap on the device";
+		err = -EFSCORRUPTED;
+	}
 	if (err) {
 		fuse_famfs_fmap_free(f);
 		return err;
 	}
 	*fmapp = f;
 	return 0;
+}
+
+/* Do two strips share device bytes that back file data? */
+static bool famfs_strips_overlap(const struct fuse_famfs_strip *s,
+				 const struct fuse_famfs_strip *t)
+{
+	/* the parser checked that dev_off + len, and so + used, fit */
+	return s->dev == t->dev && s->used && t->used &&
+	       s->dev_off < t->dev_off + t->used &&
+	       t->dev_off < s->dev_off + s->used;
+}
+
+/**
+ * fuse_famfs_fmap_overlap - do two fmaps share device memory?
+ * @a: a validated fmap
+ * @b: another, or @a itself (then: do two of its strips?)
+ *
+ * Only the bytes that back file data count: the tail of a strip past its
+ * last chunk is never mapped.  O(strips of @a x strips of @b).
+ *
+ * Return: true if some device byte backs file data in both.
+ */
+bool fuse_famfs_fmap_overlap(const struct fuse_famfs_fmap *a,
+			     const struct fuse_famfs_fmap *b)
+{
+	u32 i, j;
+
+	for (i = 0; i < a->nstrips; i++)
+		for (j = a == b ? i + 1 : 0; j < b->nstrips; j++)
+			if (famfs_strips_overlap(&a->strips[i], &b->strips[j]))
+				return true;
+	return false;
 }
 
 void fuse_famfs_fmap_free(struct fuse_famfs_fmap *fmap)

@@ -17,6 +17,7 @@
 #include <linux/types.h>
 
 struct file;
+struct fuse_attr;
 struct fuse_conn;
 struct fuse_daxdev_out;
 struct inode;
@@ -46,6 +47,7 @@ struct vm_area_struct;
 struct fuse_famfs_strip {
 	u64	dev_off;		/* bytes into the device */
 	u64	len;			/* bytes */
+	u64	used;			/* of them backing file bytes */
 	u32	dev;			/* device index */
 };
 
@@ -62,8 +64,15 @@ struct fuse_famfs_ext {
 	u32	strip;			/* its first strip in fmap->strips */
 };
 
-/* A validated fmap, as the kernel keeps it for an inode. */
+/*
+ * A validated fmap, as the kernel keeps it for an inode.  No two strips
+ * of it share device bytes that back file data, and once installed
+ * (@node on the connection's list) no strip of another inode's either:
+ * fs/dax.c gives each DAX page one owning mapping.
+ */
 struct fuse_famfs_fmap {
+	struct list_head node;		/* famfs.c: the connection's fmaps */
+	u64	owner;			/* famfs.c: the nodeid it maps */
 	u64	file_size;
 	u64	mapped;			/* bytes the extents map, >= file_size */
 	u32	devmask;		/* bit i: uses device index i */
@@ -96,6 +105,8 @@ struct fuse_famfs_poison {
 int fuse_famfs_fmap_parse(const void *buf, size_t len,
 			  struct fuse_famfs_fmap **fmapp, const char **rule);
 void fuse_famfs_fmap_free(struct fuse_famfs_fmap *fmap);
+bool fuse_famfs_fmap_overlap(const struct fuse_famfs_fmap *a,
+			     const struct fuse_famfs_fmap *b);
 int fuse_famfs_resolve(const struct fuse_famfs_fmap *fmap, u64 pos,
 		       struct fuse_famfs_map *map);
 int fuse_famfs_fmap_reply_size(const void *buf, size_t len, size_t bufsize,
@@ -114,6 +125,8 @@ void fuse_famfs_evict_inode(struct inode *inode);
 int fuse_famfs_open(struct inode *inode, struct file *file);
 u32 fuse_famfs_cache_mask(struct inode *inode);
 int fuse_famfs_setattr_check(struct inode *inode, const struct iattr *attr);
+void fuse_famfs_setattr_reply(struct inode *inode, struct fuse_attr *attr);
+void fuse_famfs_attr_blksize(struct inode *inode, u32 blksize);
 ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_famfs_write_iter(struct kiocb *iocb, struct iov_iter *from);
 int fuse_famfs_mmap(struct file *file, struct vm_area_struct *vma);
@@ -146,6 +159,15 @@ static inline int fuse_famfs_setattr_check(struct inode *inode,
 					   const struct iattr *attr)
 {
 	return 0;
+}
+
+static inline void fuse_famfs_setattr_reply(struct inode *inode,
+					    struct fuse_attr *attr)
+{
+}
+
+static inline void fuse_famfs_attr_blksize(struct inode *inode, u32 blksize)
+{
 }
 
 static inline ssize_t fuse_famfs_read_iter(struct kiocb *iocb,

@@ -91,6 +91,8 @@ struct hs_counters {
 	uint64_t	notify_errno[160];
 	uint64_t	ops[64];	/* requests by opcode, see op_slot() */
 	uint64_t	mutated_ops[64];
+	uint64_t	fmap_muts[24];	/* GET_FMAP field mutations, famfs.c */
+	uint64_t	daxdev_muts[8];	/* GET_DAXDEV ones */
 };
 
 struct hs_server {
@@ -108,6 +110,8 @@ struct hs_server {
 	int		iomap;		/* negotiated and device registered */
 	int		famfs;		/* negotiated */
 	const char	*famfs_dev;	/* --famfs: the pmem device path */
+	uint64_t	famfs_size;	/* its size */
+	int		famfs_dev_held;	/* the kernel took device 0 */
 	int		garbage_config;
 	uint32_t	cache_maxbytes;
 	const char	*done_path;
@@ -217,6 +221,23 @@ void mut_iomap_ioend(struct hs_thread *t, const struct hs_req *r, struct hs_repl
 void mut_iomap_config(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);
 
 /* famfs.c (only when FUSE_DAX_FMAP was negotiated) */
+enum hs_fmap_mut {
+	FM_FILE_TYPE, FM_HDR_RESERVED, FM_VERSION, FM_EXT_TYPE, FM_NEXTENTS,
+	FM_RESERVED0, FM_FILE_SIZE, FM_RESERVED1, FM_DEVINDEX,
+	FM_EXT_RESERVED, FM_OFFSET, FM_LENGTH, FM_NSTRIPS, FM_CHUNK,
+	FM_NBYTES, FM_IEXT_RESERVED,
+	/* the payload as a whole */
+	FM_CUT, FM_APPEND, FM_OVERSIZE, FM_SIZE_RETRY, FM_NR
+};
+enum hs_daxdev_mut {
+	DM_UNTERMINATED, DM_INDEX, DM_NAME, DM_RESERVED, DM_HELD_DEV,
+	DM_EMPTY, DM_NR
+};
+extern const char *const hs_fmap_mut_names[FM_NR];
+extern const char *const hs_daxdev_mut_names[DM_NR];
+uint64_t famfs_size(const struct hs_node *n);
+void famfs_reply_sent(struct hs_server *s, const struct hs_req *r,
+		      const struct hs_reply *rep);
 int op_get_fmap(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);
 int op_get_daxdev(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);
 void mut_get_fmap(struct hs_thread *t, const struct hs_req *r, struct hs_reply *rep);

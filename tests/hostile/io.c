@@ -10,6 +10,12 @@
  *             (SIGBUS and SIGSEGV are caught and counted)
  *   falloc    fallocate (every mode), ftruncate, SEEK_DATA/HOLE, FIEMAP
  *   meta      stat, readdir, open/close, statfs, access of every node
+ *   famfs     the files that are famfs files on a famfs mount: opens
+ *             (O_DIRECT, O_TRUNC, read-only), reads and writes across
+ *             EOF, shared and private mappings up to and past EOF,
+ *             fsync, truncate to the size and off it, fallocate, chmod
+ *             and utimes (SETATTR), and now and then drop_caches, so
+ *             that inodes go and their next open asks for the fmap again
  *
  * Prints "io MODE: N ops, E errors (by errno: ...)" at the end.
  */
@@ -35,7 +41,12 @@
 #include "hostile.h"
 
 static const char *const files[] = {
-	"f0", "f1", "f2", "f3", "c0", "d/g0", "d/g1", "famfs0",
+	"f0", "f1", "f2", "f3", "c0", "d/g0", "d/g1", "famfs0", "famfs1",
+};
+
+/* famfs files on an iomap+famfs mount, and one that is an iomap file */
+static const char *const famfs_files[] = {
+	"famfs0", "famfs1", "c0", "d/g1", "famfs0", "famfs1", "f0",
 };
 
 static uint64_t ops, errs, errnos[160];
@@ -211,6 +222,116 @@ static void do_falloc(struct hs_rng *g, const char *dir)
 	close(fd);
 }
 
+/* Loads and stores at random places of a mapping, SIGBUS counted. */
+static void poke(struct hs_rng *g, volatile uint8_t *p, size_t len, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		size_t at = rng_below(g, len);
+
+		faulting = 1;
+		if (sigsetjmp(fault_jmp, 1)) {
+			faulting = 0;
+			errno = EFAULT;
+			count(-1);
+			continue;
+		}
+		if (rng_chance(g, 0.5))
+			p[at] = (uint8_t)rng_next(g);
+		else
+			(void)p[at];
+		faulting = 0;
+		ops++;
+	}
+}
+
+static void famfs_mmap(struct hs_rng *g, int fd, off_t size)
+{
+	/* whole 2 MiB units (PMD faults) or any length, up to past EOF */
+	size_t len = rng_chance(g, 0.5) ? (2 << 20) * (1 + rng_below(g, 5)) :
+		     HS_BLOCK * (1 + rng_below(g, (size + (4 << 20)) / HS_BLOCK));
+	int shared = rng_chance(g, 0.8);
+	volatile uint8_t *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+	count(p == MAP_FAILED ? -1 : 0);
+	if (p == MAP_FAILED)
+		return;
+	poke(g, p, len, 8);
+	if (shared && rng_chance(g, 0.3))
+		count(msync((void *)p, len, rng_chance(g, 0.5) ? MS_SYNC : MS_ASYNC));
+	munmap((void *)p, len);
+}
+
+static void do_famfs(struct hs_rng *g, const char *dir, uint8_t *buf)
+{
+	int flags = rng_chance(g, 0.1) ? O_RDONLY :
+		    rng_chance(g, 0.15) ? O_RDWR | O_DIRECT :
+		    rng_chance(g, 0.03) ? O_RDWR | O_TRUNC : O_RDWR;
+	struct timespec ts[2] = { { 0, UTIME_NOW }, { 1700000000, 0 } };
+	char path[4096];
+	struct stat st = { 0 };
+	unsigned int i;
+	off_t size;
+	int fd;
+
+	if (rng_chance(g, 0.1)) {	/* evict unused inodes and dentries */
+		fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+		count(fd < 0 ? -1 : write(fd, "2", 1));
+		if (fd >= 0)
+			close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 famfs_files[rng_below(g, ARRAY_SIZE(famfs_files))]);
+	fd = open(path, flags | O_CLOEXEC);
+	count(fd);
+	if (fd < 0)
+		return;
+	count(fstat(fd, &st) ? -1 : 0);
+	size = st.st_size;	/* 0 if it failed */
+	for (i = 0; i < 8; i++) {
+		size_t len = 1 + rng_below(g, 32 * HS_BLOCK);
+		off_t pos = rng_below(g, size + (2 << 20));
+
+		if (flags & O_DIRECT) {
+			len = HS_BLOCK * (1 + rng_below(g, 32));
+			pos &= ~(HS_BLOCK - 1);
+		}
+		switch (rng_below(g, 12)) {
+		case 0: case 1: case 2:
+			count(pread(fd, buf, len, pos));
+			break;
+		case 3: case 4: case 5:
+			count(pwrite(fd, buf, len, pos));
+			break;
+		case 6: case 7:
+			famfs_mmap(g, fd, size);
+			break;
+		case 8:
+			count(rng_chance(g, 0.5) ? fsync(fd) : fdatasync(fd));
+			break;
+		case 9:		/* to the size, a block off it, or fallocate */
+			if (rng_chance(g, 0.3))
+				count(fallocate(fd, 0, pos, len));
+			else
+				count(ftruncate(fd, size + (off_t)HS_BLOCK *
+						((off_t)rng_below(g, 3) - 1)));
+			break;
+		case 10:
+			count(rng_chance(g, 0.5) ? fchmod(fd, 0666) :
+			      futimens(fd, ts));
+			break;
+		default:
+			count(fstat(fd, &st));
+			count(lseek(fd, pos, rng_chance(g, 0.5) ? SEEK_DATA : SEEK_HOLE));
+			break;
+		}
+	}
+	close(fd);
+}
+
 static void do_meta(struct hs_rng *g, const char *dir)
 {
 	char path[4096];
@@ -298,6 +419,8 @@ int io_main(int argc, char **argv)
 		m = 3;
 	else if (!strcmp(mode, "meta"))
 		m = 4;
+	else if (!strcmp(mode, "famfs"))
+		m = 5;
 	else
 		return 2;
 	if (posix_memalign((void **)&buf, HS_BLOCK, 32 * HS_BLOCK + 65536))
@@ -314,7 +437,8 @@ int io_main(int argc, char **argv)
 		case 1: do_buffered(&g, dir, buf); break;
 		case 2: do_mmap(&g, dir); break;
 		case 3: do_falloc(&g, dir); break;
-		default: do_meta(&g, dir); break;
+		case 4: do_meta(&g, dir); break;
+		default: do_famfs(&g, dir, buf); break;
 		}
 	}
 	printf("io %s: %llu ops, %llu errors (by errno:", mode,

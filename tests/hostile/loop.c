@@ -44,7 +44,8 @@ static const struct hs_op ops[] = {
 	  mut_iomap_ioend },
 	{ "IOMAP_CONFIG", op_iomap_config, sizeof(struct fuse_iomap_config_in), 0,
 	  mut_iomap_config },
-	{ "GET_FMAP", op_get_fmap, 0, 0, mut_get_fmap },
+	{ "GET_FMAP", op_get_fmap, sizeof(struct fuse_get_fmap_in), 0,
+	  mut_get_fmap },
 	{ "GET_DAXDEV", op_get_daxdev, sizeof(struct fuse_get_daxdev_in), 0,
 	  mut_get_daxdev },
 	/* the tree is fixed */

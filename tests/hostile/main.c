@@ -18,7 +18,9 @@
  * passed, it writes the summary to the --done file and serves correctly
  * from then on, until unmounted or killed; the summary also goes to
  * stderr and --summary at exit.  --garbage-config mutates the reply to
- * FUSE_IOMAP_CONFIG.  Without -f it detaches once mounted.
+ * FUSE_IOMAP_CONFIG.  --famfs PMEMDEV offers FUSE_DAX_FMAP: regular
+ * files that are not iomap files get fmaps on PMEMDEV (famfs.c).
+ * Without -f it detaches once mounted.
  *
  * Each thread draws from its own PRNG stream of the seed: the decisions of
  * a thread are reproducible for a seed, the interleaving of threads is not.
@@ -117,6 +119,16 @@ void hs_summary(struct hs_server *s, int fd)
 		fprintf(f, " %s %llu (%llu)", shown[i].name,
 			(unsigned long long)CGET(s, ops[op_slot(shown[i].op)]),
 			(unsigned long long)CGET(s, mutated_ops[op_slot(shown[i].op)]));
+	if (s->famfs) {
+		fprintf(f, "\nhostile: famfs GET_FMAP mutations by field:");
+		for (i = 0; i < FM_NR; i++)
+			fprintf(f, " %s %llu", hs_fmap_mut_names[i],
+				(unsigned long long)CGET(s, fmap_muts[i]));
+		fprintf(f, "\nhostile: famfs GET_DAXDEV mutations by field:");
+		for (i = 0; i < DM_NR; i++)
+			fprintf(f, " %s %llu", hs_daxdev_mut_names[i],
+				(unsigned long long)CGET(s, daxdev_muts[i]));
+	}
 	fprintf(f, "\nhostile: reply writes refused by errno: ");
 	print_errnos(f, s->c.reply_errno, ARRAY_SIZE(s->c.reply_errno));
 	fprintf(f, "\n");
@@ -163,7 +175,7 @@ static void usage(void)
 		"                     [--garbage-config] [--cache-maxbytes N] [--famfs PMEMDEV]\n"
 		"                     [--done FILE] [--summary FILE] [--pidfile FILE] [-f]\n"
 		"                     DEVICE MOUNTPOINT\n"
-		"       hostile io --mode direct|buffered|mmap|falloc|meta [--seed S]\n"
+		"       hostile io --mode direct|buffered|mmap|falloc|meta|famfs [--seed S]\n"
 		"                  [--seconds N] [--stop FILE] DIR\n");
 	exit(2);
 }
@@ -241,6 +253,20 @@ static int serve_main(int argc, char **argv)
 		fprintf(stderr, "hostile: %s: need %llu MiB\n", dev,
 			HS_REGION * (s->nnodes + 1) >> 20);
 		return 1;
+	}
+	if (s->famfs_dev) {
+		int pfd = open(s->famfs_dev, O_RDONLY | O_CLOEXEC);
+
+		if (pfd < 0 || ioctl(pfd, BLKGETSIZE64, &s->famfs_size) < 0) {
+			perror(s->famfs_dev);
+			return 1;
+		}
+		close(pfd);
+		if (s->famfs_size < HS_REGION * s->nnodes) {
+			fprintf(stderr, "hostile: %s: need %llu MiB\n",
+				s->famfs_dev, HS_REGION * s->nnodes >> 20);
+			return 1;
+		}
 	}
 	s->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (s->fd < 0) {

@@ -157,8 +157,14 @@ static void send_mutated(struct hs_thread *t, const struct hs_req *r,
 
 	m.buf = t->junk_buf;
 	memcpy(m.buf, rep->buf, rep->len);
-	if (rep->error && (c == MC_FIELDS || c == MC_BYTES || c == MC_TRUNCATE))
-		c = MC_EXTEND;	/* an error with a payload */
+	/*
+	 * An error with a payload; but the ENODEV of a GET_DAXDEV for an
+	 * index that does not exist becomes a reply naming a device.
+	 */
+	if (rep->error && (c == MC_BYTES || c == MC_TRUNCATE ||
+			   (c == MC_FIELDS &&
+			    r->hdr->opcode != FUSE_GET_DAXDEV)))
+		c = MC_EXTEND;
 	if (c == MC_TRUNCATE && !m.len)
 		c = MC_EXTEND;
 	if (c == MC_BYTES && !m.len)
@@ -291,7 +297,9 @@ void hs_send_reply(struct hs_thread *t, const struct hs_req *r,
 	}
 	CINC(s, replies);
 	if (!mutate) {
-		hs_write(s, r->hdr->unique, rep->error, 0, rep->buf, rep->len);
+		if (!hs_write(s, r->hdr->unique, rep->error, 0, rep->buf,
+			      rep->len) && s->famfs)
+			famfs_reply_sent(s, r, rep);
 		return;
 	}
 	send_mutated(t, r, op, rep);

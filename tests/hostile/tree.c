@@ -3,7 +3,8 @@
  * hostile: the tree it serves, kept correct, and the stock FUSE requests.
  *
  * A root with a few iomap files, a classic file and a directory holding
- * one of each; a famfs file when famfs was negotiated.  The tree is fixed
+ * one of each; two famfs files when famfs was negotiated (famfs.c: then
+ * every regular file that is not an iomap file is one).  The tree is fixed
  * (no create, unlink or rename): the fuzzing is in the replies.  Each
  * file owns HS_REGION bytes of the device at a fixed place, so its
  * mappings are the identity (file offset x at base + x) and every
@@ -33,6 +34,7 @@ static struct hs_node nodes[] = {
 	{ 8, 2, "g0", HS_IOMAP, 0, 0 },
 	{ 9, 2, "g1", HS_CLASSIC, 0, 0 },
 	{ 10, HS_ROOT, "famfs0", HS_FAMFS, 0, 0 },
+	{ 11, HS_ROOT, "famfs1", HS_FAMFS, 0, 0 },
 };
 
 void tree_init(struct hs_server *s)
@@ -44,7 +46,7 @@ void tree_init(struct hs_server *s)
 		/* start with some data, so that reads have something to map */
 		nodes[i].size = nodes[i].kind == HS_DIR ? 0 : 1 << 20;
 		if (nodes[i].kind == HS_FAMFS)
-			nodes[i].size = 2 << 20;
+			nodes[i].size = famfs_size(&nodes[i]);
 	}
 	s->nodes = nodes;
 	s->nnodes = ARRAY_SIZE(nodes);

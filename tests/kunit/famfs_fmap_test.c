@@ -2,7 +2,8 @@
 /*
  * KUnit: famfs fmaps.  Validation of GET_FMAP replies (one case per rule,
  * plus the valid shapes), offset resolution by hand and against a
- * brute-force model over random layouts, the GET_FMAP size retry, the
+ * brute-force model over random layouts, device memory shared between
+ * strips and between fmaps, the GET_FMAP size retry, the
  * GET_DAXDEV reply checks and the poisoned-range table.
  */
 
@@ -377,6 +378,61 @@ static void b_strip_bad_dev(struct wbuf *b)
 	w_se(b, 99, 0, M2);
 }
 
+/* ---- device memory shared by two strips ---- */
+
+static void b_adjacent(struct wbuf *b)
+{
+	w_hdr(b, SIMPLE, 2, 2 * M2);
+	w_se(b, 0, M2, M2);
+	w_se(b, 0, 0, M2);
+}
+
+static void b_overlap_simple(struct wbuf *b)
+{
+	w_hdr(b, SIMPLE, 2, 3 * M2);
+	w_se(b, 0, 0, 2 * M2);
+	w_se(b, 0, M2, M2);
+}
+
+static void b_overlap_strips(struct wbuf *b)
+{
+	w_hdr(b, ILV, 1, 2 * M2);
+	w_ie(b, 2, M2, 2 * M2);
+	w_se(b, 3, 4 * M2, M2);
+	w_se(b, 3, 4 * M2, M2);
+}
+
+static void b_overlap_iexts(struct wbuf *b)
+{
+	w_hdr(b, ILV, 2, 4 * M2);
+	w_ie(b, 2, M2, 2 * M2);
+	w_se(b, 0, 0, M2);
+	w_se(b, 1, 0, M2);
+	w_ie(b, 2, M2, 2 * M2);
+	w_se(b, 2, 0, M2);
+	w_se(b, 1, 0, 2 * M2);
+}
+
+/* strips 1 and 2 hold no chunk: they may share a spare range */
+static void b_unused_strips_share(struct wbuf *b)
+{
+	w_hdr(b, ILV, 1, M2);
+	w_ie(b, 3, M2, M2);
+	w_se(b, 0, 0, M2);
+	w_se(b, 0, 8 * M2, M2);
+	w_se(b, 0, 8 * M2, M2);
+}
+
+/* a strip's tail past its chunks is never mapped: another may use it */
+static void b_unused_tail(struct wbuf *b)
+{
+	w_hdr(b, ILV, 2, 2 * M2);
+	w_ie(b, 1, M2, M2);
+	w_se(b, 0, 0, 2 * M2);
+	w_ie(b, 1, M2, M2);
+	w_se(b, 0, M2, M2);
+}
+
 struct parse_case {
 	const char *desc;
 	void (*build)(struct wbuf *b);
@@ -445,6 +501,16 @@ static const struct parse_case parse_cases[] = {
 	  "extent offset not 2 MiB aligned" },
 	{ "strip device index 99", b_strip_bad_dev,
 	  "device index out of range" },
+	{ "valid: adjacent extents on one device", b_adjacent, NULL },
+	{ "two simple extents share memory", b_overlap_simple,
+	  "extents overlap on the device" },
+	{ "two strips of an extent share memory", b_overlap_strips,
+	  "extents overlap on the device" },
+	{ "strips of two extents share memory", b_overlap_iexts,
+	  "extents overlap on the device" },
+	{ "valid: strips without chunks share a range", b_unused_strips_share,
+	  NULL },
+	{ "valid: a strip in another's unused tail", b_unused_tail, NULL },
 };
 
 static void parse_case_desc(const struct parse_case *c, char *desc)
@@ -541,6 +607,34 @@ static struct fuse_famfs_fmap *parse_ok(struct kunit *test,
 							&rule), 0,
 			    "rule: %s", rule);
 	return f;
+}
+
+/* Memory shared between two fmaps, as famfs.c checks across inodes. */
+static void overlap_between(struct kunit *test)
+{
+	struct fuse_famfs_fmap *a = parse_ok(test, b_simple_three);
+	struct fuse_famfs_fmap *b = parse_ok(test, b_ilv_two);
+	struct fuse_famfs_fmap *c = parse_ok(test, b_unused_strips_share);
+	struct fuse_famfs_fmap *d = parse_ok(test, b_adjacent);
+	struct fuse_famfs_fmap *d2 = parse_ok(test, b_adjacent);
+
+	/* b's dev 0 [4M, 12M) meets a's [4M, 12M) */
+	KUNIT_EXPECT_TRUE(test, fuse_famfs_fmap_overlap(a, b));
+	KUNIT_EXPECT_TRUE(test, fuse_famfs_fmap_overlap(b, a));
+	/* c uses dev 0 [0, 2M) only; its strips 1, 2 hold nothing */
+	KUNIT_EXPECT_FALSE(test, fuse_famfs_fmap_overlap(a, c));
+	KUNIT_EXPECT_TRUE(test, fuse_famfs_fmap_overlap(b, c));
+	/* the same layout twice: two inodes of one file */
+	KUNIT_EXPECT_TRUE(test, fuse_famfs_fmap_overlap(d, d2));
+	KUNIT_EXPECT_TRUE(test, fuse_famfs_fmap_overlap(c, d));
+	/* one fmap with itself: do two of its strips share memory? */
+	KUNIT_EXPECT_FALSE(test, fuse_famfs_fmap_overlap(d, d));
+	KUNIT_EXPECT_FALSE(test, fuse_famfs_fmap_overlap(a, a));
+	fuse_famfs_fmap_free(a);
+	fuse_famfs_fmap_free(b);
+	fuse_famfs_fmap_free(c);
+	fuse_famfs_fmap_free(d);
+	fuse_famfs_fmap_free(d2);
 }
 
 static void expect_map(struct kunit *test, const struct fuse_famfs_fmap *f,
@@ -696,7 +790,7 @@ static void model_strip_need(const struct t_ext *e, u64 *need)
 
 static void random_layout(struct rnd_state *rs, struct t_layout *l)
 {
-	u64 need[FUSE_FAMFS_MAX_STRIPS];
+	u64 need[FUSE_FAMFS_MAX_STRIPS], next[FUSE_FAMFS_MAX_DAXDEVS] = {};
 	u32 i, j;
 
 	memset(l, 0, sizeof(*l));
@@ -709,8 +803,10 @@ static void random_layout(struct rnd_state *rs, struct t_layout *l)
 			e->nstrips = 1;
 			e->len = (1 + rnd(rs, 16)) * M2;
 			e->s[0].dev = rnd(rs, 4);
-			e->s[0].off = rnd(rs, 1000) * M2;
 			e->s[0].len = e->len;
+			/* strips never share memory, but may touch */
+			e->s[0].off = next[e->s[0].dev] + rnd(rs, 3) * M2;
+			next[e->s[0].dev] = e->s[0].off + e->s[0].len;
 		} else {
 			e->nstrips = 1 + rnd(rs, 6);
 			e->chunk = (1 + rnd(rs, 4)) * M2;
@@ -718,9 +814,11 @@ static void random_layout(struct rnd_state *rs, struct t_layout *l)
 			model_strip_need(e, need);
 			for (j = 0; j < e->nstrips; j++) {
 				e->s[j].dev = rnd(rs, FUSE_FAMFS_MAX_DAXDEVS);
-				e->s[j].off = rnd(rs, 1000) * M2;
 				e->s[j].len = max(need[j], M2) +
 					      rnd(rs, 3) * M2;
+				e->s[j].off = next[e->s[j].dev] +
+					      rnd(rs, 3) * M2;
+				next[e->s[j].dev] = e->s[j].off + e->s[j].len;
 			}
 		}
 		l->mapped += e->len;
@@ -974,6 +1072,7 @@ static struct kunit_case fuse_famfs_fmap_cases[] = {
 	KUNIT_CASE_PARAM(check_parse_case, parse_gen_params),
 	KUNIT_CASE(largest_fits),
 	KUNIT_CASE(parsed_fields),
+	KUNIT_CASE(overlap_between),
 	KUNIT_CASE(resolve_simple),
 	KUNIT_CASE(resolve_interleaved),
 	KUNIT_CASE(resolve_short_row),

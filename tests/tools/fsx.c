@@ -31,6 +31,15 @@
  * worked is reported and switched off, and so is O_DIRECT when the open
  * fails with EINVAL; with --strict these are failures.
  *
+ * --fixed-size is for files whose size the file system fixes (famfs):
+ * FILE must exist and is neither created nor truncated, the shadow starts
+ * as its contents, -l is its size, and only read, write, mread, mwrite,
+ * pmwrite, dread, dwrite, fsync and fdsync run, all within the size.
+ * Some writes ("eof" in the counts) start before EOF and reach past it:
+ * they must stop at EOF; and some start at or past EOF: they must fail
+ * with ENOSPC.  The bytes past EOF in the EOF page of a mapping are not
+ * checked (a DAX mapping shows the file's memory there, not zeros).
+ *
  * Options (lengths take a k, m or g suffix):
  *   -N OPS     number of operations (10000)
  *   -S SEED    random seed (1)
@@ -47,6 +56,7 @@
  *   --no-NAME  no operations of class NAME; --no-clone also means
  *              --no-sclone, --no-fsync also --no-fdsync
  *   --strict   unsupported operations are failures
+ *   --fixed-size  the file's size cannot change (see above)
  *   --save SHADOW  write the expected contents of FILE to SHADOW at the end
  *   --check SHADOW FILE  (also --verify-only) compare FILE with a saved
  *              shadow, for checks after umount, remount or daemon restart
@@ -145,8 +155,8 @@ static struct logent *cur;	/* entry of the running operation */
 static uint64_t maxlen = 1 << 20, maxop = 64 << 10, bsize = 4096;
 static uint64_t dalign = 4096, seed = 1;
 static uint64_t nops = 10000, verify_every = 1000, progress, inject_at;
-static unsigned long nskip, nverify;
-static bool quiet, verbose, strict;
+static unsigned long nskip, nverify, neof;
+static bool quiet, verbose, strict, fixed;
 static const char *fname, *save_name;
 static char *sname;
 
@@ -489,11 +499,49 @@ static bool op_read(void)
 	return true;
 }
 
+/*
+ * --fixed-size: a write that reaches past EOF stops there; one that
+ * starts at or past EOF fails with ENOSPC.
+ */
+static bool op_write_eof(void)
+{
+	uint64_t len = rnd_len(maxop), off, want;
+	ssize_t r;
+
+	if (!fsize)
+		return false;
+	off = rnd_below(4) ? fsize - 1 - rnd_below(umin(len, fsize)) :
+	      fsize + rnd_below(2 * bsize);
+	want = off < fsize ? fsize - off : 0;
+	log_op(OP_WRITE, off, len);
+	fill(buf, opnum, off, len);
+	r = pwrite(fd, buf, len, off);
+	if (!want && (r >= 0 || errno != ENOSPC))
+		fail_op("pwrite at 0x%llx, at or past EOF 0x%llx, returned %zd (%s), expected ENOSPC",
+			(unsigned long long)off, (unsigned long long)fsize,
+			r, r < 0 ? strerror(errno) : "no error");
+	if (want && r < 0)
+		fail_errno("pwrite across EOF");
+	if (want && (uint64_t)r != umin(want, len))
+		fail_op("pwrite of 0x%llx len 0x%llx across EOF 0x%llx wrote %zd bytes, expected %llu",
+			(unsigned long long)off, (unsigned long long)len,
+			(unsigned long long)fsize, r,
+			(unsigned long long)umin(want, len));
+	if (want)
+		memcpy(good + off, buf, umin(want, len));
+	neof++;
+	return true;
+}
+
 static bool op_write(void)
 {
 	uint64_t off = rnd_off(), len = rnd_len(maxop);
 
-	if (!rnd_below(8) && fsize < maxlen)
+	if (fixed && !rnd_below(16))
+		return op_write_eof();
+	if (fixed)
+		len = umin(len, fsize - off);
+	if (!fixed && !rnd_below(8) && fsize < maxlen)
 		off = fsize;				/* append */
 	len = umin(len, maxlen - off);
 	log_op(OP_WRITE, off, len);
@@ -544,8 +592,8 @@ static bool op_mread(void)
 	if (!map_range(OP_MREAD, PROT_READ, MAP_SHARED, &r))
 		return false;
 	check_data("mread", r.off, r.p, r.len);
-	/* The rest of the EOF page must read as zeros. */
-	if (r.off + r.len == fsize && fsize % pagesize)
+	/* The rest of the EOF page must read as zeros (not with DAX). */
+	if (!fixed && r.off + r.len == fsize && fsize % pagesize)
 		check_data("mread past EOF", fsize, r.p + (fsize - r.off),
 			   roundup(fsize, pagesize) - fsize);
 	unmap_range(&r);
@@ -608,9 +656,13 @@ static bool op_dread(void)
 static bool op_dwrite(void)
 {
 	uint64_t amax = maxlen / dalign * dalign;
-	uint64_t off = umin(rnd_off() / dalign * dalign, amax - dalign);
-	uint64_t len = umin(rnd_dlen(), amax - off);
+	uint64_t off, len;
 	ssize_t r;
+
+	if (amax < dalign)		/* --fixed-size: a file that small */
+		return false;
+	off = umin(rnd_off() / dalign * dalign, amax - dalign);
+	len = umin(rnd_dlen(), amax - off);
 
 	log_op(OP_DWRITE, off, len);
 	fill(dbuf, opnum, off, len);
@@ -976,7 +1028,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: fsx [-N ops] [-S seed] [-l maxlen] [-o maxop] [-b bsize] [-a align]\n"
 		"           [-c verify-every] [-p progress-every] [-q] [-v] [-R] [-D] [-F]\n"
-		"           [--no-CLASS]... [--strict] [--save SHADOW] FILE\n"
+		"           [--no-CLASS]... [--strict] [--fixed-size] [--save SHADOW] FILE\n"
 		"       fsx --check SHADOW FILE\n"
 		"classes:");
 	for (int i = 0; i < NR_OPS; i++)
@@ -1020,7 +1072,7 @@ static void switch_off(int first, int last)
 		ops[i].off = true;
 }
 
-enum { O_STRICT = 256, O_SAVE, O_CHECK, O_INJECT, O_NO };
+enum { O_STRICT = 256, O_SAVE, O_CHECK, O_INJECT, O_FIXED, O_NO };
 
 static int parse_args(int argc, char **argv, const char **check)
 {
@@ -1030,8 +1082,9 @@ static int parse_args(int argc, char **argv, const char **check)
 		&progress,
 	};
 	static char names[NR_OPS][16];
-	static struct option lopts[NR_OPS + 8] = {
+	static struct option lopts[NR_OPS + 9] = {
 		{ "strict", no_argument, NULL, O_STRICT },
+		{ "fixed-size", no_argument, NULL, O_FIXED },
 		{ "save", required_argument, NULL, O_SAVE },
 		{ "check", required_argument, NULL, O_CHECK },
 		{ "verify-only", required_argument, NULL, O_CHECK },
@@ -1043,7 +1096,7 @@ static int parse_args(int argc, char **argv, const char **check)
 
 	for (i = 0; i < NR_OPS; i++) {
 		snprintf(names[i], sizeof(names[i]), "no-%s", ops[i].name);
-		lopts[6 + i] = (struct option){ names[i], no_argument, NULL,
+		lopts[7 + i] = (struct option){ names[i], no_argument, NULL,
 						O_NO + i };
 	}
 	while ((opt = getopt_long(argc, argv, "N:S:l:o:b:a:c:p:qvRDFh",
@@ -1070,6 +1123,8 @@ static int parse_args(int argc, char **argv, const char **check)
 			switch_off(OP_FALLOC, OP_INSERT);
 		else if (opt == O_STRICT)
 			strict = true;
+		else if (opt == O_FIXED)
+			fixed = true;
 		else if (opt == O_SAVE)
 			save_name = optarg;
 		else if (opt == O_CHECK)
@@ -1087,6 +1142,14 @@ static int parse_args(int argc, char **argv, const char **check)
 		return -1;
 	if (*check)
 		return 0;
+	if (fixed) {		/* nothing that changes the size or layout */
+		switch_off(OP_TRUNC, OP_SCLONE);
+		if (!pow2(bsize) || !pow2(dalign) || !maxop) {
+			fprintf(stderr, "fsx: -b, -a: powers of two >= 512; -o > 0\n");
+			return -1;
+		}
+		return 0;
+	}
 	if (!pow2(bsize) || !pow2(dalign) || !maxop ||
 	    maxlen < 2 * umax(bsize, dalign)) {
 		fprintf(stderr, "fsx: -b, -a: powers of two >= 512; -o > 0; -l >= 2 * -b, 2 * -a\n");
@@ -1095,13 +1158,39 @@ static int parse_args(int argc, char **argv, const char **check)
 	return 0;
 }
 
+/* --fixed-size: FILE's size is the maximum length, its data the shadow. */
+static void setup_fixed(void)
+{
+	struct stat st;
+	ssize_t r;
+
+	fd = open(fname, O_RDWR);
+	if (fd < 0 || fstat(fd, &st))
+		fail_errno(fname);
+	fsize = maxlen = st.st_size;
+	good = calloc(1, maxlen + pagesize);
+	if (!good) {
+		fprintf(stderr, "fsx: out of memory\n");
+		exit(1);
+	}
+	r = pread_full(fd, good, maxlen, 0);
+	if (r < 0)
+		fail_errno("pread");
+	if ((uint64_t)r != maxlen)
+		fail_op("read %zd bytes of a file of 0x%llx", r,
+			(unsigned long long)maxlen);
+}
+
 static void setup(void)
 {
 	uint64_t dbufsize = roundup(umax(maxop, dalign), dalign);
 
 	pagesize = sysconf(_SC_PAGESIZE);
+	if (fixed)
+		setup_fixed();
 	rng = mix(seed);
-	good = calloc(1, maxlen + pagesize);
+	if (!fixed)
+		good = calloc(1, maxlen + pagesize);
 	sgood = calloc(1, maxlen + pagesize);
 	buf = malloc(maxop);
 	vbuf = malloc(maxlen + bsize);
@@ -1110,7 +1199,8 @@ static void setup(void)
 		fprintf(stderr, "fsx: out of memory\n");
 		exit(1);
 	}
-	fd = open(fname, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (!fixed)
+		fd = open(fname, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		fail_errno(fname);
 	if (!ops[OP_DREAD].off || !ops[OP_DWRITE].off) {
@@ -1196,6 +1286,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)nops, (unsigned long long)seed);
 	for (i = 0; i < NR_OPS; i++)
 		printf(" %s %lu", ops[i].name, ops[i].count);
+	if (fixed)
+		printf(" eof %lu", neof);
 	printf(" skip %lu verify %lu)\n", nskip, nverify);
 	return 0;
 }

@@ -66,6 +66,21 @@ fsx_unsupp() {
 	grep 'not supported' "$d/all.out" | sed 's/^/# /'
 }
 fsx_strict() { $fsx -q -N 500 -S 3 --strict "$d/fsx4" >/dev/null 2>&1; [ $? = 1 ]; }
+# --fixed-size: the file's bytes are the first shadow; a file that grows
+# when written past EOF (any file here) is caught at the first such write.
+fsx_fixed() {
+	head -c 1000003 /dev/urandom > "$d/fixed"
+	$fsx -q --fixed-size --no-write -N 2000 -S 4 $off "$d/fixed" >"$d/fixed.out" 2>&1 &&
+		ran "$d/fixed.out" read mread mwrite pmwrite fsync
+}
+fsx_fixed_inject() {
+	$fsx -q --fixed-size --no-write -N 1000 -S 4 $off --inject-corruption 300 "$d/fixed" >"$d/finj.out" 2>&1
+	[ $? = 1 ] && grep -q '^fsx: MISCOMPARE' "$d/finj.out"
+}
+fsx_fixed_grows() {
+	$fsx -q --fixed-size -N 3000 -S 4 $off "$d/fixed" >"$d/fgrow.out" 2>&1
+	[ $? = 1 ] && grep -q -e 'across EOF' -e 'expected ENOSPC' "$d/fgrow.out"
+}
 flip() { # FILE OFFSET: change the byte at OFFSET
 	b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
 	c=X; [ "$b" = 88 ] && c=Y
@@ -85,6 +100,9 @@ if [ "${off#-D}" = "$off" ] &&
 	desc="fsx: sub-block (512) direct I/O"
 	ok sh -c "$fsx -q -N 2000 -S 5 -a 512 -l 256k $off $d/fsx5 >$d/512.out 2>&1 && grep -q ' dwrite [1-9]' $d/512.out"
 fi
+desc="fsx --fixed-size: starts from the file's bytes, within its size"; ok fsx_fixed
+desc="fsx --fixed-size: a byte flipped behind its back is a miscompare"; ok fsx_fixed_inject
+desc="fsx --fixed-size: a write past EOF that is not cut short is caught"; ok fsx_fixed_grows
 desc="fsx: unsupported operations are reported and switched off"; ok fsx_unsupp
 if grep -q 'not supported' "$d/all.out"; then
 	desc="fsx --strict: an unsupported operation is a failure"; ok fsx_strict

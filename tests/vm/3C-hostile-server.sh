@@ -6,13 +6,23 @@
 # of mutated messages goes out, every worker returns (errors are fine,
 # hangs are not), umount works and the server exits.  Then the same in
 # classic mode, with a garbage FUSE_IOMAP_CONFIG reply, with the server
-# killed mid-run, and finally fuse.ko is removed and loaded again.  The
+# killed mid-run, and finally fuse.ko is removed and loaded again.  With
+# a pmem device, one more seed negotiates famfs as well (--famfs): the
+# regular files that are not iomap files get fmaps on $T_PMEM, GET_FMAP
+# and GET_DAXDEV replies are mutated field by field, and famfs workers
+# open, read, write, map, truncate and chmod them and drop the inode
+# cache so that fmaps are asked for again; the replies must have been
+# mutated in every field class, the kernel must have refused some, and
+# afterwards a famfs file must work again.  The
 # runner fails the run on any oops, WARN, lockdep, kmemleak or hung-task
 # report in the console.
 #
 # HOSTILE_MESSAGES   mutated messages per seed (default 3000)
 # HOSTILE_SEEDS      seeds in iomap mode, comma-separated (default 1,2)
 # HOSTILE_LIMIT      seconds a seed may take to get there (default 300)
+# HOSTILE_FAMFS_SEED the famfs seed (default 3; "none" skips it)
+# HOSTILE_FAMFS_MESSAGES  its mutated messages (default 4 x HOSTILE_MESSAGES:
+#                    most are not famfs replies)
 . /tests/vm/lib.sh
 
 H=$T_BIN/hostile
@@ -84,7 +94,8 @@ stop_workers() {
 		grep -q "^io .*: [0-9]* ops" "$_f" && _ok=$((_ok + 1))
 		diag "$(cat "$_f")"
 	done
-	check_eq "$1: workers that finished by themselves" 6 "$_ok"
+	check_eq "$1: workers that finished by themselves" \
+		"$(echo $MODES | wc -w)" "$_ok"
 }
 
 # server_gone: the server exits once its mount is gone.
@@ -142,6 +153,59 @@ for seed in $SEEDS; do
 	grep -q "mode iomap" "$T_TMP/summary.iomap-seed$seed" ||
 		fail "iomap-seed$seed: iomap was not negotiated"
 done
+
+# famfs too: two famfs files (simple and interleaved extents) and the
+# classic ones, beside the iomap files.  Fewer notifications, so that the
+# mutated messages are mostly replies.
+FSEED=${HOSTILE_FAMFS_SEED:-3}
+FPARAM=/sys/module/fuse/parameters/enable_famfs
+if [ -n "$T_PMEM" ] && [ "$FSEED" != none ]; then
+	old_famfs=$(cat $FPARAM)
+	echo 1 > $FPARAM
+	dmesg -c > /dev/null
+	modes=$MODES
+	MODES="famfs famfs famfs mmap direct meta"
+	run "famfs-seed$FSEED" "$FSEED" "${HOSTILE_FAMFS_MESSAGES:-$((MSGS * 4))}" \
+		--famfs "$T_PMEM" \
+		--notify-us 2000
+	MODES=$modes
+	sum=$T_TMP/summary.famfs-seed$FSEED
+	check "famfs-seed$FSEED: iomap and famfs were negotiated" \
+		grep -q "mode iomap+famfs" "$sum"
+	f=$(sed -n 's/.* GET_FMAP [0-9]* (\([0-9]*\)).*/\1/p' "$sum")
+	check "famfs-seed$FSEED: mutated GET_FMAP replies (${f:-0})" \
+		test "${f:-0}" -gt 50
+	d=$(sed -n 's/.* GET_DAXDEV \([0-9]*\) .*/\1/p' "$sum")
+	check "famfs-seed$FSEED: GET_DAXDEV requests (${d:-0})" \
+		test "${d:-0}" -gt 0
+	# every field of the header, the extents, the strips and the payload
+	z=$(sed -n 's/^hostile: famfs GET_FMAP mutations by field://p' "$sum" |
+		awk '{ for (i = 2; i <= NF; i += 2) if ($i == 0) print $(i - 1) }')
+	check_eq "famfs-seed$FSEED: every GET_FMAP field was mutated" "" \
+		"$(echo $z)"
+	check "famfs-seed$FSEED: the kernel refused bad fmaps by name" \
+		sh -c "dmesg | grep -q 'fuse: famfs: inode [0-9]*: GET_FMAP: '"
+	dmesg | grep 'fuse: famfs' | sed 's/^[^]]*] //' | sort | uniq -c |
+		sort -rn | head -20 | sed 's/^/# /'
+	# A fresh mount of a calm server: famfs files work again.
+	rm -f "$PIDF"
+	require "famfs-calm: mount" "$H" serve --seed "$FSEED" --rate 0 \
+		--famfs "$T_PMEM" --pidfile "$PIDF" "$T_DISK1" "$T_MNT"
+	check_eq "famfs-calm: size of famfs1 (interleaved)" 9437307 \
+		"$(stat -c %s "$T_MNT/famfs1")"
+	check "famfs-calm: write and read back famfs1" sh -c \
+		"fileverify write -o 0 $T_MNT/famfs1 9437307 5 &&
+		 fileverify check $T_MNT/famfs1 9437307 5 &&
+		 mmapverify check $T_MNT/famfs1 9437307 5"
+	check "famfs-calm: write and read back famfs0 (mmap)" sh -c \
+		"mmapverify write $T_MNT/famfs0 6290456 6 &&
+		 fileverify check $T_MNT/famfs0 6290456 6"
+	check "famfs-calm: chmod keeps the fmap's size" sh -c \
+		"chmod 600 $T_MNT/famfs0 && test \$(stat -c %s $T_MNT/famfs0) = 6290456"
+	check "famfs-calm: umount" umount "$T_MNT"
+	check "famfs-calm: the server exits" server_gone
+	echo "$old_famfs" > $FPARAM
+fi
 
 run classic 7 $((MSGS / 2)) --classic
 grep -q "mode classic" "$T_TMP/summary.classic" ||

@@ -134,6 +134,14 @@ dd if=/dev/zero of="$T_MNT/tail" bs=8192 seek=1280 count=1 conv=notrunc \
 check_eq "a write across EOF stops there" $size "$(stat -c %s "$T_MNT/tail")"
 check "it wrote up to EOF" sh -c "dd if=$T_MNT/tail bs=4096 skip=2560 2>/dev/null |
 	cmp - /dev/zero 2>&1 | grep -q EOF"
+# simple is 12 MiB, exactly what its extents map: reads at EOF and past
+# the map end (no error)
+check_eq "a read at EOF, where the map ends, reads nothing" 0 \
+	"$(dd if="$T_MNT/simple" bs=4096 skip=3072 count=1 2>/dev/null | wc -c)"
+check_eq "a read far past the map reads nothing" 0 \
+	"$(dd if="$T_MNT/simple" bs=4096 skip=9000 count=1 2>/dev/null | wc -c)"
+check_eq "a read across EOF stops there" 5000 \
+	"$(tail -c 5000 "$T_MNT/simple" | wc -c)"
 check_fails "truncate is refused" "Operation not permitted" \
 	truncate -s 0 "$T_MNT/tail"
 check_fails "an O_TRUNC open is refused" "Operation not permitted" \

@@ -83,5 +83,11 @@ op_count() {
 		awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'
 }
 
+# t_now: centiseconds since boot; t_secs CS: them as seconds;
+# t_rate N CS: N per second over CS centiseconds.
+t_now() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
+t_secs() { awk -v cs="$1" 'BEGIN { printf "%.2f\n", cs / 100 }'; }
+t_rate() { awk -v n="$1" -v cs="$2" 'BEGIN { printf "%d\n", (cs > 0 ? n * 100 / cs : 0) }'; }
+
 # Exit status for the end of a script.
 t_done() { [ "$T_FAILS" = 0 ]; }

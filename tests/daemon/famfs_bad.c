@@ -14,7 +14,10 @@
  * bytes.  Two good files sit at the caps: cap-max-fmap has 32 interleaved
  * extents of 32 strips (a reply of 25,376 bytes, after a size retry), and
  * cap-retry-max asks for exactly FUSE_FAMFS_MAX_FMAP_SIZE bytes first.
- * Their strips all use the same 2 MiB of device 0.
+ * The kernel refuses two strips that back the same file data, so
+ * cap-max-fmap's extents each hold their 2 MiB in strip 0, at 2 MiB steps
+ * of a 64 MiB range of device 0; its other strips hold no chunk and may
+ * share memory.  The other files use the same 2 MiB of device 0.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -117,8 +120,13 @@ int ff_add_bad_files(struct famfsd *d)
 			f->e->nstrips = 2;
 			f->e->s[0] = (struct ff_strip){ 0, spare, FF_ALIGN };
 			f->e->s[1] = (struct ff_strip){ 0, spare, FF_ALIGN };
-			if (c == B_CAP_MAX)
+			if (c == B_CAP_MAX) {
 				f->size = FUSE_FAMFS_MAX_EXTENTS * FF_ALIGN;
+				err = ff_alloc(d, 0, f->size, &f->e->s[0].off);
+				if (err)
+					return err;
+				f->e->s[1].off = f->e->s[0].off;
+			}
 			continue;
 		}
 		f->ext_type = FUSE_FAMFS_EXT_SIMPLE;
@@ -146,10 +154,12 @@ static size_t put(void *buf, size_t len, size_t max, const void *p, size_t n)
 
 /*
  * An fmap of @f's size with @nextents extents that each map 2 MiB of the
- * file, with @nstrips strips if interleaved, every strip @f's first one.
+ * file, with @nstrips strips if interleaved.  Every strip is @f's first
+ * one, but for @step: then extent i's first strip, the one that holds
+ * its chunk, starts i * @step bytes further.
  */
 static size_t cap_fmap(const struct ff_file *f, void *buf, size_t max,
-		       uint32_t nextents, uint32_t nstrips)
+		       uint32_t nextents, uint32_t nstrips, uint64_t step)
 {
 	struct fuse_famfs_fmap_header h = {
 		.file_type = FUSE_FAMFS_FILE_REG,
@@ -175,8 +185,10 @@ static size_t cap_fmap(const struct ff_file *f, void *buf, size_t max,
 	for (i = 0; i < nextents; i++) {
 		if (nstrips)
 			len = put(buf, len, max, &ie, sizeof(ie));
-		for (j = 0; j < (nstrips ? nstrips : 1); j++)
+		for (j = 0; j < (nstrips ? nstrips : 1); j++) {
+			se.se_offset = f->e->s[0].off + (j ? 0 : i * step);
 			len = put(buf, len, max, &se, sizeof(se));
+		}
 	}
 	return len;
 }
@@ -268,15 +280,15 @@ ssize_t ff_bad_fmap(const struct famfsd *d, const struct ff_file *f,
 	case B_ENOSYS:
 		return -ENOSYS;
 	case B_CAP_EXTENTS:
-		return cap_fmap(f, buf, max, FUSE_FAMFS_MAX_EXTENTS + 1, 0);
+		return cap_fmap(f, buf, max, FUSE_FAMFS_MAX_EXTENTS + 1, 0, 0);
 	case B_CAP_STRIPS:
-		return cap_fmap(f, buf, max, 1, FUSE_FAMFS_MAX_STRIPS + 1);
+		return cap_fmap(f, buf, max, 1, FUSE_FAMFS_MAX_STRIPS + 1, 0);
 	case B_RETRY_OVER_CAP:
 		*need = FUSE_FAMFS_MAX_FMAP_SIZE + 1;
 		return sizeof(*need);
 	case B_CAP_MAX:
 		return cap_fmap(f, buf, max, FUSE_FAMFS_MAX_EXTENTS,
-				FUSE_FAMFS_MAX_STRIPS);
+				FUSE_FAMFS_MAX_STRIPS, FF_ALIGN);
 	case B_RETRY_AT_CAP:
 		if (bufsize >= FUSE_FAMFS_MAX_FMAP_SIZE)
 			break;

@@ -8,7 +8,7 @@
 #   make run        the demo: boot, mount a disk with fusetd, do I/O
 #   make bench      fio against raw disk, ext4, fuse2fs and fusetd in one VM
 #   make check      every check and test; ends with "N passed, N failed"
-#   make soak       long fsx runs over iomap and famfs files (not in check)
+#   make soak       long fsx and fio --verify runs (not in check)
 #   make fuzz       the hostile server, HOSTILE_MESSAGES per seed (not in check)
 #
 # KDIR=/path/to/kernel/build builds against another kernel instead.
@@ -68,16 +68,20 @@ check: setup
 # Long runs that CI does not do: fsx over iomap files (36-iomap-fsx, one
 # file per seed) and over famfs files (42-famfs-fsx, a simple and an
 # interleaved file per seed), FSX_OPS per file and seed, FSX_JOBS seeds
-# at once; SOAK_TESTS picks one of the two.  Documentation/dev/testing.rst
-# has the numbers for 1,000,000 operations.
+# at once; fio --verify (45-fio-verify), FIO_LOOPS passes over files of
+# FIO_MB MiB.  SOAK_TESTS picks some of the three.
+# Documentation/dev/testing.rst has the numbers for 1,000,000 operations.
 FSX_OPS ?= 34000
 FSX_SEEDS ?= 1,2,3
 FSX_JOBS ?= 1
-SOAK_TESTS ?= 36-iomap-fsx,42-famfs-fsx
+FIO_MB ?= 32
+FIO_LOOPS ?= 4
+SOAK_TESTS ?= 36-iomap-fsx,42-famfs-fsx,45-fio-verify
 SOAK_TIMEOUT ?= 14400
 soak: modules tests
 	@scripts/vm.sh --tests $(SOAK_TESTS) --env FSX_OPS=$(FSX_OPS) \
 		--env FSX_SEEDS=$(FSX_SEEDS) --env FSX_JOBS=$(FSX_JOBS) \
+		--env FIO_MB=$(FIO_MB) --env FIO_LOOPS=$(FIO_LOOPS) \
 		--timeout $(SOAK_TIMEOUT)
 
 # The hostile server (tests/hostile) against real I/O: HOSTILE_MESSAGES

@@ -75,7 +75,7 @@ FSX_OPS ?= 34000
 FSX_SEEDS ?= 1,2,3
 FSX_JOBS ?= 1
 FIO_MB ?= 32
-FIO_LOOPS ?= 4
+FIO_LOOPS ?= 16
 SOAK_TESTS ?= 36-iomap-fsx,42-famfs-fsx,45-fio-verify
 SOAK_TIMEOUT ?= 14400
 soak: modules tests

@@ -16,7 +16,7 @@
 # GET_FMAP per file.
 #
 # FIO_MB     MiB per file (default 8; make soak: 32)
-# FIO_LOOPS  passes over each file (default 1; make soak: 4)
+# FIO_LOOPS  passes over each file (default 1; make soak: 16)
 . /tests/vm/lib.sh
 
 PARAM=/sys/module/fuse/parameters/enable_famfs

@@ -238,12 +238,5 @@ check "kill: umount of the dead mount" umount "$T_MNT"
 
 diag "mutated messages in all: $TOTAL"
 
-# Nothing holds the module any more (fusectl is part of it).
-umount /sys/fs/fuse/connections
-rmmod cuse 2>/dev/null
-grep -w ^fuse /proc/modules | sed 's/^/# /'
-check "rmmod fuse" rmmod fuse
-check "insmod fuse $T_FUSE_PARAMS" insmod /lib/modules/fuse.ko $T_FUSE_PARAMS
-check "insmod cuse" insmod /lib/modules/cuse.ko
-check "/dev/fuse is back" test -c /dev/fuse
+module_reload
 t_done

@@ -12,14 +12,8 @@
 # devices (vm.sh --memmap "256M!2G 256M!4G") the layouts span both.
 . /tests/vm/lib.sh
 
-PARAM=/sys/module/fuse/parameters/enable_famfs
 TRACE=/sys/kernel/debug/tracing
-old_famfs=$(cat $PARAM)
-cleanup() {
-	mounted && umount "$T_MNT"
-	echo "$old_famfs" > $PARAM
-}
-trap cleanup EXIT
+famfs_begin
 
 require "a pmem device" test -b /dev/pmem0
 DEVS="-d /dev/pmem0"
@@ -28,6 +22,7 @@ if [ -b /dev/pmem1 ]; then
 	DEVS="$DEVS -d /dev/pmem1"
 	ndevs=2
 fi
+FAMFS_DEVS=$DEVS
 diag "$ndevs pmem device(s)"
 
 # name size seed: seeds are the -F order, from 1
@@ -39,10 +34,6 @@ big 16777216 5"
 SPECS="-F simple:12582912:simple:4M -F tail:10489856:simple:4M
 	-F ilv:25165824:ilv:3:2M:2 -F ilv4:33554432:ilv:2:4M -F big:16M:ilv:24:2M:8"
 
-famfs_mount() {
-	# shellcheck disable=SC2086
-	"$FUSETD" famfs --stats "$STATS" $DEVS $SPECS "$@" "$T_MNT"
-}
 # dev_check NAME SEED: the file's bytes on the devices, by the layout
 dev_check() {
 	# shellcheck disable=SC2086
@@ -54,7 +45,7 @@ each() { # CMD...: run "CMD name size seed" for every file; fail on one
 	done
 }
 
-echo 1 > $PARAM
+famfs_on
 require "mount fusetd famfs" famfs_mount
 check_eq "the files are listed" "big ilv ilv4 simple tail" \
 	"$(ls "$T_MNT" | tr '\n' ' ' | sed 's/ $//')"

@@ -12,22 +12,12 @@
 # verdict fails the run on any splat.
 . /tests/vm/lib.sh
 
-PARAM=/sys/module/fuse/parameters/enable_famfs
-old_famfs=$(cat $PARAM)
-cleanup() {
-	mounted && umount "$T_MNT"
-	echo "$old_famfs" > $PARAM
-}
-trap cleanup EXIT
+famfs_begin
 
 require "a pmem device" test -b /dev/pmem0
 SPECS="-F good:4M:simple:2M -F poison:4M:simple:4M"
-famfs_mount() {
-	# shellcheck disable=SC2086
-	"$FUSETD" famfs --stats "$STATS" -d /dev/pmem0 $SPECS "$@" "$T_MNT"
-}
 
-echo 1 > $PARAM
+famfs_on
 require "mount fusetd famfs --bad" famfs_mount --bad
 check "a good file reads back" fileverify check "$T_MNT/good" 4194304 1
 
@@ -136,7 +126,7 @@ check "umount" umount "$T_MNT"
 wait_gone fusetd
 
 # Without enable_famfs the server is not offered FUSE_DAX_FMAP.
-echo 0 > $PARAM
+echo 0 > $FAMFS_PARAM
 require "mount without enable_famfs" famfs_mount --keep 2> "$T_TMP/famfsd.err"
 check "the daemon was not offered FUSE_DAX_FMAP" \
 	grep -q "did not offer FUSE_DAX_FMAP" "$T_TMP/famfsd.err"

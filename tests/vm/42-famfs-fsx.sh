@@ -18,13 +18,7 @@
 # FSX_JOBS   seeds run at once, each set on files of its own (default 1)
 . /tests/vm/lib.sh
 
-PARAM=/sys/module/fuse/parameters/enable_famfs
-old_famfs=$(cat $PARAM)
-cleanup() {
-	mounted && umount "$T_MNT"
-	echo "$old_famfs" > $PARAM
-}
-trap cleanup EXIT
+famfs_begin
 
 ops=${FSX_OPS:-3000}
 SEEDS=$(echo "${FSX_SEEDS:-1,2,3}" | tr , ' ')
@@ -33,6 +27,7 @@ jobs=${FSX_JOBS:-1}
 require "a pmem device" test -b /dev/pmem0
 DEVS="-d /dev/pmem0"
 [ -b /dev/pmem1 ] && DEVS="$DEVS -d /dev/pmem1"
+FAMFS_DEVS=$DEVS
 
 # Files s$j (simple) and i$j (interleaved) for each job slot j; file n of
 # the -F list is laid down with fileverify's pattern of seed n.
@@ -46,12 +41,8 @@ while [ $j -le "$jobs" ]; do
 	n=$((n + 2))
 	j=$((j + 1))
 done
-famfs_mount() {
-	# shellcheck disable=SC2086
-	"$FUSETD" famfs --stats "$STATS" $DEVS $SPECS "$@" "$T_MNT"
-}
 
-echo 1 > $PARAM
+famfs_on
 require "mount fusetd famfs ($jobs set(s) of files)" famfs_mount
 for f in $FILES; do
 	name=${f%%:*} rest=${f#*:}

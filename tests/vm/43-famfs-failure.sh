@@ -15,29 +15,24 @@
 # on any splat (notably at umount, when the DAX entries go).
 . /tests/vm/lib.sh
 
-PARAM=/sys/module/fuse/parameters/enable_famfs
-old_famfs=$(cat $PARAM)
+famfs_begin
 NS=
 DRV=
 cleanup() {
-	mounted && umount "$T_MNT"
+	if mounted; then umount "$T_MNT"; fi
 	[ -n "$NS" ] && [ ! -b /dev/pmem0 ] && echo "$NS" > "$DRV/bind"
-	echo "$old_famfs" > $PARAM
+	famfs_restore
 }
 trap cleanup EXIT
 
 require "a pmem device" test -b /dev/pmem0
 # a is seed 1, b seed 2, c seed 3 (the -F order)
 SPECS="-F a:8M:simple:2M -F b:4M:simple:4M -F c:4M:simple:2M"
-famfs_mount() {
-	# shellcheck disable=SC2086
-	"$FUSETD" famfs --stats "$STATS" -d /dev/pmem0 $SPECS "$@" "$T_MNT"
-}
 EIO="Input/output error"
 MB4=4194304
 BAD=$((MB4 + 65536))		# the poisoned page of a
 
-echo 1 > $PARAM
+famfs_on
 require "mount fusetd famfs" famfs_mount
 check "a reads back" fileverify check "$T_MNT/a" 8388608 1
 check "b reads back" fileverify check "$T_MNT/b" $MB4 2

@@ -12,13 +12,7 @@
 # unloaded and loaded again.
 . /tests/vm/lib.sh
 
-PARAM=/sys/module/fuse/parameters/enable_famfs
-old_famfs=$(cat $PARAM 2>/dev/null)
-cleanup() {
-	mounted && umount "$T_MNT"
-	[ -n "$old_famfs" ] && echo "$old_famfs" > $PARAM
-}
-trap cleanup EXIT
+famfs_begin
 
 LOG=$T_TMP/$T_NAME.log
 LIMIT=120	# seconds; only to tell a hang from a slow emulator
@@ -122,13 +116,8 @@ check "fsck of the image" "$FUSETD" fsck "$T_DISK1"
 # (c) GET_FMAP at a famfs open, and (d) the GET_DAXDEV that follows it.
 if [ -b "${T_PMEM:-/dev/pmem0}" ]; then
 	SPECS="-F small:4M:simple:2M -F big:16M:ilv:24:2M:8"
-	famfs() {
-		# shellcheck disable=SC2086
-		"$FUSETD" famfs --stats "$STATS" -d "${T_PMEM:-/dev/pmem0}" \
-			$SPECS "$@" "$T_MNT"
-	}
-	echo 1 > $PARAM
-	require "famfs mount" famfs
+	famfs_on
+	require "famfs mount" famfs_mount
 	check "write() into a famfs file" \
 		fileverify write -o 0 "$T_MNT/small" 4194304 6
 	check "and into one with a big fmap" \
@@ -137,7 +126,7 @@ if [ -b "${T_PMEM:-/dev/pmem0}" ]; then
 	wait_gone fusetd
 
 	require "famfs mount, to die on the first GET_FMAP" \
-		famfs --keep --die-on GET_FMAP:1 2> "$LOG"
+		famfs_mount --keep --die-on GET_FMAP:1 2> "$LOG"
 	bg fmap cat "$T_MNT/small"
 	app_failed fmap "$BGPID"
 	died_on "GET_FMAP 1"
@@ -148,7 +137,7 @@ if [ -b "${T_PMEM:-/dev/pmem0}" ]; then
 
 	# the big fmap takes a second GET_FMAP with a bigger buffer
 	require "famfs mount, to die on the size retry" \
-		famfs --keep --die-on GET_FMAP:2 2> "$LOG"
+		famfs_mount --keep --die-on GET_FMAP:2 2> "$LOG"
 	bg retry cat "$T_MNT/big"
 	app_failed retry "$BGPID"
 	died_on "GET_FMAP 2"
@@ -158,7 +147,7 @@ if [ -b "${T_PMEM:-/dev/pmem0}" ]; then
 	check "umount of the dead mount" umount "$T_MNT"
 
 	require "famfs mount, to die on the first GET_DAXDEV" \
-		famfs --keep --die-on GET_DAXDEV:1 2> "$LOG"
+		famfs_mount --keep --die-on GET_DAXDEV:1 2> "$LOG"
 	bg daxdev cat "$T_MNT/small"
 	app_failed daxdev "$BGPID"
 	died_on "GET_DAXDEV 1"
@@ -166,25 +155,18 @@ if [ -b "${T_PMEM:-/dev/pmem0}" ]; then
 		"$(op_count GET_FMAP) $(op_count GET_DAXDEV)"
 	check "umount of the dead mount" umount "$T_MNT"
 
-	require "famfs mount with a new daemon" famfs --keep
+	require "famfs mount with a new daemon" famfs_mount --keep
 	check "the famfs data survived" \
 		fileverify check "$T_MNT/small" 4194304 6
 	check "the big file's too" fileverify check "$T_MNT/big" 16777216 7
 	check_eq "the device was claimed again" 1 "$(op_count GET_DAXDEV)"
 	check "umount" umount "$T_MNT"
 	wait_gone fusetd
-	echo "$old_famfs" > $PARAM
+	famfs_restore
 else
 	skip "famfs GET_FMAP and GET_DAXDEV" "no pmem device"
 fi
 
-# Nothing holds the module any more (fusectl is part of it).
-umount /sys/fs/fuse/connections
-rmmod cuse 2>/dev/null
-grep -w ^fuse /proc/modules | sed 's/^/# /'
-check "rmmod fuse" rmmod fuse
-check "insmod fuse $T_FUSE_PARAMS" insmod /lib/modules/fuse.ko $T_FUSE_PARAMS
-check "insmod cuse" insmod /lib/modules/cuse.ko
-check "/dev/fuse is back" test -c /dev/fuse
-old_famfs=
+module_reload
+old_famfs=	# the new module has the runner's parameters
 t_done

@@ -19,13 +19,7 @@
 # FIO_LOOPS  passes over each file (default 1; make soak: 16)
 . /tests/vm/lib.sh
 
-PARAM=/sys/module/fuse/parameters/enable_famfs
-old_famfs=$(cat $PARAM)
-cleanup() {
-	mounted && umount "$T_MNT"
-	echo "$old_famfs" > $PARAM
-}
-trap cleanup EXIT
+famfs_begin
 
 mb=${FIO_MB:-8}
 loops=${FIO_LOOPS:-1}
@@ -124,11 +118,7 @@ check "fusetd fsck finds the image clean" "$FUSETD" fsck "$T_DISK1"
 # ---- famfs ----
 require "a pmem device" test -b /dev/pmem0
 SPECS="-F f1:$bytes:simple:2M -F f2:$bytes:ilv:3:2M -F f3:$bytes:ilv:2:2M"
-famfs_mount() {
-	# shellcheck disable=SC2086
-	"$FUSETD" famfs --stats "$STATS" -d /dev/pmem0 $SPECS "$@" "$T_MNT"
-}
-echo 1 > $PARAM
+famfs_on
 require "mount fusetd famfs" famfs_mount
 "$FUSETD" stats --reset "$STATS"
 {

@@ -77,6 +77,42 @@ mounted() { grep -q " $T_MNT fuse" /proc/mounts; }
 fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 
+# The daemon's famfs mode.  famfs_begin saves the enable_famfs parameter
+# and sets an EXIT trap (famfs_cleanup: unmount $T_MNT, put the parameter
+# back); famfs_on sets it; famfs_mount [ARGS...] mounts the files of
+# $SPECS (fusetd -F specs) on the devices of $FAMFS_DEVS.
+FAMFS_PARAM=/sys/module/fuse/parameters/enable_famfs
+FAMFS_DEVS="-d ${T_PMEM:-/dev/pmem0}"
+famfs_restore() {
+	if [ -n "$old_famfs" ]; then echo "$old_famfs" > $FAMFS_PARAM; fi
+}
+famfs_cleanup() {
+	if mounted; then umount "$T_MNT"; fi
+	famfs_restore
+}
+famfs_begin() {
+	old_famfs=$(cat $FAMFS_PARAM 2>/dev/null)
+	trap famfs_cleanup EXIT
+}
+famfs_on() { echo 1 > $FAMFS_PARAM; }
+famfs_mount() {
+	# shellcheck disable=SC2086
+	"$FUSETD" famfs --stats "$STATS" $FAMFS_DEVS $SPECS "$@" "$T_MNT"
+}
+
+# module_reload: unload fuse.ko and cuse.ko and load them again, with the
+# runner's parameters.  Nothing may hold the module (fusectl is part of it).
+module_reload() {
+	umount /sys/fs/fuse/connections
+	rmmod cuse 2>/dev/null
+	grep -w ^fuse /proc/modules | sed 's/^/# /'
+	check "rmmod fuse" rmmod fuse
+	# shellcheck disable=SC2086
+	check "insmod fuse $T_FUSE_PARAMS" insmod /lib/modules/fuse.ko $T_FUSE_PARAMS
+	check "insmod cuse" insmod /lib/modules/cuse.ko
+	check "/dev/fuse is back" test -c /dev/fuse
+}
+
 # op_count NAME: how many NAME requests (or events) the daemon counted.
 op_count() {
 	"$FUSETD" stats "$STATS" |

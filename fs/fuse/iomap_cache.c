@@ -496,6 +496,40 @@ void fuse_iomap_cache_remove(struct fuse_iomap_cache *c, u64 offset,
 }
 
 /**
+ * fuse_iomap_cache_remove_blocks - forget the mappings of the blocks a
+ *				    file range touches
+ * @c: cache, locked exclusively by the caller
+ * @offset: file offset, bytes
+ * @length: bytes; FUSE_IOMAP_INVAL_TO_EOF for everything from @offset on
+ * @blocksize: the file's block size, a power of two
+ * @pa: preallocation for a split, or NULL
+ *
+ * For the kernel's own layout changes, whose ranges are in bytes: the
+ * ioend of a sub-block direct write, an unaligned punch or zero range, a
+ * clone to the end of a file.  The server changes whole blocks, and iomap
+ * uses a mapping for the whole block around a position, so a mapping
+ * trimmed inside a block would still describe that block as it was (a
+ * stale unwritten tail makes a buffered write zero the block's head).
+ * The range is widened to whole blocks, to the end if it would pass
+ * U64_MAX.
+ */
+void fuse_iomap_cache_remove_blocks(struct fuse_iomap_cache *c, u64 offset,
+				    u64 length, u32 blocksize,
+				    struct fuse_iomap_cache_prealloc *pa)
+{
+	u64 end;
+
+	if (!length)
+		return;
+	if (check_add_overflow(offset, length, &end) ||
+	    end > round_down(U64_MAX, (u64)blocksize))
+		end = U64_MAX;
+	else
+		end = round_up(end, (u64)blocksize);
+	fuse_iomap_cache_punch(c, round_down(offset, (u64)blocksize), end, pa);
+}
+
+/**
  * fuse_iomap_cache_evict - drop entries not used lately, for a shrinker
  * @c: cache, locked exclusively by the caller
  * @nr_to_scan: how many entries to look at

@@ -422,9 +422,9 @@ u64 fuse_iomap_cache_fill(struct inode *inode,
 }
 
 /*
- * Forget a file range in both caches and bump the sequence number, under
- * the cache lock: a fill sampled before cannot store, and every mapping
- * handed out before is invalid for iomap.
+ * Forget the blocks of a file range in both caches and bump the sequence
+ * number, under the cache lock: a fill sampled before cannot store, and
+ * every mapping handed out before is invalid for iomap.
  */
 static void fuse_iomap_cache_drop(struct inode *inode, u64 offset,
 				  u64 length, bool begin)
@@ -435,8 +435,10 @@ static void fuse_iomap_cache_drop(struct inode *inode, u64 offset,
 
 	write_lock(&ii->cache_lock);
 	before = fuse_iomap_ii_entries(ii);
-	fuse_iomap_cache_remove(&ii->rcache, offset, length, NULL);
-	fuse_iomap_cache_remove(&ii->wcache, offset, length, NULL);
+	fuse_iomap_cache_remove_blocks(&ii->rcache, offset, length,
+				       i_blocksize(inode), NULL);
+	fuse_iomap_cache_remove_blocks(&ii->wcache, offset, length,
+				       i_blocksize(inode), NULL);
 	atomic64_inc(&ii->seq);
 	if (begin)
 		ii->changing++;

@@ -180,6 +180,9 @@ bool fuse_iomap_cache_next(const struct fuse_iomap_cache *c, u64 pos,
 			   struct fuse_iomap_io *out);
 void fuse_iomap_cache_remove(struct fuse_iomap_cache *c, u64 offset,
 			     u64 length, struct fuse_iomap_cache_prealloc *pa);
+void fuse_iomap_cache_remove_blocks(struct fuse_iomap_cache *c, u64 offset,
+				    u64 length, u32 blocksize,
+				    struct fuse_iomap_cache_prealloc *pa);
 unsigned long fuse_iomap_cache_evict(struct fuse_iomap_cache *c,
 				     unsigned long nr_to_scan);
 size_t fuse_iomap_cache_bytes(const struct fuse_iomap_cache *c);

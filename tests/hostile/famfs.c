@@ -15,7 +15,11 @@
  *            2 MiB, chunks of 2 MiB), size 9 MiB + 123
  *   others   the whole region and the size the tree knows: two simple
  *            extents of 8 MiB for even nodes, two interleaved ones of
- *            2 strips of 4 MiB (chunks of 2 MiB) for odd ones
+ *            2 strips of 4 MiB (chunks of 2 MiB) for odd ones; one
+ *            reply in two of a mutating server puts them on device
+ *            index 1, 2 or 3, which it has not got (GET_DAXDEV gets
+ *            ENODEV, unless mutated): failed opens ask again, so the
+ *            device replies are mutated as often as the fmaps
  *
  * mut_get_fmap() damages one field of the header or of one record (a
  * simple extent, an interleaved extent or a strip), or the payload as a
@@ -72,10 +76,11 @@ uint64_t famfs_size(const struct hs_node *n)
 }
 
 /* A device range: a simple extent or a strip. */
-static uint8_t *put_range(uint8_t *p, uint64_t off, uint64_t len)
+static uint8_t *put_range(uint8_t *p, uint32_t dev, uint64_t off,
+			  uint64_t len)
 {
 	struct fuse_famfs_simple_ext se = {
-		.se_devindex = 0, .se_offset = off, .se_len = len,
+		.se_devindex = dev, .se_offset = off, .se_len = len,
 	};
 
 	memcpy(p, &se, sizeof(se));
@@ -93,8 +98,12 @@ static uint8_t *put_iext(uint8_t *p, uint32_t nstrips, uint64_t nbytes)
 	return p + sizeof(ie);
 }
 
-/* The correct fmap of @n, of @size bytes; returns its length. */
-static size_t fmap_build(const struct hs_node *n, uint64_t size, uint8_t *buf)
+/*
+ * The correct fmap of @n, of @size bytes, the whole-region layouts on
+ * device @dev; returns its length.
+ */
+static size_t fmap_build(const struct hs_node *n, uint64_t size, uint32_t dev,
+			 uint8_t *buf)
 {
 	struct fuse_famfs_fmap_header h = {
 		.file_type = FUSE_FAMFS_FILE_REG,
@@ -108,36 +117,36 @@ static size_t fmap_build(const struct hs_node *n, uint64_t size, uint8_t *buf)
 	case L_SIMPLE:
 		h.ext_type = FUSE_FAMFS_EXT_SIMPLE;
 		h.nextents = 3;
-		p = put_range(p, b + 2 * UNIT, UNIT);
-		p = put_range(p, b, UNIT);
-		p = put_range(p, b + 4 * UNIT, UNIT);
+		p = put_range(p, 0, b + 2 * UNIT, UNIT);
+		p = put_range(p, 0, b, UNIT);
+		p = put_range(p, 0, b + 4 * UNIT, UNIT);
 		break;
 	case L_ILV:
 		h.ext_type = FUSE_FAMFS_EXT_INTERLEAVE;
 		h.nextents = 2;
 		p = put_iext(p, 3, 3 * UNIT);
-		p = put_range(p, b, UNIT);
-		p = put_range(p, b + UNIT, UNIT);
-		p = put_range(p, b + 2 * UNIT, UNIT);
+		p = put_range(p, 0, b, UNIT);
+		p = put_range(p, 0, b + UNIT, UNIT);
+		p = put_range(p, 0, b + 2 * UNIT, UNIT);
 		p = put_iext(p, 2, 2 * UNIT);
-		p = put_range(p, b + 5 * UNIT, UNIT);
-		p = put_range(p, b + 3 * UNIT, UNIT);
+		p = put_range(p, 0, b + 5 * UNIT, UNIT);
+		p = put_range(p, 0, b + 3 * UNIT, UNIT);
 		break;
 	default:
 		h.nextents = 2;
 		if (n->ino % 2) {
 			h.ext_type = FUSE_FAMFS_EXT_INTERLEAVE;
 			p = put_iext(p, 2, HS_REGION / 2);
-			p = put_range(p, b, HS_REGION / 4);
-			p = put_range(p, b + HS_REGION / 2, HS_REGION / 4);
+			p = put_range(p, dev, b, HS_REGION / 4);
+			p = put_range(p, dev, b + HS_REGION / 2, HS_REGION / 4);
 			p = put_iext(p, 2, HS_REGION / 2);
-			p = put_range(p, b + HS_REGION / 4, HS_REGION / 4);
-			p = put_range(p, b + 3 * HS_REGION / 4, HS_REGION / 4);
+			p = put_range(p, dev, b + HS_REGION / 4, HS_REGION / 4);
+			p = put_range(p, dev, b + 3 * HS_REGION / 4, HS_REGION / 4);
 			break;
 		}
 		h.ext_type = FUSE_FAMFS_EXT_SIMPLE;
-		p = put_range(p, b + HS_REGION / 2, HS_REGION / 2);
-		p = put_range(p, b, HS_REGION / 2);
+		p = put_range(p, dev, b + HS_REGION / 2, HS_REGION / 2);
+		p = put_range(p, dev, b, HS_REGION / 2);
 		break;
 	}
 	memcpy(buf, &h, sizeof(h));
@@ -150,6 +159,7 @@ int op_get_fmap(struct hs_thread *t, const struct hs_req *r,
 	const struct fuse_get_fmap_in *in = r->in;
 	struct hs_server *s = t->s;
 	struct hs_node *n = tree_node(s, r->hdr->nodeid);
+	uint32_t dev = 0;
 	uint64_t size;
 
 	if (!s->famfs)
@@ -162,7 +172,9 @@ int op_get_fmap(struct hs_thread *t, const struct hs_req *r,
 	pthread_mutex_unlock(&s->lock);
 	if (layout_of(n) != L_WHOLE)
 		size = famfs_size(n);
-	rep->len = fmap_build(n, size, rep->buf);
+	else if (s->rate > 0 && rng_chance(&t->rng, 0.5))
+		dev = 1 + rng_below(&t->rng, 3);
+	rep->len = fmap_build(n, size, dev, rep->buf);
 	if (rep->len > in->size) {	/* never: ours are small */
 		uint32_t need = rep->len;
 
@@ -463,11 +475,15 @@ void mut_get_daxdev(struct hs_thread *t, const struct hs_req *r,
 	enum hs_daxdev_mut f = rng_below(g, DM_NR);
 
 	if (rep->len < sizeof(*o)) {
-		/* an error (another index): answer it as if it existed */
-		if (f != DM_HELD_DEV && f != DM_NAME)
-			return;
+		/*
+		 * The ENODEV of an index we have not got: a reply naming the
+		 * pmem device instead, which each kind below makes one the
+		 * kernel must refuse, but for the names of DM_NAME and
+		 * DM_HELD_DEV (right or wrong for this index).
+		 */
 		memset(o, 0, sizeof(*o));
 		o->index = in->daxdev_num;
+		snprintf(o->name, sizeof(o->name), "%s", s->famfs_dev);
 		rep->len = sizeof(*o);
 		rep->error = 0;
 	}
@@ -477,6 +493,8 @@ void mut_get_daxdev(struct hs_thread *t, const struct hs_req *r,
 		break;
 	case DM_INDEX:
 		o->index = rng_chance(g, 0.5) ? o->index + 1U : rng_next(g);
+		if (o->index == in->daxdev_num)
+			o->index++;
 		break;
 	case DM_NAME:
 		snprintf(o->name, sizeof(o->name), "%s",

@@ -185,6 +185,16 @@ if [ -n "$T_PMEM" ] && [ "$FSEED" != none ]; then
 		"$(echo $z)"
 	check "famfs-seed$FSEED: the kernel refused bad fmaps by name" \
 		sh -c "dmesg | grep -q 'fuse: famfs: inode [0-9]*: GET_FMAP: '"
+	# every field of the device reply too (fmaps on devices the server
+	# has not got bring a GET_DAXDEV at each open)
+	check "famfs-seed$FSEED: GET_DAXDEV requests for other devices (${d:-0})" \
+		test "${d:-0}" -gt 50
+	z=$(sed -n 's/^hostile: famfs GET_DAXDEV mutations by field://p' "$sum" |
+		awk '{ for (i = 2; i <= NF; i += 2) if ($i == 0) print $(i - 1) }')
+	check_eq "famfs-seed$FSEED: every GET_DAXDEV field was mutated" "" \
+		"$(echo $z)"
+	check "famfs-seed$FSEED: the kernel refused bad device replies by name" \
+		sh -c "dmesg | grep -q 'fuse: famfs: inode [0-9]*: GET_DAXDEV [0-9]*: '"
 	dmesg | grep 'fuse: famfs' | sed 's/^[^]]*] //' | sort | uniq -c |
 		sort -rn | head -20 | sed 's/^/# /'
 	# A fresh mount of a calm server: famfs files work again.

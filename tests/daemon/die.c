@@ -14,26 +14,105 @@
 #include "die.h"
 #include "stats.h"
 
+struct flag_name {
+	uint32_t	flag;
+	const char	*name;
+};
+
+static const struct flag_name begin_flags[] = {
+	{ FUSE_IOMAP_OP_WRITE, "write" },
+	{ FUSE_IOMAP_OP_ZERO, "zero" },
+	{ FUSE_IOMAP_OP_REPORT, "report" },
+	{ FUSE_IOMAP_OP_FAULT, "fault" },
+	{ FUSE_IOMAP_OP_DIRECT, "direct" },
+	{ FUSE_IOMAP_OP_NOWAIT, "nowait" },
+	{ FUSE_IOMAP_OP_OVERWRITE_ONLY, "overwrite_only" },
+	{ FUSE_IOMAP_OP_UNSHARE, "unshare" },
+	{ FUSE_IOMAP_OP_DAX, "dax" },
+	{ FUSE_IOMAP_OP_ATOMIC, "atomic" },
+	{ FUSE_IOMAP_OP_DONTCACHE, "dontcache" },
+	{ FUSE_IOMAP_OP_SWAPFILE, "swapfile" },
+	{ FUSE_IOMAP_OP_WRITEBACK, "writeback" },
+	{ 0, NULL }
+};
+
+static const struct flag_name ioend_flag_names[] = {
+	{ FUSE_IOMAP_IOEND_SHARED, "shared" },
+	{ FUSE_IOMAP_IOEND_UNWRITTEN, "unwritten" },
+	{ FUSE_IOMAP_IOEND_BOUNDARY, "boundary" },
+	{ FUSE_IOMAP_IOEND_DIRECT, "direct" },
+	{ FUSE_IOMAP_IOEND_APPEND, "append" },
+	{ FUSE_IOMAP_IOEND_WRITEBACK, "writeback" },
+	{ FUSE_IOMAP_IOEND_SWAPOFF, "swapoff" },
+	{ 0, NULL }
+};
+
 static struct {
 	int		armed;
 	uint32_t	opcode;
+	uint32_t	flag;	/* only requests with this flag count, or 0 */
 	uint64_t	nth;
 	uint64_t	seen;
 } die_on;
 
-/* OPCODE[:N]; 0, or -1 for a bad argument. */
+/* The flag names of OPCODE's requests, or NULL if it has none. */
+static const struct flag_name *flag_names(uint32_t opcode)
+{
+	switch (opcode) {
+	case FUSE_IOMAP_BEGIN:
+		return begin_flags;
+	case FUSE_IOMAP_IOEND:
+		return ioend_flag_names;
+	default:
+		return NULL;
+	}
+}
+
+/* The flags field of a request of an opcode that has flag names. */
+static uint32_t request_flags(const struct fuse_in_header *hdr, size_t len)
+{
+	const void *body = hdr + 1;
+
+	len -= sizeof(*hdr);
+	if (hdr->opcode == FUSE_IOMAP_BEGIN &&
+	    len >= sizeof(struct fuse_iomap_begin_in))
+		return ((const struct fuse_iomap_begin_in *)body)->opflags;
+	if (hdr->opcode == FUSE_IOMAP_IOEND &&
+	    len >= sizeof(struct fuse_iomap_ioend_in))
+		return ((const struct fuse_iomap_ioend_in *)body)->flags;
+	return 0;
+}
+
+static int parse_flag(uint32_t opcode, const char *name)
+{
+	const struct flag_name *t = flag_names(opcode);
+
+	for (; t && t->name; t++) {
+		if (!strcmp(t->name, name)) {
+			die_on.flag = t->flag;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* OPCODE[:N[:FLAG]]; 0, or -1 for a bad argument. */
 int die_on_parse(const char *arg)
 {
-	char name[32], *colon, *end;
+	char name[48], *colon, *flag = NULL, *end;
 	unsigned long long v;
 	int op;
 
 	if (snprintf(name, sizeof(name), "%s", arg) >= (int)sizeof(name))
 		return -1;
 	die_on.nth = 1;
+	die_on.flag = 0;
 	colon = strchr(name, ':');
 	if (colon) {
 		*colon = '\0';
+		flag = strchr(colon + 1, ':');
+		if (flag)
+			*flag++ = '\0';
 		errno = 0;
 		v = strtoull(colon + 1, &end, 0);
 		if (errno || end == colon + 1 || *end || !v)
@@ -48,32 +127,23 @@ int die_on_parse(const char *arg)
 			return -1;
 		op = v;
 	}
+	if (flag && parse_flag(op, flag))
+		return -1;
 	die_on.opcode = op;
 	die_on.armed = 1;
 	return 0;
 }
 
-static void ioend_flags(uint32_t flags, char *buf, size_t size)
+static void flags_str(const struct flag_name *t, uint32_t flags,
+		      char *buf, size_t size)
 {
-	static const struct {
-		uint32_t flag;
-		const char *name;
-	} names[] = {
-		{ FUSE_IOMAP_IOEND_SHARED, "shared" },
-		{ FUSE_IOMAP_IOEND_UNWRITTEN, "unwritten" },
-		{ FUSE_IOMAP_IOEND_BOUNDARY, "boundary" },
-		{ FUSE_IOMAP_IOEND_DIRECT, "direct" },
-		{ FUSE_IOMAP_IOEND_APPEND, "append" },
-		{ FUSE_IOMAP_IOEND_WRITEBACK, "writeback" },
-		{ FUSE_IOMAP_IOEND_SWAPOFF, "swapoff" },
-	};
-	size_t i, n = 0;
+	size_t n = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]) && n < size; i++)
-		if (flags & names[i].flag)
+	for (; t->name && n < size; t++)
+		if (flags & t->flag)
 			n += snprintf(buf + n, size - n, "%s%s", n ? "," : "",
-				      names[i].name);
+				      t->name);
 	if (!n)
 		snprintf(buf, size, "none");
 }
@@ -91,10 +161,18 @@ static void describe(const struct fuse_in_header *hdr, size_t len,
 	    len >= sizeof(struct fuse_iomap_ioend_in)) {
 		const struct fuse_iomap_ioend_in *in = body;
 
-		ioend_flags(in->flags, flags, sizeof(flags));
+		flags_str(ioend_flag_names, in->flags, flags, sizeof(flags));
 		snprintf(buf, size, ", flags %s pos %llu written %llu error %d",
 			 flags, (unsigned long long)in->pos,
 			 (unsigned long long)in->written, (int)in->error);
+	} else if (hdr->opcode == FUSE_IOMAP_BEGIN &&
+		   len >= sizeof(struct fuse_iomap_begin_in)) {
+		const struct fuse_iomap_begin_in *in = body;
+
+		flags_str(begin_flags, in->opflags, flags, sizeof(flags));
+		snprintf(buf, size, ", opflags %s pos %llu count %llu",
+			 flags, (unsigned long long)in->pos,
+			 (unsigned long long)in->count);
 	} else if (hdr->opcode == FUSE_GET_FMAP &&
 		   len >= sizeof(struct fuse_get_fmap_in)) {
 		const struct fuse_get_fmap_in *in = body;
@@ -109,8 +187,11 @@ void die_on_request(const struct fuse_in_header *hdr, size_t len)
 	const char *name;
 	char what[160], num[32];
 
-	if (!die_on.armed || hdr->opcode != die_on.opcode ||
-	    ++die_on.seen != die_on.nth)
+	if (!die_on.armed || hdr->opcode != die_on.opcode)
+		return;
+	if (die_on.flag && !(request_flags(hdr, len) & die_on.flag))
+		return;
+	if (++die_on.seen != die_on.nth)
 		return;
 	name = fuse_opcode_name(hdr->opcode);
 	if (!name) {

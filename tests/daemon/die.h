@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fusetd --die-on OPCODE[:N]: kill the daemon with SIGKILL when it reads
- * the N-th request (from 1, default 1) of OPCODE, before answering it, so
- * that a test can kill the server while exactly that request is pending.
- * OPCODE is a name as "fusetd stats" prints it (IOMAP_IOEND, GET_FMAP) or
- * a number.  The request is counted in the stats first, and one line
- * naming it goes to stderr:
+ * fusetd --die-on OPCODE[:N[:FLAG]]: kill the daemon with SIGKILL when it
+ * reads the N-th request (from 1, default 1) of OPCODE, before answering
+ * it, so that a test can kill the server while exactly that request is
+ * pending.  OPCODE is a name as "fusetd stats" prints it (IOMAP_IOEND,
+ * GET_FMAP) or a number.  FLAG, for IOMAP_BEGIN (an opflag: fault, write,
+ * direct, ...) and IOMAP_IOEND (direct, writeback, ...), counts only the
+ * requests with that flag.  The request is counted in the stats first,
+ * and one line naming it goes to stderr:
  *
  *   fusetd: --die-on: SIGKILL at IOMAP_IOEND 1 (unique 42, nodeid 2, flags direct,unwritten,append pos 0 written 65536)
  */

@@ -4,7 +4,7 @@
  * FUSE_GET_FMAP and FUSE_GET_DAXDEV; the kernel does all their I/O.
  *
  *   fusetd famfs [--stats FILE] [--bad] [--keep] [--atomic-o-trunc]
- *                [--die-on OPCODE[:N]] -d DEV [-d DEV]... -F SPEC... MOUNTPOINT
+ *                [--die-on OPCODE[:N[:FLAG]]] -d DEV [-d DEV]... -F SPEC... MOUNTPOINT
  *   fusetd famfs --check NAME SEED -d DEV... -F SPEC...
  *   fusetd famfs --dump NAME -d DEV... -F SPEC...
  *

@@ -369,7 +369,7 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd famfs [-f] [--stats FILE] [--bad] [--keep] [--atomic-o-trunc]\n"
-		"                    [--die-on OPCODE[:N]]\n"
+		"                    [--die-on OPCODE[:N[:FLAG]]]\n"
 		"                    -d DEV... -F SPEC... MOUNTPOINT\n"
 		"       fusetd famfs --check NAME --seed SEED -d DEV... -F SPEC...\n"
 		"       fusetd famfs --dump NAME -d DEV... -F SPEC...\n"

@@ -5,7 +5,7 @@
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
  *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
- *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]] [--flood N:INO]
+ *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
  *                [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
@@ -42,7 +42,7 @@ _Noreturn static void usage(void)
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
 		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
-		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N]] [--flood N:INO]\n"
+		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"

@@ -3,13 +3,14 @@
 # A server killed while one chosen request is outstanding (fusetd
 # --die-on: SIGKILL when it reads that request, before answering): the
 # FUSE_IOMAP_IOEND of an extending O_DIRECT write, the IOEND of buffered
-# writeback under fsync, the FUSE_GET_FMAP of a famfs open (the first
-# request and the size retry) and the GET_DAXDEV after it.  Each time the
-# application gets EIO, ENOTCONN or ECONNABORTED within a generous bound,
-# the daemon's log and counters show that it died on that very request,
-# umount works, and a fresh daemon finds the data written and fsynced
-# before, and (image mode) an image that fsck passes.  Then fuse.ko is
-# unloaded and loaded again.
+# writeback under fsync, the FUSE_IOMAP_BEGIN of an mmap write fault, the
+# FUSE_GET_FMAP of a famfs open (the first request and the size retry)
+# and the GET_DAXDEV after it.  Each time the application gets EIO,
+# ENOTCONN or ECONNABORTED (SIGBUS for the fault) within a generous
+# bound, the daemon's log and counters show that it died on that very
+# request, umount works, and a fresh daemon finds the data written and
+# fsynced before, and (image mode) an image that fsck passes.  Then
+# fuse.ko is unloaded and loaded again.
 . /tests/vm/lib.sh
 
 famfs_begin
@@ -113,7 +114,36 @@ check "umount" umount "$T_MNT"
 wait_gone fusetd
 check "fsck of the image" "$FUSETD" fsck "$T_DISK1"
 
-# (c) GET_FMAP at a famfs open, and (d) the GET_DAXDEV that follows it.
+# (c) The IOMAP_BEGIN of an mmap write fault (page_mkwrite), on a mount
+# without a mapping cache so that the fault has to ask.
+require "mount, to die on the first IOMAP_BEGIN of a fault" \
+	"$FUSETD" mount --iomap --no-cache --die-on IOMAP_BEGIN:1:fault \
+	--stats "$STATS" "$T_DISK1" "$T_MNT" 2> "$LOG"
+bg mkwrite fileverify write -m -o 0 "$T_MNT/safe" 65536 8
+finish "$BGPID"
+diag "mkwrite: exit $FIN: $(head -c 200 "$T_TMP/mkwrite.out")"
+check "mkwrite: the application returned (exit $FIN)" test "$FIN" != hung
+check "mkwrite: with SIGBUS" \
+	sh -c "test '$FIN' != 0 && grep -q SIGBUS '$T_TMP/mkwrite.out'"
+died_on "IOMAP_BEGIN 1"
+check "a BEGIN of a write fault" \
+	grep -Eq -- "--die-on: .*opflags [a-z_,]*write[a-z_,]*fault" "$LOG"
+check_fails "I/O on the dead mount fails" "" cat "$T_MNT/dsafe"
+check "umount of the dead mount" umount "$T_MNT"
+require "remount with a new daemon" iomap_mount
+check "the faulted file kept its fsynced data" \
+	fileverify check "$T_MNT/safe" 4194304 1
+check "mmap writes work again" fileverify write -m "$T_MNT/after-c" 65536 9
+check "umount" umount "$T_MNT"
+wait_gone fusetd
+require "remount with a new daemon" iomap_mount
+check "and their data is on the image" \
+	fileverify check -m "$T_MNT/after-c" 65536 9
+check "umount" umount "$T_MNT"
+wait_gone fusetd
+check "fsck of the image" "$FUSETD" fsck "$T_DISK1"
+
+# (d) GET_FMAP at a famfs open, and (e) the GET_DAXDEV that follows it.
 if [ -b "${T_PMEM:-/dev/pmem0}" ]; then
 	SPECS="-F small:4M:simple:2M -F big:16M:ilv:24:2M:8"
 	famfs_on

@@ -12,6 +12,12 @@
  *                                           data and size of FILE, done
  *                                           with plain reads and writes
  *                                           (for shadow copies)
+ *   fsop hold FILE OFF LEN READY GO         open FILE, create READY, wait
+ *                                           for GO to exist, then write
+ *                                           LEN bytes at OFF through the
+ *                                           descriptor opened before (so
+ *                                           a test can stop the server in
+ *                                           between)
  *
  * copy prints the bytes copied.  Exit: 0 ok, 1 a call failed, 2 usage.
  */
@@ -39,7 +45,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: fsop copy|clone SRC OFF_IN DST OFF_OUT LEN\n"
-		"       fsop falloc|model MODE FILE OFF LEN\n");
+		"       fsop falloc|model MODE FILE OFF LEN\n"
+		"       fsop hold FILE OFF LEN READY GO\n");
 	return 2;
 }
 
@@ -177,6 +184,33 @@ static int falloc(char **argv, int emulate)
 	return close(fd) ? fail("close") : 0;
 }
 
+static int hold(char **argv)
+{
+	off_t off = strtoll(argv[3], NULL, 0);
+	long long len = strtoll(argv[4], NULL, 0), done = 0;
+	static char buf[CHUNK];
+	ssize_t n;
+	int fd, rfd;
+
+	fd = open(argv[2], O_RDWR);
+	if (fd < 0)
+		return fail(argv[2]);
+	rfd = open(argv[5], O_WRONLY | O_CREAT, 0644);
+	if (rfd < 0 || close(rfd))
+		return fail(argv[5]);
+	while (access(argv[6], F_OK))
+		usleep(10000);
+	memset(buf, 0xab, sizeof(buf));
+	while (done < len) {
+		n = pwrite(fd, buf, len - done < CHUNK ? len - done : CHUNK,
+			   off + done);
+		if (n <= 0)
+			return fail("pwrite");
+		done += n;
+	}
+	return close(fd) ? fail("close") : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 7 && !strcmp(argv[1], "copy"))
@@ -187,5 +221,7 @@ int main(int argc, char **argv)
 		return falloc(argv, 0);
 	if (argc == 6 && !strcmp(argv[1], "model"))
 		return falloc(argv, 1);
+	if (argc == 7 && !strcmp(argv[1], "hold"))
+		return hold(argv);
 	return usage();
 }

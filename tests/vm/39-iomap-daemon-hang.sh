@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# A server that stops answering (SIGSTOP) while tasks wait on it: a writer
-# waiting for a mapping, and sync waiting on iomap writeback of dirty data
-# that an open file still holds.  Writing to the connection's abort file
-# under /sys/fs/fuse/connections/ releases both with an error, umount
-# works, and a new daemon finds a consistent image with the data that was
+# A server that stops answering (SIGSTOP) while tasks wait on it: a task
+# waiting for a mapping dies at SIGKILL; a writer of a new file, and sync
+# waiting on iomap writeback of dirty data that an open file still holds,
+# wait until writing to the connection's abort file under
+# /sys/fs/fuse/connections/ releases both with an error; umount works,
+# and a new daemon finds a consistent image with the data that was
 # fsynced before the hang.
 . /tests/vm/lib.sh
 
@@ -33,7 +34,44 @@ while [ ! -e "$T_TMP/dirty.ready" ] && [ $n -lt 300 ]; do
 done
 require "8 MiB of dirty data in an open file" test -e "$T_TMP/dirty.ready"
 
+# A sparse file held open, so that writing into it needs only mappings
+# (no open or lookup) from the server once it is stopped.
+: > "$T_MNT/hole"
+truncate -s 8388608 "$T_MNT/hole"
+fsop hold "$T_MNT/hole" 0 8388608 "$T_TMP/hole.ready" "$T_TMP/hole.go" \
+	> "$T_TMP/hole.out" 2>&1 &
+victim=$!
+n=0
+while [ ! -e "$T_TMP/hole.ready" ] && [ $n -lt 300 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+require "a sparse file held open" test -e "$T_TMP/hole.ready"
+
 killall -STOP fusetd
+
+# The writer into the hole waits for a mapping the stopped server has
+# not read.  SIGKILL takes it out of that wait at once; its exit then
+# closes the file, and stock FUSE's flush at close (the inode's times,
+# then a forced FLUSH) waits for the server or the abort below.
+stack() { tr '\n' ' ' < "/proc/$1/stack" 2>/dev/null | head -c 400; }
+: > "$T_TMP/hole.go"
+n=0
+while ! stack $victim | grep -q fuse_iomap && [ $n -lt 100 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+diag "the writer into the hole waits in: $(stack $victim)"
+check "it waits for an iomap request" \
+	sh -c "cat /proc/$victim/stack | grep -q request_wait_answer &&
+	       cat /proc/$victim/stack | grep -q fuse_iomap"
+kill -9 $victim
+n=0
+while stack $victim | grep -q fuse_iomap && [ $n -lt 100 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+diag "after SIGKILL: $(stack $victim)"
+check "SIGKILL ends its iomap request while the server is still stopped" \
+	sh -c "! cat /proc/$victim/stack 2>/dev/null | grep -q fuse_iomap"
+
 # New blocks: the writer needs a mapping from the stopped server, and
 # sync needs mappings and ioends for the dirty file.
 fileverify write "$T_MNT/stuck" 8388608 2 > "$T_TMP/stuck.out" 2>&1 &
@@ -50,6 +88,12 @@ while { kill -0 $writer || kill -0 $syncer; } 2>/dev/null && [ $n -lt 300 ]; do
 done
 check "abort releases the writer" sh -c "! kill -0 $writer 2>/dev/null"
 check "sync has returned" sh -c "! kill -0 $syncer 2>/dev/null"
+n=0
+while kill -0 $victim 2>/dev/null && [ $n -lt 100 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+check "and the killed writer is gone" sh -c "! kill -0 $victim 2>/dev/null"
+wait $victim 2>/dev/null
 wait $writer
 check "the writer's write or fsync failed" test $? != 0
 kill $holder

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # A server that dies with dirty iomap data in the page cache and writeback
 # in flight: fsync, sync and new I/O fail promptly instead of hanging on
-# mapping or ioend upcalls that will never be answered, umount works, and
+# mapping or ioend upcalls that will never be answered, reclaim (dropping
+# the page cache) does not wait for it either, umount works, and
 # a new daemon on the same image finds a consistent filesystem with every
 # byte that was fsynced before the death.
 . /tests/vm/lib.sh
@@ -32,6 +33,20 @@ while kill -0 $syncpid 2>/dev/null && [ $n -lt 300 ]; do
 	sleep 0.1; n=$((n + 1))
 done
 check "sync returned after the server died" sh -c "! kill -0 $syncpid 2>/dev/null"
+# Reclaim of the dead mount's page cache must not wait for the server.
+diag "after the death: $(grep -E '^(Dirty|Writeback):' /proc/meminfo | tr -s ' \n' ' ')"
+sh -c "echo 3 > /proc/sys/vm/drop_caches" &
+droppid=$!
+n=0
+while kill -0 $droppid 2>/dev/null && [ $n -lt 300 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+rc=hung
+if ! kill -0 $droppid 2>/dev/null; then
+	wait $droppid
+	rc=$?
+fi
+check_eq "dropping the page cache returns, with success" 0 "$rc"
 check "umount of the dead mount" umount "$T_MNT"
 
 require "remount with a new daemon" iomap_mount

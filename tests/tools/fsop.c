@@ -18,6 +18,16 @@
  *                                           descriptor opened before (so
  *                                           a test can stop the server in
  *                                           between)
+ *   fsop mapfail FILE OFF                   map the page at OFF shared and
+ *                                           read it, write(2) a page of
+ *                                           0xa5 there, which must fail,
+ *                                           check that the mapping still
+ *                                           shows the page's earlier bytes
+ *                                           (the file's), and store
+ *                                           through the mapping either
+ *                                           way; prints the errno of the
+ *                                           write and of close(2), which
+ *                                           writes the stored page back
  *
  * copy prints the bytes copied.  Exit: 0 ok, 1 a call failed, 2 usage.
  */
@@ -28,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/falloc.h>
@@ -46,7 +57,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: fsop copy|clone SRC OFF_IN DST OFF_OUT LEN\n"
 		"       fsop falloc|model MODE FILE OFF LEN\n"
-		"       fsop hold FILE OFF LEN READY GO\n");
+		"       fsop hold FILE OFF LEN READY GO\n"
+		"       fsop mapfail FILE OFF\n");
 	return 2;
 }
 
@@ -211,6 +223,49 @@ static int hold(char **argv)
 	return close(fd) ? fail("close") : 0;
 }
 
+static int mapfail(char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	off_t off = strtoll(argv[3], NULL, 0) / page * page;
+	unsigned char *before, *buf;
+	volatile unsigned char *p;
+	ssize_t n;
+	long i;
+	int fd;
+
+	fd = open(argv[2], O_RDWR);
+	if (fd < 0)
+		return fail(argv[2]);
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	before = malloc(page);
+	buf = malloc(page);
+	if (p == MAP_FAILED || !before || !buf)
+		return fail("mmap");
+	/* a read fault: the page is mapped, read-only until a store */
+	memcpy(before, (void *)p, page);
+	memset(buf, 0xa5, page);
+	n = pwrite(fd, buf, page, off);
+	if (n >= 0) {
+		fprintf(stderr, "fsop: pwrite did not fail (%zd)\n", n);
+		return 1;
+	}
+	printf("pwrite: %s\n", strerror(errno));
+	for (i = 0; i < page && p[i] == before[i]; i++)
+		;
+	if (i < page)
+		fprintf(stderr, "fsop: offset %lld: the mapping shows 0x%02x of the failed write, the file has 0x%02x\n",
+			(long long)(off + i), p[i], before[i]);
+	/* a write fault on the page the failed write touched, either way */
+	p[0] = before[0];
+	if (munmap((void *)p, page))
+		return fail("munmap");
+	free(before);
+	free(buf);
+	/* the stored page may need what the write could not get */
+	printf("close: %s\n", close(fd) ? strerror(errno) : "ok");
+	return i < page;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 7 && !strcmp(argv[1], "copy"))
@@ -223,5 +278,7 @@ int main(int argc, char **argv)
 		return falloc(argv, 1);
 	if (argc == 7 && !strcmp(argv[1], "hold"))
 		return hold(argv);
+	if (argc == 4 && !strcmp(argv[1], "mapfail"))
+		return mapfail(argv);
 	return usage();
 }

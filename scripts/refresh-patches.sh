@@ -33,8 +33,11 @@ if [ "$mode" != --export ]; then
 		# Keep the patch's own date so that a refresh changes nothing else.
 		GIT_AUTHOR_DATE=$(sed -n 's/^Date: //p; /^$/q' "$pdir/$p")
 		export GIT_AUTHOR_DATE
-		# Message: the Subject without [PATCH], then the body up to '---'.
-		awk '/^Subject:/ { sub(/^Subject: (\[PATCH[^]]*\] )?/, ""); print; print ""; next }
+		# Message: the Subject without [PATCH] (unfolded), then the
+		# body up to '---'.
+		awk '/^Subject:/ { sub(/^Subject: (\[PATCH[^]]*\] )?/, ""); s = $0; h = 1; next }
+		     h && /^ / { s = s $0; next }
+		     h { print s; print ""; h = 0 }
 		     /^---$/ { exit } f { print } /^$/ && !f { f = 1 }' "$pdir/$p" |
 			git_ commit -q -F -
 	done < "$pdir/series"

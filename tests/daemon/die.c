@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fusetd --die-on: a daemon that dies while a chosen request is pending
- * (see die.h).  Shared by the image server and famfs mode.
+ * fusetd --die-on and --defer-on: a daemon that dies when it reads a
+ * chosen request, or answers it late (see die.h).  --die-on is shared by
+ * the image server and famfs mode.
  */
 #include <errno.h>
 #include <signal.h>
@@ -47,13 +48,17 @@ static const struct flag_name ioend_flag_names[] = {
 	{ 0, NULL }
 };
 
-static struct {
+/* The N-th request of an opcode, optionally only those with a flag. */
+struct req_match {
 	int		armed;
 	uint32_t	opcode;
 	uint32_t	flag;	/* only requests with this flag count, or 0 */
 	uint64_t	nth;
 	uint64_t	seen;
-} die_on;
+};
+
+static struct req_match die_on, defer_on;
+static unsigned long defer_ms;
 
 /* The flag names of OPCODE's requests, or NULL if it has none. */
 static const struct flag_name *flag_names(uint32_t opcode)
@@ -83,13 +88,13 @@ static uint32_t request_flags(const struct fuse_in_header *hdr, size_t len)
 	return 0;
 }
 
-static int parse_flag(uint32_t opcode, const char *name)
+static int parse_flag(struct req_match *m, const char *name)
 {
-	const struct flag_name *t = flag_names(opcode);
+	const struct flag_name *t = flag_names(m->opcode);
 
 	for (; t && t->name; t++) {
 		if (!strcmp(t->name, name)) {
-			die_on.flag = t->flag;
+			m->flag = t->flag;
 			return 0;
 		}
 	}
@@ -97,7 +102,7 @@ static int parse_flag(uint32_t opcode, const char *name)
 }
 
 /* OPCODE[:N[:FLAG]]; 0, or -1 for a bad argument. */
-int die_on_parse(const char *arg)
+static int match_parse(struct req_match *m, const char *arg)
 {
 	char name[48], *colon, *flag = NULL, *end;
 	unsigned long long v;
@@ -105,8 +110,8 @@ int die_on_parse(const char *arg)
 
 	if (snprintf(name, sizeof(name), "%s", arg) >= (int)sizeof(name))
 		return -1;
-	die_on.nth = 1;
-	die_on.flag = 0;
+	m->nth = 1;
+	m->flag = 0;
 	colon = strchr(name, ':');
 	if (colon) {
 		*colon = '\0';
@@ -117,7 +122,7 @@ int die_on_parse(const char *arg)
 		v = strtoull(colon + 1, &end, 0);
 		if (errno || end == colon + 1 || *end || !v)
 			return -1;
-		die_on.nth = v;
+		m->nth = v;
 	}
 	op = fuse_opcode_lookup(name);
 	if (op < 0) {
@@ -127,11 +132,51 @@ int die_on_parse(const char *arg)
 			return -1;
 		op = v;
 	}
-	if (flag && parse_flag(op, flag))
+	m->opcode = op;
+	if (flag && parse_flag(m, flag))
 		return -1;
-	die_on.opcode = op;
-	die_on.armed = 1;
+	m->armed = 1;
 	return 0;
+}
+
+int die_on_parse(const char *arg)
+{
+	return match_parse(&die_on, arg);
+}
+
+/* MS@OPCODE[:N[:FLAG]]; 0, or -1 for a bad argument. */
+int defer_on_parse(const char *arg)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end != '@' || !v || v > 600000)
+		return -1;
+	defer_ms = v;
+	return match_parse(&defer_on, end + 1);
+}
+
+/* Is this the request @m waits for? */
+static int match_request(struct req_match *m, const struct fuse_in_header *hdr,
+			 size_t len)
+{
+	if (!m->armed || hdr->opcode != m->opcode)
+		return 0;
+	if (m->flag && !(request_flags(hdr, len) & m->flag))
+		return 0;
+	return ++m->seen == m->nth;
+}
+
+static const char *opcode_str(uint32_t opcode, char *num, size_t size)
+{
+	const char *name = fuse_opcode_name(opcode);
+
+	if (name)
+		return name;
+	snprintf(num, size, "OPCODE_%u", opcode);
+	return num;
 }
 
 static void flags_str(const struct flag_name *t, uint32_t flags,
@@ -184,27 +229,34 @@ static void describe(const struct fuse_in_header *hdr, size_t len,
 /* Called for every request read, after it was counted. */
 void die_on_request(const struct fuse_in_header *hdr, size_t len)
 {
-	const char *name;
 	char what[160], num[32];
 
-	if (!die_on.armed || hdr->opcode != die_on.opcode)
+	if (!match_request(&die_on, hdr, len))
 		return;
-	if (die_on.flag && !(request_flags(hdr, len) & die_on.flag))
-		return;
-	if (++die_on.seen != die_on.nth)
-		return;
-	name = fuse_opcode_name(hdr->opcode);
-	if (!name) {
-		snprintf(num, sizeof(num), "OPCODE_%u", hdr->opcode);
-		name = num;
-	}
 	describe(hdr, len, what, sizeof(what));
 	fprintf(stderr,
 		"fusetd: --die-on: SIGKILL at %s %llu (unique %llu, nodeid %llu%s)\n",
-		name, (unsigned long long)die_on.seen,
+		opcode_str(hdr->opcode, num, sizeof(num)),
+		(unsigned long long)die_on.seen,
 		(unsigned long long)hdr->unique,
 		(unsigned long long)hdr->nodeid, what);
 	fflush(stderr);
 	kill(getpid(), SIGKILL);
 	pause();	/* not reached */
+}
+
+unsigned long defer_on_request(const struct fuse_in_header *hdr, size_t len)
+{
+	char what[160], num[32];
+
+	if (!match_request(&defer_on, hdr, len))
+		return 0;
+	describe(hdr, len, what, sizeof(what));
+	fprintf(stderr,
+		"fusetd: --defer-on: %lu ms for %s %llu (unique %llu, nodeid %llu%s)\n",
+		defer_ms, opcode_str(hdr->opcode, num, sizeof(num)),
+		(unsigned long long)defer_on.seen,
+		(unsigned long long)hdr->unique,
+		(unsigned long long)hdr->nodeid, what);
+	return defer_ms;
 }

@@ -10,6 +10,11 @@
  * and one line naming it goes to stderr:
  *
  *   fusetd: --die-on: SIGKILL at IOMAP_IOEND 1 (unique 42, nodeid 2, flags direct,unwritten,append pos 0 written 65536)
+ *
+ * fusetd --defer-on MS@OPCODE[:N[:FLAG]]: the image server answers that
+ * request MS milliseconds late and serves the others meanwhile, as a
+ * multi-threaded server would, so that a test can act while exactly that
+ * request is pending; it is counted when it is read.
  */
 #ifndef FUSETD_DIE_H
 #define FUSETD_DIE_H
@@ -18,6 +23,9 @@
 #include <linux/fuse.h>
 
 int die_on_parse(const char *arg);
+int defer_on_parse(const char *arg);
 void die_on_request(const struct fuse_in_header *hdr, size_t len);
+/* Return: how many ms to defer this request by, or 0. */
+unsigned long defer_on_request(const struct fuse_in_header *hdr, size_t len);
 
 #endif /* FUSETD_DIE_H */

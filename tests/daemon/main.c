@@ -6,7 +6,7 @@
  *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
  *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
- *                [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -43,7 +43,7 @@ _Noreturn static void usage(void)
 		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
 		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
-		"                    [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
 		"       fusetd fragment [-w SEED] IMAGE NAME EXTENTS\n"
@@ -260,6 +260,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "upsert-on-open", required_argument, NULL, 'U' },
 		{ "probe-notify", no_argument, NULL, 'p' },
 		{ "die-on", required_argument, NULL, 'X' },
+		{ "defer-on", required_argument, NULL, 'T' },
 		{ "flood", required_argument, NULL, 'F' },
 		{ "fill-devs", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -341,6 +342,10 @@ static int cmd_mount(int argc, char **argv)
 			if (die_on_parse(optarg))
 				usage();
 			break;
+		case 'T':
+			if (defer_on_parse(optarg))
+				usage();
+			break;
 		case 'F':
 			if (parse_flood(optarg, &d))
 				usage();
@@ -415,6 +420,7 @@ static int cmd_mount(int argc, char **argv)
 	close_err = store_close(&d.st);
 	if (close_err)
 		error(image, -close_err);
+	free(d.deferred);
 	free(d.in_buf);
 	free(d.out_buf);
 	return err || close_err;

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/uio.h>
@@ -213,14 +214,70 @@ int req_strings(const struct ft_req *r, size_t off, const char **s,
 	return 0;
 }
 
+/*
+ * --defer-on: keep a copy of the request in d->in_buf to answer later.
+ * One at a time; the matcher fires once.
+ */
+static int defer_request(struct fusetd *d, size_t len)
+{
+	unsigned long ms = defer_on_request((const void *)d->in_buf, len);
+
+	if (!ms || d->deferred)
+		return 0;
+	d->deferred = malloc(len);
+	if (!d->deferred)
+		return 0;	/* answered now, then */
+	memcpy(d->deferred, d->in_buf, len);
+	d->deferred_len = len;
+	clock_gettime(CLOCK_MONOTONIC, &d->deferred_due);
+	d->deferred_due.tv_sec += ms / 1000;
+	d->deferred_due.tv_nsec += (ms % 1000) * 1000000;
+	if (d->deferred_due.tv_nsec >= 1000000000) {
+		d->deferred_due.tv_sec++;
+		d->deferred_due.tv_nsec -= 1000000000;
+	}
+	return 1;
+}
+
+/* How long until the deferred request is due, for ppoll(); NULL: none. */
+static const struct timespec *deferred_wait(struct fusetd *d,
+					    struct timespec *ts)
+{
+	struct timespec now;
+
+	if (!d->deferred)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ts->tv_sec = d->deferred_due.tv_sec - now.tv_sec;
+	ts->tv_nsec = d->deferred_due.tv_nsec - now.tv_nsec;
+	if (ts->tv_nsec < 0) {
+		ts->tv_sec--;
+		ts->tv_nsec += 1000000000;
+	}
+	if (ts->tv_sec < 0)
+		ts->tv_sec = ts->tv_nsec = 0;
+	return ts;
+}
+
+static void fusetd_dispatch(struct fusetd *d, size_t len);
+
+/* Answer the deferred request if it is due. */
+static void deferred_answer(struct fusetd *d)
+{
+	struct timespec ts;
+
+	if (!deferred_wait(d, &ts) || ts.tv_sec || ts.tv_nsec)
+		return;
+	memcpy(d->in_buf, d->deferred, d->deferred_len);
+	fusetd_dispatch(d, d->deferred_len);
+	free(d->deferred);
+	d->deferred = NULL;
+}
+
 /* Handle the request of len bytes in d->in_buf. */
 void fusetd_handle(struct fusetd *d, size_t len)
 {
 	const struct fuse_in_header *hdr = (const void *)d->in_buf;
-	struct ft_req r = { .hdr = hdr };
-	const struct ft_op *op = NULL;
-	size_t ext;
-	int err;
 
 	if (len < sizeof(*hdr)) {
 		ft_warn("short request of %zu bytes", len);
@@ -228,6 +285,19 @@ void fusetd_handle(struct fusetd *d, size_t len)
 	}
 	stats_count_op(d->stats, hdr->opcode);
 	die_on_request(hdr, len);
+	if (!defer_request(d, len))
+		fusetd_dispatch(d, len);
+}
+
+/* Answer the request of len bytes in d->in_buf, counted already. */
+static void fusetd_dispatch(struct fusetd *d, size_t len)
+{
+	const struct fuse_in_header *hdr = (const void *)d->in_buf;
+	struct ft_req r = { .hdr = hdr };
+	const struct ft_op *op = NULL;
+	size_t ext;
+	int err;
+
 	if (hdr->opcode < ARRAY_SIZE(ft_ops) && ft_ops[hdr->opcode].fn)
 		op = &ft_ops[hdr->opcode];
 
@@ -293,15 +363,22 @@ int fusetd_serve(struct fusetd *d)
 	while (!stop_signal) {
 		/* --flood: do not wait while notifications are due */
 		int flooding = flood_pending(d);
+		const struct timespec *wait;
+		struct timespec ts;
+		int ready;
 
-		if (ppoll(&pfd, 1, flooding ? &no_wait : NULL,
-			  &wait_mask) < 0) {
+		wait = flooding ? &no_wait : deferred_wait(d, &ts);
+		ready = ppoll(&pfd, 1, wait, &wait_mask);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		if (flooding)
 			flood_batch(d);
+		deferred_answer(d);
+		if (!ready)
+			continue;
 		n = read(d->fuse_fd, d->in_buf, FT_IN_BUF_SIZE);
 		if (n < 0) {
 			/* ENOENT: the request was interrupted meanwhile */

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <linux/fuse.h>
 
 #include "stats.h"
@@ -48,6 +49,9 @@ struct fusetd {
 	uint64_t		flood_lblk;	/* next upsert */
 	uint64_t		flood_rng;
 	const char		*image;		/* path of the image */
+	char			*deferred;	/* --defer-on: the request, */
+	size_t			deferred_len;	/* its length, */
+	struct timespec		deferred_due;	/* when to answer it */
 	char			*in_buf;	/* FT_IN_BUF_SIZE */
 	char			*out_buf;	/* FT_MAX_IO, reply payloads */
 };

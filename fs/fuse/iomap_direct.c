@@ -5,8 +5,9 @@
  * The server only maps; the kernel reads and writes the block device.
  * iomap_dio_rw() writes back and invalidates the page cache around the
  * range, as for any kernel filesystem.  Writes are serialised by the
- * exclusive inode lock; sub-block writes also wait for completion, since
- * two of them could otherwise zero each other's halves of a block.  A
+ * exclusive inode lock; sub-block writes wait for the direct writes in
+ * flight and for their own completion, since they could otherwise zero
+ * the data of another write to the same block.  A
  * sub-block write into a shared (copy-on-write) block falls back to the
  * page cache, which can merge it with the old block's data.
  */
@@ -125,6 +126,16 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 		}
 		dio_flags |= IOMAP_DIO_FORCE_WAIT;
 	}
+
+	/*
+	 * The zeroing around a sub-block write goes by the block's mapping,
+	 * which still says unwritten while an earlier aligned write to the
+	 * block is in flight: it could zero that write's data.  Let every
+	 * direct write in flight finish first, as XFS does.  Their
+	 * completions do not need the inode lock held here.
+	 */
+	if (fuse_iomap_dio_unaligned(iocb, from))
+		inode_dio_wait(inode);
 
 	dio = __iomap_dio_rw(iocb, from, &fuse_iomap_ops,
 			     &fuse_iomap_dio_write_ops, dio_flags, &fallback, 0);

@@ -107,6 +107,20 @@ ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from)
 	ret = fuse_iomap_lock(iocb, true);
 	if (ret)
 		return ret;
+	/*
+	 * A direct write completes (IOMAP_IOEND) after it drops the inode
+	 * lock.  Until the server has converted its blocks they still map
+	 * as unwritten, and a write into the rest of such a block would
+	 * start from a zeroed folio and later write the zeroes over that
+	 * write's data: let direct writes in flight finish first.
+	 */
+	if (atomic_read(&inode->i_dio_count)) {
+		if (iocb->ki_flags & IOCB_NOWAIT) {
+			inode_unlock(inode);
+			return -EAGAIN;
+		}
+		inode_dio_wait(inode);
+	}
 	ret = fuse_iomap_write_checks(iocb, from);
 	if (ret > 0)
 		ret = iomap_file_buffered_write(iocb, from, &fuse_iomap_ops,

@@ -129,10 +129,11 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 
 	/*
 	 * The zeroing around a sub-block write goes by the block's mapping,
-	 * which still says unwritten while an earlier aligned write to the
-	 * block is in flight: it could zero that write's data.  Let every
-	 * direct write in flight finish first, as XFS does.  Their
-	 * completions do not need the inode lock held here.
+	 * which still says unwritten while the IOMAP_IOEND of an earlier
+	 * direct write into the block is pending (they complete after the
+	 * inode lock is dropped): it would zero that write's data.  Let
+	 * every direct write in flight finish first, as XFS does; their
+	 * completions do not need the inode lock before inode_dio_end().
 	 */
 	if (fuse_iomap_dio_unaligned(iocb, from))
 		inode_dio_wait(inode);

@@ -5,10 +5,12 @@
  * without keeping a shadow copy.  Every 8-byte word is a function of the
  * seed and its file offset.
  *
- *   fileverify write [-d|-m] [-s] [-n] [-o OFF] FILE SIZE SEED
+ *   fileverify write [-d|-m] [-s] [-n] [-a] [-o OFF] FILE SIZE SEED
  *   fileverify check [-d|-m] [-n] [-o OFF] FILE SIZE SEED
  *
- * -s opens with O_DSYNC; -n issues every read and write with RWF_NOWAIT.
+ * -s opens with O_DSYNC; -n issues every read and write with RWF_NOWAIT;
+ * -a opens with O_APPEND, so the kernel puts the bytes meant for OFF at
+ * the end of the file, and a check at OFF tells whether that was OFF.
  * -d uses O_DIRECT with aligned 1 MiB buffers; -m goes through a
  * MAP_SHARED mapping instead (write first extends the file to OFF+SIZE if
  * it is shorter, and ends with msync); a SIGBUS prints "SIGBUS" and exits
@@ -52,7 +54,7 @@ static void fill(unsigned char *buf, size_t len, uint64_t seed, uint64_t off)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: fileverify write|check [-d|-m] [-s] [-n] [-o OFF] FILE SIZE SEED\n");
+	fprintf(stderr, "usage: fileverify write|check [-d|-m] [-s] [-n] [-a] [-o OFF] FILE SIZE SEED\n");
 	return 2;
 }
 
@@ -167,7 +169,8 @@ static int do_check(int fd, unsigned char *buf, uint64_t off, uint64_t size,
 int main(int argc, char **argv)
 {
 	uint64_t off = 0, size, seed;
-	int direct = 0, dsync = 0, ranged = 0, mapped = 0, opt, fd, ret;
+	int direct = 0, dsync = 0, ranged = 0, mapped = 0, append = 0;
+	int opt, fd, ret;
 	int writing;
 	unsigned char *buf;
 	struct stat st;
@@ -178,8 +181,10 @@ int main(int argc, char **argv)
 	if (!writing && strcmp(argv[1], "check"))
 		return usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "dmsno:")) != -1) {
-		if (opt == 'm') {
+	while ((opt = getopt(argc, argv, "dmsnao:")) != -1) {
+		if (opt == 'a') {
+			append = O_APPEND;
+		} else if (opt == 'm') {
 			mapped = 1;
 		} else if (opt == 's') {
 			dsync = O_DSYNC;
@@ -194,7 +199,8 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (argc - optind != 3 || (mapped && direct))
+	if (argc - optind != 3 || (mapped && direct) ||
+	    (append && (!writing || mapped || !ranged)))
 		return usage();
 	size = strtoull(argv[optind + 1], NULL, 0);
 	seed = strtoull(argv[optind + 2], NULL, 0);
@@ -202,7 +208,7 @@ int main(int argc, char **argv)
 	fd = open(argv[optind],
 		  (writing ? (mapped ? O_RDWR : O_WRONLY) | O_CREAT : O_RDONLY) |
 		  (writing && !ranged ? O_TRUNC : 0) | (direct ? O_DIRECT : 0) |
-		  dsync,
+		  dsync | append,
 		  0644);
 	if (fd < 0) {
 		fprintf(stderr, "fileverify: %s: %s\n", argv[optind],

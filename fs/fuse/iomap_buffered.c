@@ -50,6 +50,27 @@ void fuse_iomap_module_exit(void)
 }
 
 /*
+ * Direct writes send FUSE_IOMAP_IOEND, and then move the size, after they
+ * drop the inode lock (an O_DSYNC one ends in fuse_fsync(), which takes
+ * it).  Until then the blocks they wrote may still map as unwritten, and
+ * the size is the old one.  Writes that go by either wait for them:
+ * buffered writes, which start from a zeroed folio over unwritten blocks;
+ * sub-block direct writes, which zero around their bytes; and writes that
+ * append or reach past EOF, which go by the size.  Aligned direct
+ * overwrites inside EOF need not.
+ */
+static bool fuse_iomap_write_must_drain(const struct kiocb *iocb,
+					const struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	return !(iocb->ki_flags & IOCB_DIRECT) ||
+	       (iocb->ki_flags & IOCB_APPEND) ||
+	       fuse_iomap_dio_unaligned(iocb, from) ||
+	       iocb->ki_pos + iov_iter_count(from) > i_size_read(inode);
+}
+
+/*
  * Checks common to direct and buffered writes, under the exclusive inode
  * lock.  A write that starts past EOF first zeroes the rest of the old EOF
  * block, whose tail may hold stale bytes on disk; blocks wholly past EOF
@@ -63,6 +84,13 @@ ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
 	loff_t isize, end;
 	ssize_t count;
 	int err;
+
+	if (atomic_read(&inode->i_dio_count) &&
+	    fuse_iomap_write_must_drain(iocb, from)) {
+		if (iocb->ki_flags & IOCB_NOWAIT)
+			return -EAGAIN;
+		inode_dio_wait(inode);
+	}
 
 	count = generic_write_checks(iocb, from);
 	if (count <= 0)
@@ -78,8 +106,6 @@ ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
 	if (iocb->ki_flags & IOCB_NOWAIT)
 		return -EAGAIN;
 
-	/* Direct writes in flight might be writing that block. */
-	inode_dio_wait(inode);
 	err = iomap_zero_range(inode, isize, end - isize, NULL,
 			       &fuse_iomap_ops);
 	return err ?: count;
@@ -107,20 +133,6 @@ ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from)
 	ret = fuse_iomap_lock(iocb, true);
 	if (ret)
 		return ret;
-	/*
-	 * A direct write completes (IOMAP_IOEND) after it drops the inode
-	 * lock.  Until the server has converted its blocks they still map
-	 * as unwritten, and a write into the rest of such a block would
-	 * start from a zeroed folio and later write the zeroes over that
-	 * write's data: let direct writes in flight finish first.
-	 */
-	if (atomic_read(&inode->i_dio_count)) {
-		if (iocb->ki_flags & IOCB_NOWAIT) {
-			inode_unlock(inode);
-			return -EAGAIN;
-		}
-		inode_dio_wait(inode);
-	}
 	ret = fuse_iomap_write_checks(iocb, from);
 	if (ret > 0)
 		ret = iomap_file_buffered_write(iocb, from, &fuse_iomap_ops,

@@ -5,11 +5,14 @@
  * The server only maps; the kernel reads and writes the block device.
  * iomap_dio_rw() writes back and invalidates the page cache around the
  * range, as for any kernel filesystem.  Writes are serialised by the
- * exclusive inode lock; sub-block writes wait for the direct writes in
- * flight and for their own completion, since they could otherwise zero
- * the data of another write to the same block.  A
- * sub-block write into a shared (copy-on-write) block falls back to the
- * page cache, which can merge it with the old block's data.
+ * exclusive inode lock, but complete (FUSE_IOMAP_IOEND, the new size)
+ * after dropping it; writes that depend on a completion wait for the
+ * direct writes in flight (fuse_iomap_write_checks()).  Sub-block and
+ * extending writes also wait for their own I/O, since they could
+ * otherwise zero the data of another write to the same block or move
+ * the size under it.  A sub-block write into a shared (copy-on-write)
+ * block falls back to the page cache, which can merge it with the old
+ * block's data.
  */
 
 #include <linux/iomap.h>
@@ -74,8 +77,8 @@ static const struct iomap_dio_ops fuse_iomap_dio_write_ops = {
 };
 
 /* Does this write cover only part of a block at either end? */
-static bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
-				     const struct iov_iter *from)
+bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
+			      const struct iov_iter *from)
 {
 	unsigned int mask = i_blocksize(file_inode(iocb->ki_filp)) - 1;
 
@@ -115,8 +118,8 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 
 	/*
 	 * Sub-block writes zero the rest of the block; extending writes
-	 * move i_size at completion.  Both must finish before the next
-	 * write can look at the same block or size.
+	 * move i_size at completion.  The I/O of both must be done before
+	 * the next write can look at the same block or size.
 	 */
 	if (fuse_iomap_dio_unaligned(iocb, from) ||
 	    iocb->ki_pos + iov_iter_count(from) > i_size_read(inode)) {
@@ -126,17 +129,6 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 		}
 		dio_flags |= IOMAP_DIO_FORCE_WAIT;
 	}
-
-	/*
-	 * The zeroing around a sub-block write goes by the block's mapping,
-	 * which still says unwritten while the IOMAP_IOEND of an earlier
-	 * direct write into the block is pending (they complete after the
-	 * inode lock is dropped): it would zero that write's data.  Let
-	 * every direct write in flight finish first, as XFS does; their
-	 * completions do not need the inode lock before inode_dio_end().
-	 */
-	if (fuse_iomap_dio_unaligned(iocb, from))
-		inode_dio_wait(inode);
 
 	dio = __iomap_dio_rw(iocb, from, &fuse_iomap_ops,
 			     &fuse_iomap_dio_write_ops, dio_flags, &fallback, 0);

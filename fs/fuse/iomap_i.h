@@ -348,6 +348,8 @@ extern const struct address_space_operations fuse_iomap_aops;
 extern const struct file_operations fuse_iomap_fops;
 void fuse_iomap_ioend_work(struct work_struct *work);
 ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
+bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
+			      const struct iov_iter *from);
 ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from);
 int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma);

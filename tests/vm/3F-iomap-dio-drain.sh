@@ -10,7 +10,8 @@
 # must not start from zeroes around the new bytes by that mapping, which
 # would wipe the first write's data: they wait until the first write has
 # completed.  The block must hold both writes' bytes and zeroes between,
-# now and after a remount.
+# now and after a remount.  Likewise a direct O_APPEND write while the
+# IOEND of an extending write is held lands after that write.
 . /tests/vm/lib.sh
 
 cleanup() { mounted && umount "$T_MNT"; }
@@ -69,9 +70,35 @@ second_write() {
 second_write direct -d
 second_write buffered
 
+# An extending direct write moves the size only once the server has
+# answered its IOEND: a direct O_APPEND write meanwhile must land after
+# it, not at the old end of the file (over its data).  fileverify -a
+# writes the bytes meant for 4096 with O_APPEND.
+a=$T_MNT/append
+require "append: mount, the first appending direct IOEND answered 5 s late" \
+	"$FUSETD" mount --iomap --stats "$STATS" \
+	--defer-on 5000@IOMAP_IOEND:1:append "$T_DISK1" "$T_MNT"
+ioends=$(op_count IOMAP_IOEND)
+fileverify write -d -o 0 "$a" 4096 5 &
+w1=$!
+require "append: the first write's IOEND reached the server" \
+	wait_for $((ioends + 1)) op_count IOMAP_IOEND
+check "append: 4 KiB appended directly, meanwhile" \
+	fileverify write -d -a -o 4096 "$a" 4096 6
+wait $w1
+check_eq "append: the first write completed" 0 "$?"
+check_eq "append: the size of both writes" 8192 "$(stat -c %s "$a")"
+check "append: the first write's data" fileverify check -d -o 0 "$a" 4096 5
+check "append: the appended data after it" \
+	fileverify check -d -o 4096 "$a" 4096 6
+check "append: umount" umount "$T_MNT"
+
 require "remount with a new daemon" iomap_mount
 check "direct: the block after the restart" block_ok "$T_MNT/direct"
 check "buffered: the block after the restart" block_ok "$T_MNT/buffered"
+check "append: the file after the restart" sh -c "
+	fileverify check -d -o 0 $a 4096 5 &&
+	fileverify check -d -o 4096 $a 4096 6"
 check "umount" umount "$T_MNT"
 check "fusetd fsck finds the image clean" "$FUSETD" fsck "$T_DISK1"
 t_done

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/uio.h>
 
@@ -214,6 +215,14 @@ int req_strings(const struct ft_req *r, size_t off, const char **s,
 	return 0;
 }
 
+static uint64_t monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 /*
  * --defer-on: keep a copy of the request in d->in_buf to answer later.
  * One at a time; the matcher fires once.
@@ -229,13 +238,7 @@ static int defer_request(struct fusetd *d, size_t len)
 		return 0;	/* answered now, then */
 	memcpy(d->deferred, d->in_buf, len);
 	d->deferred_len = len;
-	clock_gettime(CLOCK_MONOTONIC, &d->deferred_due);
-	d->deferred_due.tv_sec += ms / 1000;
-	d->deferred_due.tv_nsec += (ms % 1000) * 1000000;
-	if (d->deferred_due.tv_nsec >= 1000000000) {
-		d->deferred_due.tv_sec++;
-		d->deferred_due.tv_nsec -= 1000000000;
-	}
+	d->deferred_due = monotonic_ms() + ms;
 	return 1;
 }
 
@@ -243,19 +246,14 @@ static int defer_request(struct fusetd *d, size_t len)
 static const struct timespec *deferred_wait(struct fusetd *d,
 					    struct timespec *ts)
 {
-	struct timespec now;
+	uint64_t now;
 
 	if (!d->deferred)
 		return NULL;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ts->tv_sec = d->deferred_due.tv_sec - now.tv_sec;
-	ts->tv_nsec = d->deferred_due.tv_nsec - now.tv_nsec;
-	if (ts->tv_nsec < 0) {
-		ts->tv_sec--;
-		ts->tv_nsec += 1000000000;
-	}
-	if (ts->tv_sec < 0)
-		ts->tv_sec = ts->tv_nsec = 0;
+	now = monotonic_ms();
+	now = d->deferred_due > now ? d->deferred_due - now : 0;
+	ts->tv_sec = now / 1000;
+	ts->tv_nsec = now % 1000 * 1000000;
 	return ts;
 }
 

@@ -12,7 +12,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 #include <linux/fuse.h>
 
 #include "stats.h"
@@ -51,7 +50,7 @@ struct fusetd {
 	const char		*image;		/* path of the image */
 	char			*deferred;	/* --defer-on: the request, */
 	size_t			deferred_len;	/* its length, */
-	struct timespec		deferred_due;	/* when to answer it */
+	uint64_t		deferred_due;	/* when to answer it, in ms */
 	char			*in_buf;	/* FT_IN_BUF_SIZE */
 	char			*out_buf;	/* FT_MAX_IO, reply payloads */
 };

@@ -44,23 +44,35 @@ block_ok() {
 
 require "mkfs" "$FUSETD" mkfs "$T_DISK1"
 
+# defer_mount NAME FLAG WHAT: mount with the first direct IOEND that has
+# FLAG answered 5 s late
+defer_mount() {
+	require "$1: mount, the first $3 direct IOEND answered 5 s late" \
+		"$FUSETD" mount --iomap --stats "$STATS" \
+		--defer-on "5000@IOMAP_IOEND:1:$2" "$T_DISK1" "$T_MNT"
+}
+
+# held_write NAME FILE SIZE: a direct write of SIZE bytes of seed 5 at 0
+# into FILE, in the background ($w1), until the server holds its IOEND
+held_write() {
+	_ioends=$(op_count IOMAP_IOEND)
+	fileverify write -d -o 0 "$2" "$3" 5 &
+	w1=$!
+	require "$1: the first write's IOEND reached the server" \
+		wait_for $((_ioends + 1)) op_count IOMAP_IOEND
+}
+
 # second_write NAME [-d]: the first write's IOEND is held at the server
 # while 512 bytes of seed 6 go to 1024 in $T_MNT/NAME, directly with -d
 second_write() {
 	_n=$1; shift
 	_f=$T_MNT/$_n
-	require "$_n: mount, the first unwritten direct IOEND answered 5 s late" \
-		"$FUSETD" mount --iomap --stats "$STATS" \
-		--defer-on 5000@IOMAP_IOEND:1:unwritten "$T_DISK1" "$T_MNT"
+	defer_mount "$_n" unwritten unwritten
 	require "$_n: preallocate 64 KiB (unwritten)" fallocate -l 65536 "$_f"
-	_ioends=$(op_count IOMAP_IOEND)
-	fileverify write -d -o 0 "$_f" 512 5 &
-	_w1=$!
-	require "$_n: the first write's IOEND reached the server" \
-		wait_for $((_ioends + 1)) op_count IOMAP_IOEND
+	held_write "$_n" "$_f" 512
 	check "$_n: 512 bytes into the same block, meanwhile" \
 		fileverify write "$@" -o 1024 "$_f" 512 6
-	wait $_w1
+	wait $w1
 	check_eq "$_n: the first write completed" 0 "$?"
 	check "$_n: sync" sync
 	check "$_n: the block holds both writes" block_ok "$_f"
@@ -75,14 +87,8 @@ second_write buffered
 # it, not at the old end of the file (over its data).  fileverify -a
 # writes the bytes meant for 4096 with O_APPEND.
 a=$T_MNT/append
-require "append: mount, the first appending direct IOEND answered 5 s late" \
-	"$FUSETD" mount --iomap --stats "$STATS" \
-	--defer-on 5000@IOMAP_IOEND:1:append "$T_DISK1" "$T_MNT"
-ioends=$(op_count IOMAP_IOEND)
-fileverify write -d -o 0 "$a" 4096 5 &
-w1=$!
-require "append: the first write's IOEND reached the server" \
-	wait_for $((ioends + 1)) op_count IOMAP_IOEND
+defer_mount append append appending
+held_write append "$a" 4096
 check "append: 4 KiB appended directly, meanwhile" \
 	fileverify write -d -a -o 4096 "$a" 4096 6
 wait $w1

@@ -95,6 +95,7 @@ static const char *const event_names[FT_EV_NR] = {
 	[FT_EV_INLINE_END]		= "inline_end",
 	[FT_EV_INLINE_MOVE_OUT]		= "inline_move_out",
 	[FT_EV_INLINE_MOVE_IN]		= "inline_move_in",
+	[FT_EV_UNSHARE_BLOCKS]		= "unshare_blocks",
 };
 
 /* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */

@@ -37,6 +37,7 @@ enum ft_event {
 	FT_EV_INLINE_END,		/* IOMAP_END with inline data stored */
 	FT_EV_INLINE_MOVE_OUT,		/* inline files moved to a block */
 	FT_EV_INLINE_MOVE_IN,		/* files truncated back inline */
+	FT_EV_UNSHARE_BLOCKS,		/* shared blocks FALLOCATE unshared */
 	FT_EV_NR
 };
 

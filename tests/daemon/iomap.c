@@ -15,6 +15,18 @@
  * the page cache, so they get PURE_OVERWRITE: the copy happens when the
  * pages are written back.
  *
+ * fallocate(FALLOC_FL_UNSHARE_RANGE) first has the kernel unshare through
+ * the page cache (iomap_file_unshare(): FUSE_IOMAP_OP_WRITE|UNSHARE).
+ * Written shared blocks are answered as writeback over them would be: the
+ * COW fork's blocks, flagged SHARED, with the shared blocks as the read
+ * mapping, the source iomap copies from; writeback then finds the same
+ * fork and its ioend remaps it.  Anything else needs no copy and gets
+ * what a buffered write would, so iomap leaves it alone: private and
+ * unwritten blocks their read mapping with PURE_OVERWRITE, holes a
+ * DELALLOC write mapping (a write mapping may not be a hole, and nothing
+ * is written through it).  The FUSE_FALLOCATE that follows allocates the
+ * holes and unshares what is left (falloc.c).
+ *
  * Inline files (inline.c) are answered INLINE, one block from offset 0
  * with the data after the reply, for writes through PURE_OVERWRITE; the
  * kernel hands changed data back with FUSE_IOMAP_END.  Requests an INLINE
@@ -352,6 +364,7 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 	struct fuse_iomap_begin_out out = { .write = pure_overwrite };
 	uint32_t op = in->opflags;
 	int write = op & FUSE_IOMAP_OP_WRITE;
+	int unshare = write && (op & FUSE_IOMAP_OP_UNSHARE);
 	uint64_t ino = r->hdr->nodeid, lblk, want, n, cow;
 	struct ft_inode *inode;
 	struct ft_map m;
@@ -386,7 +399,11 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 	ext_map(&d->st, inode, lblk, &m);
 	if (m.type == FT_MAP_HOLE) {
 		iomap_map_hole(lblk, m.len, &out.read);
-		if (write) {
+		if (unshare) {
+			/* nothing to copy; FALLOCATE allocates the hole */
+			out.write = out.read;
+			out.write.type = FUSE_IOMAP_TYPE_DELALLOC;
+		} else if (write) {
 			/* writeback only writes what it mapped before */
 			if (op & FUSE_IOMAP_OP_WRITEBACK)
 				ft_warn("inode %llu: writeback into a hole at %llu",
@@ -405,7 +422,10 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 	n = m.len < want ? m.len : want;
 	shared = block_shared(&d->st, m.pblk);
 	n = block_run(&d->st, m.pblk, n, shared);
-	if (write && (op & (FUSE_IOMAP_OP_DIRECT | FUSE_IOMAP_OP_WRITEBACK))) {
+	if (unshare && !(shared && m.type == FT_MAP_DATA))
+		unshare = 0;		/* nothing to copy */
+	if (unshare ||
+	    (write && (op & (FUSE_IOMAP_OP_DIRECT | FUSE_IOMAP_OP_WRITEBACK)))) {
 		err = cow_blocks_for(d, ino, lblk, &m, shared, &n, &cow);
 		if (err < 0)
 			return err;

@@ -10,7 +10,8 @@
  * trees (random updates against a model, many leaves, and with --big a
  * file of 1,000,000 extents), clones and copies, copy-on-write writes,
  * every fallocate mode on shared blocks, iomap begin/ioend with the COW
- * fork, inline files (INLINE begin replies with their data, END with
+ * fork, FALLOC_FL_UNSHARE_RANGE by the daemon and after the kernel's
+ * unshare (FUSE_IOMAP_OP_UNSHARE begins, writeback, ioends), inline files (INLINE begin replies with their data, END with
  * data, moving to a block and back), remount, and fsck catching damage.
  * Ends with "N passed, N failed".
  */
@@ -302,6 +303,11 @@ static uint64_t free_blocks(void)
 	return d.st.sb->free_blocks;
 }
 
+static uint64_t event(enum ft_event ev)
+{
+	return d.stats->events[ev];
+}
+
 /* Random extent map updates against a model of block -> (pblk, flags). */
 static void test_extent_model(void)
 {
@@ -579,6 +585,289 @@ static void test_iomap(struct mirror *a, struct mirror *b)
 	d.iomap = 0;
 }
 
+/* How many blocks of [first, last) of a file are shared, holes, unwritten. */
+struct block_census {
+	uint64_t	shared;
+	uint64_t	holes;
+	uint64_t	unwritten;
+};
+
+static void census(const struct mirror *m, uint64_t first, uint64_t last,
+		   struct block_census *c)
+{
+	uint64_t lblk, n;
+	struct ft_map map;
+
+	memset(c, 0, sizeof(*c));
+	for (lblk = first; lblk < last; lblk += n) {
+		ext_map(&d.st, inode_of(m), lblk, &map);
+		n = map.len < last - lblk ? map.len : last - lblk;
+		if (map.type == FT_MAP_HOLE) {
+			c->holes += n;
+			continue;
+		}
+		n = block_run(&d.st, map.pblk, n, block_shared(&d.st, map.pblk));
+		if (block_shared(&d.st, map.pblk))
+			c->shared += n;
+		if (map.type == FT_MAP_UNWRITTEN)
+			c->unwritten += n;
+	}
+}
+
+/* What the kernel does with an out-of-place mapping of unshare: copy. */
+static int kernel_copy(const struct fuse_iomap_io *from,
+		       const struct fuse_iomap_io *to, uint64_t len)
+{
+	static char buf[FT_MAX_IO];
+
+	if (len > sizeof(buf) ||
+	    pread(d.st.fd, buf, len, from->addr) != (ssize_t)len ||
+	    pwrite(d.st.fd, buf, len, to->addr) != (ssize_t)len)
+		return -EIO;
+	fsync(d.st.fd);
+	return 0;
+}
+
+/*
+ * What iomap_file_unshare() and the writeback after it do with the
+ * blocks [first, last) of a file: ask with WRITE|UNSHARE, copy where the
+ * answer is an out-of-place write from a mapped source, then write those
+ * blocks back (WRITEBACK, which must find the same blocks) and end them
+ * with a SHARED ioend.  Returns the number of blocks copied, or an error.
+ */
+static int64_t kernel_unshare(struct mirror *m, uint64_t first, uint64_t last)
+{
+	struct fuse_iomap_begin_out out, wb;
+	uint64_t pos = first * BS, end = last * BS, len, newsize;
+	int64_t copied = 0;
+	int err;
+
+	while (pos < end) {
+		err = begin(m->ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_UNSHARE,
+			    pos, end - pos, &out);
+		if (err < 0)
+			return err;
+		if (out.write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE ||
+		    out.write.type == FUSE_IOMAP_TYPE_DELALLOC) {
+			len = out.read.offset + out.read.length - pos;
+			if (out.write.type == FUSE_IOMAP_TYPE_DELALLOC &&
+			    out.read.type != FUSE_IOMAP_TYPE_HOLE)
+				return -EUCLEAN;
+			pos += len < end - pos ? len : end - pos;
+			continue;
+		}
+		/* iomap_want_unshare_iter() */
+		if (!(out.write.flags & FUSE_IOMAP_F_SHARED) ||
+		    out.read.type != FUSE_IOMAP_TYPE_MAPPED ||
+		    out.write.offset != pos || out.read.offset != pos ||
+		    out.write.length != out.read.length)
+			return -EUCLEAN;
+		len = out.write.length < end - pos ? out.write.length :
+						     end - pos;
+		err = kernel_copy(&out.read, &out.write, len);
+		if (err)
+			return err;
+		err = begin(m->ino, FUSE_IOMAP_OP_WRITE |
+			    FUSE_IOMAP_OP_WRITEBACK, pos, len, &wb);
+		if (err < 0)
+			return err;
+		if (wb.write.addr != out.write.addr ||
+		    wb.write.length < len)
+			return -ESTALE;
+		err = ioend(m->ino, FUSE_IOMAP_IOEND_SHARED |
+			    FUSE_IOMAP_IOEND_WRITEBACK, 0, pos, len,
+			    wb.write.addr, &newsize);
+		if (err)
+			return err;
+		copied += len / BS;
+		pos += len;
+	}
+	return copied;
+}
+
+/*
+ * FALLOC_FL_UNSHARE_RANGE: by the daemon alone (classic files), and after
+ * the kernel's unshare through IOMAP_BEGIN with FUSE_IOMAP_OP_UNSHARE.
+ */
+static void test_unshare(struct mirror *a)
+{
+	struct mirror u = { .data = calloc(1, MAX_FILE) };
+	struct mirror v = { .data = calloc(1, MAX_FILE) };
+	struct fuse_iomap_begin_out out;
+	struct block_census before, after;
+	uint64_t freeb, unshared, size, lblk, addr;
+	struct ft_map map;
+	int64_t copied;
+	uint32_t n;
+	int err;
+
+	if (!u.data || !v.data)
+		goto out;
+	u.ino = create("unshare");
+	v.ino = create("unshare-iomap");
+	if (!u.ino || !v.ino)
+		goto out;
+
+	/* 64 shared blocks with a hole, 8 unwritten ones shared in-file */
+	err = do_copy(a, 0, &u, 0, 64 * BS, FUSE_COPY_FILE_RANGE_CLONE, &n);
+	err = err ? err : do_falloc(&u, FALLOC_FL_PUNCH_HOLE |
+				    FALLOC_FL_KEEP_SIZE, 10 * BS, 2 * BS);
+	err = err ? err : do_falloc(&u, 0, 64 * BS, 8 * BS);
+	err = err ? err : do_copy(&u, 64 * BS, &u, 80 * BS, 8 * BS,
+				  FUSE_COPY_FILE_RANGE_CLONE, &n);
+	result(!err, "unshare: a file of shared, unwritten and hole blocks");
+	census(&u, 0, 88, &before);
+	result(before.shared == 62 + 16 && before.holes == 2 + 8 &&
+	       before.unwritten == 16,
+	       "unshare: %llu shared, %llu holes, %llu unwritten blocks",
+	       (unsigned long long)before.shared,
+	       (unsigned long long)before.holes,
+	       (unsigned long long)before.unwritten);
+	check_fsck("setting up unshare");
+
+	/* unaligned both ends: blocks 5..68 */
+	freeb = free_blocks();
+	unshared = event(FT_EV_UNSHARE_BLOCKS);
+	census(&u, 5, 69, &before);
+	err = do_falloc(&u, FALLOC_FL_UNSHARE_RANGE, 5 * BS + 100,
+			63 * BS + 7);
+	census(&u, 5, 69, &after);
+	result(!err, "unshare a range: %s", strerror(-err));
+	result(!after.shared && !after.holes,
+	       "unshare: no shared block and no hole left in the range");
+	result(after.unwritten == before.unwritten + 2,
+	       "unshare: holes became unwritten, unwritten blocks stayed so");
+	result(event(FT_EV_UNSHARE_BLOCKS) - unshared == before.shared &&
+	       freeb - free_blocks() == before.shared + before.holes,
+	       "unshare: %llu blocks copied, %llu allocated",
+	       (unsigned long long)(event(FT_EV_UNSHARE_BLOCKS) - unshared),
+	       (unsigned long long)(freeb - free_blocks()));
+	census(&u, 0, 5, &after);
+	result(after.shared == 5, "unshare: blocks before the range still shared");
+	census(&u, 80, 88, &after);
+	result(after.shared == 3 && after.unwritten == 8,
+	       "unshare: the other owner of the unwritten blocks still shares the rest (%llu shared, %llu unwritten)",
+	       (unsigned long long)after.shared,
+	       (unsigned long long)after.unwritten);
+	result(inode_of(&u)->size == 88 * BS, "unshare within EOF keeps the size");
+	verify(&u, "unshared file");
+	verify(a, "the source of the unshared blocks");
+	check_fsck("unshare");
+
+	freeb = free_blocks();
+	unshared = event(FT_EV_UNSHARE_BLOCKS);
+	err = do_falloc(&u, FALLOC_FL_UNSHARE_RANGE, 20 * BS, 10 * BS);
+	result(!err && free_blocks() == freeb &&
+	       event(FT_EV_UNSHARE_BLOCKS) == unshared,
+	       "unshare of private blocks changes nothing");
+
+	/* size rules */
+	size = u.size;
+	err = do_falloc(&u, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE,
+			size - 100, 3 * BS);
+	ext_map(&d.st, inode_of(&u), size / BS + 2, &map);
+	result(!err && inode_of(&u)->size == size &&
+	       map.type == FT_MAP_UNWRITTEN,
+	       "unshare past EOF with KEEP_SIZE: blocks, same size");
+	err = do_falloc(&u, FALLOC_FL_UNSHARE_RANGE, size + 4 * BS + 1,
+			BS + 10);
+	result(!err && inode_of(&u)->size == size + 5 * BS + 11,
+	       "unshare past EOF grows the file");
+	verify(&u, "unshare past EOF");
+	err = do_falloc(&u, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_PUNCH_HOLE |
+			FALLOC_FL_KEEP_SIZE, 0, BS);
+	result(err == -EOPNOTSUPP, "unshare with punch: EOPNOTSUPP");
+	err = do_falloc(&u, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_ZERO_RANGE,
+			0, BS);
+	result(err == -EOPNOTSUPP, "unshare with zero: EOPNOTSUPP");
+	err = do_falloc(&u, FALLOC_FL_UNSHARE_RANGE |
+			FALLOC_FL_COLLAPSE_RANGE, 0, BS);
+	result(err == -EOPNOTSUPP, "unshare with collapse: EOPNOTSUPP");
+	err = do_falloc(&u, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_INSERT_RANGE,
+			0, BS);
+	result(err == -EOPNOTSUPP, "unshare with insert: EOPNOTSUPP");
+	err = do_falloc(&u, FALLOC_FL_UNSHARE_RANGE, 0, 0);
+	result(err == -EINVAL, "unshare of nothing: EINVAL");
+	verify(&u, "refused unshares");
+	check_fsck("unshare size rules");
+
+	/* iomap: the kernel copies the written shared blocks */
+	d.iomap = 1;
+	d.dev_cookie = 1;
+	err = do_copy(a, 0, &v, 0, 16 * BS, FUSE_COPY_FILE_RANGE_CLONE, &n);
+	err = err ? err : do_falloc(&v, FALLOC_FL_PUNCH_HOLE |
+				    FALLOC_FL_KEEP_SIZE, 3 * BS, BS);
+	err = err ? err : do_falloc(&v, 0, 16 * BS, 2 * BS);
+	err = err ? err : do_copy(&v, 16 * BS, &v, 20 * BS, 2 * BS,
+				  FUSE_COPY_FILE_RANGE_CLONE, &n);
+	result(!err, "iomap unshare: setting up");
+
+	freeb = free_blocks();
+	err = begin(v.ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_UNSHARE, 0,
+		    22 * BS, &out);
+	result(err > 0 && out.write.type == FUSE_IOMAP_TYPE_MAPPED &&
+	       out.write.flags == FUSE_IOMAP_F_SHARED &&
+	       out.write.offset == 0 && out.write.length == 3 * BS &&
+	       out.read.type == FUSE_IOMAP_TYPE_MAPPED &&
+	       out.read.offset == 0 && out.read.length == 3 * BS &&
+	       out.read.addr != out.write.addr && free_blocks() == freeb - 3,
+	       "UNSHARE begin over shared blocks: COW blocks, the shared ones as source");
+	addr = out.write.addr;
+	err = begin(v.ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_UNSHARE, BS,
+		    BS, &out);
+	result(err > 0 && out.write.addr == addr + BS &&
+	       free_blocks() == freeb - 3,
+	       "a second UNSHARE begin reuses the COW fork");
+	err = begin(v.ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_UNSHARE,
+		    3 * BS + 5, BS, &out);
+	result(err > 0 && out.read.type == FUSE_IOMAP_TYPE_HOLE &&
+	       out.write.type == FUSE_IOMAP_TYPE_DELALLOC &&
+	       out.write.offset == 3 * BS && out.write.length == BS &&
+	       out.write.addr == FUSE_IOMAP_NULL_ADDR && !out.write.dev,
+	       "UNSHARE begin over a hole: nothing to copy (delalloc)");
+	err = begin(v.ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_UNSHARE,
+		    16 * BS, 2 * BS, &out);
+	result(err > 0 && out.read.type == FUSE_IOMAP_TYPE_UNWRITTEN &&
+	       out.write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE,
+	       "UNSHARE begin over shared unwritten blocks: no copy");
+	result(free_blocks() == freeb - 3, "and no COW fork for them");
+
+	copied = kernel_unshare(&v, 0, 22);
+	census(&v, 0, 22, &after);
+	result(copied == 15 && after.shared == 4 &&
+	       !cow_blocks(&d.st, v.ino, NULL, NULL),
+	       "the kernel's unshare copied %lld blocks, remapped on ioend",
+	       (long long)copied);
+	verify(&v, "unshared by the kernel");
+	verify(a, "the source of the kernel's unshare");
+	check_fsck("the kernel's unshare");
+	err = begin(v.ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_UNSHARE, 0,
+		    BS, &out);
+	result(err > 0 && out.write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE &&
+	       out.read.type == FUSE_IOMAP_TYPE_MAPPED && !out.read.flags,
+	       "UNSHARE begin over private blocks: the read mapping");
+
+	unshared = event(FT_EV_UNSHARE_BLOCKS);
+	err = do_falloc(&v, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE, 0,
+			22 * BS);
+	census(&v, 0, 22, &after);
+	result(!err && !after.shared && !after.holes &&
+	       event(FT_EV_UNSHARE_BLOCKS) - unshared == 2,
+	       "FALLOCATE after it unshares the unwritten blocks, fills the holes");
+	for (lblk = 0; lblk < 22; lblk++) {
+		err = begin(v.ino, FUSE_IOMAP_OP_REPORT, lblk * BS, BS, &out);
+		if (err < 0 || (out.read.flags & FUSE_IOMAP_F_SHARED))
+			break;
+	}
+	result(lblk == 22, "FIEMAP reports no shared block");
+	verify(&v, "unshared by FALLOCATE after the kernel");
+	check_fsck("unshare of an iomap file");
+	d.iomap = 0;
+out:
+	free(u.data);
+	free(v.data);
+}
+
 /* FUSE_IOMAP_BEGIN offering room for inline data; the data lands in buf. */
 static int begin_room(uint64_t ino, uint32_t op, uint64_t pos, uint64_t count,
 		      uint32_t room, struct fuse_iomap_begin_out *out,
@@ -620,11 +909,6 @@ static int end_inline(struct mirror *m, uint32_t op, const char *data,
 		memset(m->data + len, 0, m->size - len);
 	m->size = len;
 	return 0;
-}
-
-static uint64_t event(enum ft_event ev)
-{
-	return d.stats->events[ev];
 }
 
 static void test_inline(struct mirror *a)
@@ -904,6 +1188,7 @@ int selftest_main(int argc, char **argv)
 	test_clone(&a, &b);
 	test_falloc(&a, &b);
 	test_iomap(&a, &b);
+	test_unshare(&a);
 	test_inline(&a);
 	if (!reopen()) {
 		verify(&a, "a after reopening");

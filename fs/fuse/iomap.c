@@ -381,6 +381,21 @@ bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
 	       ((pos | count) & (blocksize - 1));
 }
 
+/*
+ * A NOWAIT direct I/O must be mapped whole before it starts.  Once bios of
+ * a first mapping are in flight, an -EAGAIN for the next one no longer
+ * fails the request at once: it becomes the result of the whole I/O at
+ * completion, where io_uring can no longer reissue it, so the application
+ * would see EAGAIN (and a write would be half done), as XFS also avoids.
+ */
+static bool fuse_iomap_nowait_partial(unsigned int flags, loff_t pos,
+				      loff_t count, const struct iomap *iomap)
+{
+	return (flags & (IOMAP_NOWAIT | IOMAP_DIRECT)) ==
+	       (IOMAP_NOWAIT | IOMAP_DIRECT) &&
+	       iomap->offset + iomap->length < pos + count;
+}
+
 static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 			    unsigned int flags, struct iomap *iomap,
 			    struct iomap *srcmap)
@@ -391,6 +406,12 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 			     iomap, srcmap);
 	if (err)
 		return err;
+
+	if (fuse_iomap_nowait_partial(flags, pos, count, iomap)) {
+		fuse_iomap_unmap(iomap);
+		fuse_iomap_unmap(srcmap);
+		return -EAGAIN;
+	}
 
 	if ((flags & (IOMAP_DIRECT | IOMAP_WRITE)) ==
 	    (IOMAP_DIRECT | IOMAP_WRITE) &&

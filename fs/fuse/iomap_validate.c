@@ -287,6 +287,13 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 	if ((opflags & FUSE_IOMAP_OP_WRITEBACK) &&
 	    !fuse_iomap_type_has_blocks(wmap->type))
 		return BAD("writeback mapping without blocks");
+	/*
+	 * Unsharing reads every block of its source; iomap refuses (with a
+	 * WARN) to treat a source block as fresh, i.e. to zero it instead.
+	 */
+	if ((opflags & FUSE_IOMAP_OP_UNSHARE) && wmap != &out->read &&
+	    (out->read.flags & FUSE_IOMAP_F_NEW))
+		return BAD("unshare source marked new");
 	return 0;
 }
 

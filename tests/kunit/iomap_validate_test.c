@@ -48,6 +48,7 @@ static const struct fuse_iomap_devinfo *lookup(u32 dev)
 #define DIO_WR		(FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_DIRECT)
 #define WB		(FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_WRITEBACK)
 #define WFAULT		(FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_FAULT)
+#define UNSHARE		(FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_UNSHARE)
 #define ZERO		FUSE_IOMAP_OP_ZERO
 #define REPORT		FUSE_IOMAP_OP_REPORT
 
@@ -197,7 +198,19 @@ static const struct begin_case begin_cases[] = {
 	  "writeback mapping without blocks" },
 	{ "writeback into a hole", HOLE(0, BS), PURE, WB, 0, -EFSCORRUPTED,
 	  "write into a hole" },
+	{ "unshare from a source marked new",
+	  IO(MAPPED, 0, BS, 0, DEV_RW, FUSE_IOMAP_F_NEW),
+	  IO(MAPPED, 0, BS, BS, DEV_RW, FUSE_IOMAP_F_SHARED), UNSHARE, 0,
+	  -EFSCORRUPTED, "unshare source marked new" },
 	/* buffered and writeback replies that are fine */
+	{ "unshare out of place", MAPPED(0, BS, 0),
+	  IO(MAPPED, 0, BS, BS, DEV_RW, FUSE_IOMAP_F_SHARED), UNSHARE, 0, 0,
+	  NULL },
+	{ "unshare of a block that is not shared", MAPPED(0, BS, 0), PURE,
+	  UNSHARE, 0, 0, NULL },
+	{ "buffered write marks a fresh source new",
+	  IO(MAPPED, 0, BS, 0, DEV_RW, FUSE_IOMAP_F_NEW),
+	  IO(MAPPED, 0, BS, BS, DEV_RW, FUSE_IOMAP_F_SHARED), WR, 0, 0, NULL },
 	{ "buffered write to delalloc", HOLE(0, BS),
 	  IO(DELALLOC, 0, BS, NULLA, 0, 0), WR, 0, 0, NULL },
 	{ "writeback to unwritten blocks", HOLE(0, BS), UNWRITTEN(0, BS, 0),

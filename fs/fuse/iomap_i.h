@@ -373,7 +373,7 @@ int fuse_iomap_inline_end(struct inode *inode, loff_t pos, loff_t count,
 			  ssize_t written, unsigned int flags,
 			  struct iomap *iomap);
 
-/* Layout changes: truncate, fallocate, reflink (iomap_layout.c) */
+/* Layout changes: truncate, fallocate, reflink, copy (iomap_layout.c) */
 int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize);
 void fuse_iomap_setsize_finish(struct inode *inode, loff_t newsize);
 long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
@@ -381,6 +381,10 @@ long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
 loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
 				   struct file *file_out, loff_t pos_out,
 				   loff_t len, unsigned int remap_flags);
+bool fuse_iomap_copy_by_kernel(struct file *file_in, struct file *file_out);
+ssize_t fuse_iomap_copy_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   size_t len);
 
 /* Direct I/O (iomap_direct.c) */
 int fuse_iomap_lock(struct kiocb *iocb, bool excl);

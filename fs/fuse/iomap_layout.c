@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuse-iomap: operations that change an iomap file's layout: truncate,
- * fallocate and reflink.
+ * fallocate, reflink and dedupe; and copy_file_range, which reflinks what
+ * it can and copies the rest through the page cache.
  *
  * The server changes its block maps; the kernel keeps its page cache and
  * the mappings it holds coherent with that.  Every such operation runs
@@ -16,6 +17,7 @@
 #include <linux/falloc.h>
 #include <linux/iomap.h>
 #include <linux/pagemap.h>
+#include <linux/splice.h>
 
 #include "fuse_i.h"
 
@@ -103,7 +105,8 @@ static void fuse_iomap_set_size(struct inode *inode, loff_t newsize)
 				 FALLOC_FL_PUNCH_HOLE |		\
 				 FALLOC_FL_ZERO_RANGE |		\
 				 FALLOC_FL_COLLAPSE_RANGE |	\
-				 FALLOC_FL_INSERT_RANGE)
+				 FALLOC_FL_INSERT_RANGE |	\
+				 FALLOC_FL_UNSHARE_RANGE)
 
 /* Shifting modes: whole blocks, inside the file, as ext4 and XFS ask. */
 static int fuse_iomap_falloc_check_shift(struct inode *inode, int mode,
@@ -168,10 +171,30 @@ static loff_t fuse_iomap_falloc_newsize(struct inode *inode, int mode,
 	return -1;
 }
 
+/*
+ * FALLOC_FL_UNSHARE_RANGE, the part the kernel does: read every shared
+ * block of the range into the page cache and dirty it, then write it back.
+ * ->iomap_begin hands iomap_file_unshare() the server's out-of-place write
+ * mapping with the shared block as its source, and writeback ends in an
+ * IOEND with FUSE_IOMAP_IOEND_SHARED, which remaps the new blocks into the
+ * file.  The FUSE_FALLOCATE that follows allocates what is still a hole.
+ */
+static int fuse_iomap_unshare(struct inode *inode, loff_t offset,
+			      loff_t length)
+{
+	int err;
+
+	err = iomap_file_unshare(inode, offset, length, &fuse_iomap_ops);
+	if (err)
+		return err;
+	return filemap_write_and_wait_range(inode->i_mapping, offset,
+					    offset + length - 1);
+}
+
 /**
  * fuse_iomap_fallocate - fallocate(2) of an iomap file
  * @file: the file
- * @mode: FALLOC_FL_* (preallocate, punch, zero, collapse, insert)
+ * @mode: FALLOC_FL_* (preallocate, punch, zero, collapse, insert, unshare)
  * @offset: start of the range
  * @length: length of the range
  *
@@ -219,6 +242,11 @@ long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
 	err = filemap_write_and_wait_range(mapping, offset, flush_end);
 	if (err)
 		goto out;
+	if (mode & FALLOC_FL_UNSHARE_RANGE) {
+		err = fuse_iomap_unshare(inode, offset, length);
+		if (err)
+			goto out;
+	}
 	/* The old EOF block's tail comes into the file when it grows. */
 	if (newsize > i_size_read(inode)) {
 		err = fuse_iomap_zero_block_tail(inode, i_size_read(inode),
@@ -275,8 +303,11 @@ static int fuse_iomap_send_clone(struct file *file_in, loff_t pos_in,
 	args.out_args[0].size = sizeof(out);
 	args.out_args[0].value = &out;
 	err = fuse_simple_request(ff_in->fm, &args);
-	if (err == -ENOSYS)
+	if (err == -ENOSYS) {
+		/* No reflink: copy_file_range copies in the kernel. */
+		ff_in->fm->fc->no_copy_file_range = 1;
 		return -EOPNOTSUPP;
+	}
 	if (err)
 		return err;
 	/* A clone is all or nothing; a partial answer is a broken server. */
@@ -290,17 +321,19 @@ static int fuse_iomap_send_clone(struct file *file_in, loff_t pos_in,
 }
 
 /**
- * fuse_iomap_remap_file_range - FICLONE and FICLONERANGE of iomap files
+ * fuse_iomap_remap_file_range - FICLONE, FICLONERANGE and FIDEDUPERANGE
  * @file_in: source
  * @pos_in: source offset
  * @file_out: destination
  * @pos_out: destination offset
  * @len: bytes; 0 means to the source's EOF
- * @remap_flags: REMAP_FILE_*; dedupe is not supported
+ * @remap_flags: REMAP_FILE_*
  *
  * Sent as FUSE_COPY_FILE_RANGE with FUSE_COPY_FILE_RANGE_CLONE after both
  * ranges are written back: the server makes the destination share the
- * source's blocks.  Later writes to either file are out of place.
+ * source's blocks.  Later writes to either file are out of place.  A
+ * dedupe is the same clone once generic_remap_file_range_prep() has found
+ * both ranges identical under the locks that keep them so.
  *
  * Return: bytes remapped, or a negative errno.
  */
@@ -310,21 +343,26 @@ loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
 {
 	struct inode *src = file_inode(file_in);
 	struct inode *dst = file_inode(file_out);
+	bool dedupe = remap_flags & REMAP_FILE_DEDUP;
 	loff_t ret;
 
-	if (remap_flags & ~(REMAP_FILE_DEDUP | REMAP_FILE_ADVISORY))
+	if (remap_flags & ~(REMAP_FILE_DEDUP | REMAP_FILE_ADVISORY |
+			    REMAP_FILE_CAN_SHORTEN))
 		return -EINVAL;
-	if (remap_flags & REMAP_FILE_DEDUP)
-		return -EOPNOTSUPP;
 	if (!fuse_inode_is_iomap(src) || !fuse_inode_is_iomap(dst))
 		return -EOPNOTSUPP;
 	if (get_fuse_conn(src) != get_fuse_conn(dst))
 		return -EXDEV;
+	if (get_fuse_conn(src)->no_copy_file_range)
+		return -EOPNOTSUPP;
 
 	lock_two_nondirectories(src, dst);
 	filemap_invalidate_lock_two(src->i_mapping, dst->i_mapping);
 
-	/* Checks, flushes both ranges, waits for direct I/O. */
+	/*
+	 * Checks, shortens, flushes both ranges, waits for direct I/O and,
+	 * for a dedupe, compares the ranges.
+	 */
 	ret = generic_remap_file_range_prep(file_in, pos_in, file_out, pos_out,
 					    &len, remap_flags);
 	if (ret || !len)
@@ -366,7 +404,59 @@ loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
 out:
 	filemap_invalidate_unlock_two(src->i_mapping, dst->i_mapping);
 	unlock_two_nondirectories(src, dst);
-	if (ret > 0)
+	if (ret > 0 && !dedupe)
 		fuse_flush_time_update(dst);
 	return ret;
+}
+
+static bool fuse_iomap_kernel_owns_data(struct inode *inode)
+{
+	return fuse_inode_is_iomap(inode) || fuse_inode_is_famfs(inode);
+}
+
+/* Does a copy from or to this pair of FUSE files bypass the server? */
+bool fuse_iomap_copy_by_kernel(struct file *file_in, struct file *file_out)
+{
+	return fuse_iomap_kernel_owns_data(file_inode(file_in)) ||
+	       fuse_iomap_kernel_owns_data(file_inode(file_out));
+}
+
+/**
+ * fuse_iomap_copy_file_range - copy_file_range(2) from or to iomap files
+ * @file_in: source
+ * @pos_in: source offset
+ * @file_out: destination
+ * @pos_out: destination offset
+ * @len: bytes
+ *
+ * The kernel holds the data, mappings, pending ioends and size of iomap
+ * and famfs files, so the server never copies their bytes: a copy between
+ * two iomap files of one connection shares the block-aligned part of the
+ * range with a reflink, as XFS does, and anything else (unaligned ranges,
+ * a server without reflink, famfs files, a classic FUSE file on either
+ * side) is copied through the page cache (or DAX) by splicing, under the
+ * same locks and with the same ioends as write(2).  A short count asks the
+ * caller to go on with the rest.
+ *
+ * Return: bytes copied, or a negative errno.
+ */
+ssize_t fuse_iomap_copy_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   size_t len)
+{
+	struct inode *src = file_inode(file_in);
+	struct inode *dst = file_inode(file_out);
+	loff_t cloned;
+
+	if (fuse_inode_is_iomap(src) && fuse_inode_is_iomap(dst) &&
+	    get_fuse_conn(src) == get_fuse_conn(dst)) {
+		cloned = fuse_iomap_remap_file_range(file_in, pos_in, file_out,
+						     pos_out,
+						     min_t(size_t, len,
+							   MAX_RW_COUNT),
+						     REMAP_FILE_CAN_SHORTEN);
+		if (cloned > 0)
+			return cloned;
+	}
+	return splice_copy_file_range(file_in, pos_in, file_out, pos_out, len);
 }

@@ -5,9 +5,12 @@
  *   fsop copy SRC OFF_IN DST OFF_OUT LEN    copy_file_range(2) until LEN
  *                                           bytes are copied or it returns 0
  *   fsop clone SRC OFF_IN DST OFF_OUT LEN   ioctl(FICLONERANGE)
+ *   fsop dedupe SRC OFF_IN DST OFF_OUT LEN  ioctl(FIDEDUPERANGE); prints
+ *                                           "same N" (N bytes deduped) or
+ *                                           "differs"
  *   fsop falloc MODE FILE OFF LEN           fallocate(2); MODE is "-" or a
  *                                           comma list of keep, punch,
- *                                           zero, collapse, insert
+ *                                           zero, collapse, insert, unshare
  *   fsop model MODE FILE OFF LEN            what falloc MODE does to the
  *                                           data and size of FILE, done
  *                                           with plain reads and writes
@@ -55,7 +58,7 @@ static int fail(const char *what)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: fsop copy|clone SRC OFF_IN DST OFF_OUT LEN\n"
+		"usage: fsop copy|clone|dedupe SRC OFF_IN DST OFF_OUT LEN\n"
 		"       fsop falloc|model MODE FILE OFF LEN\n"
 		"       fsop hold FILE OFF LEN READY GO\n"
 		"       fsop mapfail FILE OFF\n");
@@ -79,6 +82,8 @@ static int parse_mode(const char *s, int *mode)
 			*mode |= FALLOC_FL_COLLAPSE_RANGE;
 		else if (!strcmp(tok, "insert"))
 			*mode |= FALLOC_FL_INSERT_RANGE;
+		else if (!strcmp(tok, "unshare"))
+			*mode |= FALLOC_FL_UNSHARE_RANGE;
 		else if (strcmp(tok, "-"))
 			return -1;
 	}
@@ -117,6 +122,41 @@ static int copy(int argc, char **argv, int clone)
 		done += n;
 	}
 	printf("%lld\n", done);
+	return 0;
+}
+
+static int dedupe(char **argv)
+{
+	struct {
+		struct file_dedupe_range r;
+		struct file_dedupe_range_info info;
+	} d = {
+		.r = {
+			.src_offset = strtoull(argv[3], NULL, 0),
+			.src_length = strtoull(argv[6], NULL, 0),
+			.dest_count = 1,
+		},
+		.info = { .dest_offset = strtoull(argv[5], NULL, 0) },
+	};
+	int sfd, dfd;
+
+	sfd = open(argv[2], O_RDONLY);
+	if (sfd < 0)
+		return fail(argv[2]);
+	dfd = open(argv[4], O_RDWR);
+	if (dfd < 0)
+		return fail(argv[4]);
+	d.info.dest_fd = dfd;
+	if (ioctl(sfd, FIDEDUPERANGE, &d))
+		return fail("FIDEDUPERANGE");
+	if (d.info.status < 0) {
+		errno = -d.info.status;
+		return fail("FIDEDUPERANGE status");
+	}
+	if (d.info.status == FILE_DEDUPE_RANGE_DIFFERS)
+		printf("differs\n");
+	else
+		printf("same %llu\n", (unsigned long long)d.info.bytes_deduped);
 	return 0;
 }
 
@@ -272,6 +312,8 @@ int main(int argc, char **argv)
 		return copy(argc, argv, 0);
 	if (argc == 7 && !strcmp(argv[1], "clone"))
 		return copy(argc, argv, 1);
+	if (argc == 7 && !strcmp(argv[1], "dedupe"))
+		return dedupe(argv);
 	if (argc == 6 && !strcmp(argv[1], "falloc"))
 		return falloc(argv, 0);
 	if (argc == 6 && !strcmp(argv[1], "model"))

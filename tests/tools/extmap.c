@@ -3,10 +3,10 @@
  * extmap: print how a file's data is laid out, as the kernel reports it.
  *
  *   extmap seek FILE     "data START END" per SEEK_DATA/SEEK_HOLE segment
- *   extmap fiemap FILE   "extent LOGICAL LENGTH [unwritten] [inline]" per
- *                        FIEMAP extent (physical addresses are not
- *                        printed, so that tests can compare layouts
- *                        across runs)
+ *   extmap fiemap FILE   "extent LOGICAL LENGTH [unwritten] [inline]
+ *                        [shared]" per FIEMAP extent (physical
+ *                        addresses are not printed, so that tests can
+ *                        compare layouts across runs)
  *   extmap bmap FILE N   the FIBMAP block of file block N
  *
  * Exit: 0 ok, 1 a call failed, 2 usage.
@@ -61,11 +61,12 @@ static int do_fiemap(int fd)
 	for (i = 0; i < fm->fm_mapped_extents; i++) {
 		const struct fiemap_extent *e = &fm->fm_extents[i];
 
-		printf("extent %llu %llu%s%s\n",
+		printf("extent %llu %llu%s%s%s\n",
 		       (unsigned long long)e->fe_logical,
 		       (unsigned long long)e->fe_length,
 		       e->fe_flags & FIEMAP_EXTENT_UNWRITTEN ? " unwritten" : "",
-		       e->fe_flags & FIEMAP_EXTENT_DATA_INLINE ? " inline" : "");
+		       e->fe_flags & FIEMAP_EXTENT_DATA_INLINE ? " inline" : "",
+		       e->fe_flags & FIEMAP_EXTENT_SHARED ? " shared" : "");
 	}
 	free(fm);
 	return 0;

@@ -152,6 +152,17 @@ int file_clone(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
 	return err ? err : share_range(st, src, off_in, dst, off_out, len);
 }
 
+/* How many of len bytes at off_in a plain copy_file_range copies. */
+uint64_t file_copy_len(const struct ft_inode *src, uint64_t off_in,
+		       uint64_t len)
+{
+	if (off_in >= src->size)
+		return 0;
+	if (len > src->size - off_in)
+		len = src->size - off_in;
+	return len < FT_MAX_IO * 64ULL ? len : FT_MAX_IO * 64ULL;
+}
+
 /* Plain copy_file_range: how many bytes were copied, or an error. */
 ssize_t file_copy(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
 		  struct ft_inode *dst, uint64_t off_out, uint64_t len)
@@ -159,12 +170,9 @@ ssize_t file_copy(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
 	uint64_t head, mid;
 	int err;
 
-	if (off_in >= src->size || !len)
+	len = file_copy_len(src, off_in, len);
+	if (!len)
 		return 0;
-	if (len > src->size - off_in)
-		len = src->size - off_in;
-	if (len > FT_MAX_IO * 64ULL)
-		len = FT_MAX_IO * 64ULL;
 	if (overlap(src, off_in, dst, off_out, len))
 		return -EINVAL;
 	if (off_out > FT_MAX_SIZE || len > FT_MAX_SIZE - off_out)

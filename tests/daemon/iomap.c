@@ -396,6 +396,9 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 		want = FT_MAX_BLOCKS;
 	want -= lblk;
 
+	/* --fault stale-map: what the range was before an ioend */
+	if (!write && fault_stale_map(d, inode, lblk, want, &out.read))
+		goto reply;
 	ext_map(&d->st, inode, lblk, &m);
 	if (m.type == FT_MAP_HOLE) {
 		iomap_map_hole(lblk, m.len, &out.read);
@@ -424,6 +427,9 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 	n = block_run(&d->st, m.pblk, n, shared);
 	if (unshare && !(shared && m.type == FT_MAP_DATA))
 		unshare = 0;		/* nothing to copy */
+	/* --fault drop-unshare: leave the blocks shared */
+	if (unshare && fault_fire(d, FT_FAULT_DROP_UNSHARE))
+		unshare = 0;
 	if (unshare ||
 	    (write && (op & (FUSE_IOMAP_OP_DIRECT | FUSE_IOMAP_OP_WRITEBACK)))) {
 		err = cow_blocks_for(d, ino, lblk, &m, shared, &n, &cow);
@@ -542,6 +548,7 @@ static int convert_unwritten(struct fusetd *d, struct ft_inode *inode,
 					(unsigned long long)lblk);
 			} else {
 				m.len = block_run(&d->st, m.pblk, m.len, 0);
+				fault_stale_note(d, inode, lblk, m.len, m.pblk);
 				err = ext_set(&d->st, inode, lblk, m.len,
 					      m.pblk, 0);
 				if (err)
@@ -582,6 +589,7 @@ static int remap_cow(struct fusetd *d, struct ft_inode *inode, uint64_t lblk,
 				(unsigned long long)new_addr,
 				(unsigned long long)(p * FT_BLOCK_SIZE));
 		x.pblk = p;
+		fault_stale_note(d, inode, lblk, n, p);
 		err = ext_replace(&d->st, inode, lblk, n, &x, ext_put_old, NULL);
 		if (err)
 			return err;
@@ -645,6 +653,12 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 	err = inject_ioend(d, in->pos);
 	if (err)
 		return err;
+	/* --fault skip-ioend: forget what was written */
+	if (!in->error && in->written &&
+	    fault_fire(d, FT_FAULT_SKIP_IOEND)) {
+		out.newsize = inode->size;
+		return reply_ok(d, r, &out, sizeof(out));
+	}
 	lblk = in->pos / FT_BLOCK_SIZE;
 	end = (in->pos + in->written + FT_BLOCK_SIZE - 1) / FT_BLOCK_SIZE;
 	if (in->error) {

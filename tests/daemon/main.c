@@ -6,7 +6,8 @@
  *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
  *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
- *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]]
+ *                [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -14,6 +15,13 @@
  *
  * It speaks the /dev/fuse protocol directly (no libfuse) and serves one
  * filesystem image in a single thread.
+ *
+ * --fault NAME turns on a deliberate bug (fault.c), to prove that a test
+ * catches it; each one counts "fault-NAME" in the stats when it fires:
+ * skip-ioend (IOMAP_IOEND does nothing), stale-map (reads keep getting the
+ * mapping a range had before an ioend changed it), drop-clone
+ * (COPY_FILE_RANGE and clones do nothing), drop-unshare (unshare leaves
+ * the blocks shared).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +51,13 @@ _Noreturn static void usage(void)
 		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
 		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
-		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
+		"                    [-o OPTS] IMAGE MOUNTPOINT\n"
+		"         --fault: deliberate bugs, counted as \"fault-NAME\" in the stats (see fault.c):\n"
+		"           skip-ioend    IOMAP_IOEND succeeds and does nothing (no unwritten conversion, remap, size)\n"
+		"           stale-map     reads keep the mapping an ioend's remap or conversion replaced\n"
+		"           drop-clone    COPY_FILE_RANGE (clone or copy) succeeds and does nothing\n"
+		"           drop-unshare  FALLOC_FL_UNSHARE_RANGE succeeds and leaves the blocks shared\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
 		"       fusetd fragment [-w SEED] IMAGE NAME EXTENTS\n"
@@ -263,6 +277,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "defer-on", required_argument, NULL, 'T' },
 		{ "flood", required_argument, NULL, 'F' },
 		{ "fill-devs", no_argument, NULL, 'V' },
+		{ "fault", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt;
@@ -353,6 +368,10 @@ static int cmd_mount(int argc, char **argv)
 		case 'V':
 			d.fill_devs = 1;
 			break;
+		case 'B':
+			if (fault_parse(&d, optarg))
+				usage();
+			break;
 		default:
 			usage();
 		}
@@ -421,6 +440,7 @@ static int cmd_mount(int argc, char **argv)
 	if (close_err)
 		error(image, -close_err);
 	free(d.deferred);
+	fault_free(&d);
 	free(d.in_buf);
 	free(d.out_buf);
 	return err || close_err;

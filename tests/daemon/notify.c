@@ -67,6 +67,10 @@ static uint64_t upsert_piece(struct fusetd *d, uint64_t ino,
 		.attr_ino = ino,
 		.write = nocache,
 	};
+	/* --fault stale-map: push the lie too, but never to write to */
+	m.len = fault_stale_map(d, inode, lblk, n, &up->read);
+	if (m.len)
+		return m.len;
 	ext_map(&d->st, inode, lblk, &m);
 	if (m.len > n)
 		m.len = n;

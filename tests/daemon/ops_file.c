@@ -135,9 +135,13 @@ int op_fallocate(struct fusetd *d, const struct ft_req *r)
 	int err;
 
 	err = get_file(d, r, &inode);
-	if (!err)
-		err = file_fallocate(&d->st, inode, in->mode, in->offset,
-				     in->length);
+	if (err)
+		return err;
+	/* --fault drop-unshare: say it is done */
+	if ((in->mode & ~FALLOC_FL_KEEP_SIZE) == FALLOC_FL_UNSHARE_RANGE &&
+	    fault_fire(d, FT_FAULT_DROP_UNSHARE))
+		return reply_ok(d, r, NULL, 0);
+	err = file_fallocate(&d->st, inode, in->mode, in->offset, in->length);
 	if (err)
 		return err;
 	fallocate_notify(d, inode, in);
@@ -184,6 +188,12 @@ int op_copy_file_range(struct fusetd *d, const struct ft_req *r)
 		return S_ISDIR(dst->mode) ? -EISDIR : -EINVAL;
 	if (in->len > UINT32_MAX)
 		return -EINVAL;
+
+	/* --fault drop-clone: report it all done, do nothing */
+	out.size = in->flags & FUSE_COPY_FILE_RANGE_CLONE ? in->len :
+		   file_copy_len(src, in->off_in, in->len);
+	if (out.size && fault_fire(d, FT_FAULT_DROP_CLONE))
+		return reply_ok(d, r, &out, sizeof(out));
 
 	if (in->flags & FUSE_COPY_FILE_RANGE_CLONE) {
 		err = file_clone(&d->st, src, in->off_in, dst, in->off_out,

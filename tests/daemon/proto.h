@@ -22,6 +22,8 @@
 #define FT_MAX_WRITE		FT_MAX_IO
 #define FT_IN_BUF_SIZE		(FT_MAX_WRITE + 64 * 1024)
 
+struct ft_stale;
+
 struct fusetd {
 	int			fuse_fd;
 	struct ft_store		st;
@@ -31,6 +33,10 @@ struct fusetd {
 	int			iomap;		/* negotiated and registered */
 	uint32_t		dev_cookie;	/* of the image, for mappings */
 	int			inject;		/* --inject rule + 1, or 0 */
+	unsigned int		faults;		/* --fault: 1 << FT_FAULT_* */
+	struct ft_stale		*stale;		/* stale-map records, */
+	size_t			nr_stale;	/* how many, */
+	size_t			cap_stale;	/* room for */
 	int			ro_dev;		/* register the device read-only */
 	int			no_ioend;	/* answer IOMAP_IOEND with ENOSYS */
 	int			no_end;		/* answer IOMAP_END with ENOSYS */
@@ -150,6 +156,24 @@ int inject_inline_not_eof(const struct fusetd *d,
 			  const struct fuse_iomap_begin_in *in, uint64_t size);
 int inject_inline_fault(const struct fusetd *d);
 int inject_inline_end_error(const struct fusetd *d);
+
+/* fault.c: --fault NAME[,NAME...], deliberate bugs */
+enum ft_fault {
+	FT_FAULT_SKIP_IOEND,
+	FT_FAULT_STALE_MAP,
+	FT_FAULT_DROP_CLONE,
+	FT_FAULT_DROP_UNSHARE,
+	FT_FAULT_NR
+};
+
+int fault_parse(struct fusetd *d, const char *list);
+int fault_on(const struct fusetd *d, enum ft_fault f);
+int fault_fire(struct fusetd *d, enum ft_fault f);
+void fault_stale_note(struct fusetd *d, struct ft_inode *inode,
+		      uint64_t lblk, uint64_t n, uint64_t new_pblk);
+uint64_t fault_stale_map(struct fusetd *d, struct ft_inode *inode,
+			 uint64_t lblk, uint64_t max, struct fuse_iomap_io *io);
+void fault_free(struct fusetd *d);
 
 /* selftest.c: "fusetd selftest" */
 int selftest_main(int argc, char **argv);

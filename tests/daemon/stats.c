@@ -96,6 +96,10 @@ static const char *const event_names[FT_EV_NR] = {
 	[FT_EV_INLINE_MOVE_OUT]		= "inline_move_out",
 	[FT_EV_INLINE_MOVE_IN]		= "inline_move_in",
 	[FT_EV_UNSHARE_BLOCKS]		= "unshare_blocks",
+	[FT_EV_FAULT_SKIP_IOEND]	= "fault-skip-ioend",
+	[FT_EV_FAULT_STALE_MAP]		= "fault-stale-map",
+	[FT_EV_FAULT_DROP_CLONE]	= "fault-drop-clone",
+	[FT_EV_FAULT_DROP_UNSHARE]	= "fault-drop-unshare",
 };
 
 /* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */

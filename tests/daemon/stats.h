@@ -16,7 +16,10 @@
 #define FT_STATS_NR_NOTIFY	128	/* reserved for notifications */
 #define FT_STATS_NR_EVENTS	64
 
-/* Event counters, printed in lower case (see stats.c for the names). */
+/*
+ * Event counters, printed in lower case (see stats.c for the names), the
+ * faults as "fault-NAME".
+ */
 enum ft_event {
 	FT_EV_IOEND_UNWRITTEN,		/* IOEND requests with this flag */
 	FT_EV_IOEND_SHARED,
@@ -38,6 +41,10 @@ enum ft_event {
 	FT_EV_INLINE_MOVE_OUT,		/* inline files moved to a block */
 	FT_EV_INLINE_MOVE_IN,		/* files truncated back inline */
 	FT_EV_UNSHARE_BLOCKS,		/* shared blocks FALLOCATE unshared */
+	FT_EV_FAULT_SKIP_IOEND,		/* --fault NAME fired (fault.c) */
+	FT_EV_FAULT_STALE_MAP,
+	FT_EV_FAULT_DROP_CLONE,
+	FT_EV_FAULT_DROP_UNSHARE,
 	FT_EV_NR
 };
 

@@ -313,6 +313,8 @@ int file_fallocate(struct ft_store *st, struct ft_inode *inode, uint32_t mode,
 /* clone.c: copy_file_range and reflink */
 int file_clone(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
 	       struct ft_inode *dst, uint64_t off_out, uint64_t len);
+uint64_t file_copy_len(const struct ft_inode *src, uint64_t off_in,
+		       uint64_t len);
 ssize_t file_copy(struct ft_store *st, struct ft_inode *src, uint64_t off_in,
 		  struct ft_inode *dst, uint64_t off_out, uint64_t len);
 

@@ -11,8 +11,10 @@
  * file of 1,000,000 extents), clones and copies, copy-on-write writes,
  * every fallocate mode on shared blocks, iomap begin/ioend with the COW
  * fork, FALLOC_FL_UNSHARE_RANGE by the daemon and after the kernel's
- * unshare (FUSE_IOMAP_OP_UNSHARE begins, writeback, ioends), inline files (INLINE begin replies with their data, END with
- * data, moving to a block and back), remount, and fsck catching damage.
+ * unshare (FUSE_IOMAP_OP_UNSHARE begins, writeback, ioends), each --fault
+ * doing its deliberate harm (and counted), inline files (INLINE begin
+ * replies with their data, END with data, moving to a block and back),
+ * remount, and fsck catching damage.
  * Ends with "N passed, N failed".
  */
 #include <errno.h>
@@ -868,6 +870,218 @@ out:
 	free(v.data);
 }
 
+/* Push the mapping of one block as after an ioend; read it off the pipe. */
+static int upserted(const struct mirror *m, uint64_t lblk,
+		    struct fuse_iomap_upsert_mappings_out *up)
+{
+	struct fuse_out_header oh;
+
+	d.cache_maxbytes = 1 << 20;
+	notify_upsert_range(&d, inode_of(m), lblk, 1, 1);
+	d.cache_maxbytes = 0;
+	if (read(reply_fd, &oh, sizeof(oh)) != sizeof(oh) ||
+	    oh.error != FUSE_NOTIFY_IOMAP_UPSERT_MAPPINGS ||
+	    oh.len != sizeof(oh) + sizeof(*up) ||
+	    read(reply_fd, up, sizeof(*up)) != sizeof(*up))
+		return -EIO;
+	return 0;
+}
+
+/* --fault: each deliberate bug does what fault.c says, and is counted. */
+static void test_faults(struct mirror *a)
+{
+	struct mirror f = { .data = calloc(1, MAX_FILE) };
+	struct mirror g = { .data = calloc(1, MAX_FILE) };
+	static char scratch[MAX_FILE];
+	struct mirror junk = { .data = scratch };
+	struct fuse_iomap_upsert_mappings_out up;
+	struct fuse_iomap_begin_out out, rd;
+	struct fusetd t = { 0 };
+	struct block_census c, c0;
+	uint64_t fired, newsize, addr;
+	struct ft_map map;
+	uint32_t n;
+	int err;
+
+	result(!fault_parse(&t, "skip-ioend") &&
+	       !fault_parse(&t, "stale-map,drop-clone,drop-unshare") &&
+	       t.faults == (1U << FT_FAULT_NR) - 1,
+	       "--fault takes names and lists of them");
+	result(fault_parse(&t, "bogus") && fault_parse(&t, "skip-ioend,") &&
+	       fault_parse(&t, "") && fault_parse(&t, "stale-map,bogus"),
+	       "--fault refuses unknown names");
+	if (!f.data || !g.data)
+		goto out;
+	f.ino = create("fault");
+	g.ino = create("fault2");
+	if (!f.ino || !g.ino)
+		goto out;
+	d.iomap = 1;
+	d.dev_cookie = 1;
+
+	/* skip-ioend: a direct write into a hole, and over shared blocks */
+	d.faults = 1U << FT_FAULT_SKIP_IOEND;
+	fired = event(FT_EV_FAULT_SKIP_IOEND);
+	err = begin(f.ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_DIRECT, 0,
+		    2 * BS, &out);
+	err = err < 0 ? err : kernel_write(&junk, &out.write, 0, 2 * BS);
+	err = err ? err : ioend(f.ino, FUSE_IOMAP_IOEND_UNWRITTEN |
+				FUSE_IOMAP_IOEND_APPEND |
+				FUSE_IOMAP_IOEND_DIRECT, 0, 0, 2 * BS,
+				FUSE_IOMAP_NULL_ADDR, &newsize);
+	ext_map(&d.st, inode_of(&f), 0, &map);
+	result(!err && !newsize && !inode_of(&f)->size &&
+	       map.type == FT_MAP_UNWRITTEN &&
+	       event(FT_EV_FAULT_SKIP_IOEND) == fired + 1,
+	       "skip-ioend: an appending ioend converts nothing, sets no size");
+	err = do_copy(a, 0, &f, 0, 4 * BS, FUSE_COPY_FILE_RANGE_CLONE, &n);
+	err = err ? err : begin(f.ino, FUSE_IOMAP_OP_WRITE |
+				FUSE_IOMAP_OP_DIRECT, BS, 2 * BS, &out);
+	err = err < 0 ? err : kernel_write(&junk, &out.write, BS, 2 * BS);
+	err = err ? err : ioend(f.ino, FUSE_IOMAP_IOEND_SHARED |
+				FUSE_IOMAP_IOEND_DIRECT, 0, BS, 2 * BS,
+				FUSE_IOMAP_NULL_ADDR, &newsize);
+	census(&f, 0, 4, &c);
+	result(!err && c.shared == 4 &&
+	       cow_blocks(&d.st, f.ino, NULL, NULL) == 2 &&
+	       event(FT_EV_FAULT_SKIP_IOEND) == fired + 2,
+	       "skip-ioend: a shared ioend remaps nothing, the COW fork stays");
+	verify(&f, "skip-ioend: the old data");
+	err = ioend(f.ino, FUSE_IOMAP_IOEND_SHARED | FUSE_IOMAP_IOEND_DIRECT,
+		    -EIO, BS, 2 * BS, FUSE_IOMAP_NULL_ADDR, &newsize);
+	result(!err && !cow_blocks(&d.st, f.ino, NULL, NULL) &&
+	       event(FT_EV_FAULT_SKIP_IOEND) == fired + 2,
+	       "skip-ioend: a failed ioend is handled as usual");
+	check_fsck("skip-ioend");
+
+	/* stale-map: conversion, then COW remap */
+	d.faults = 1U << FT_FAULT_STALE_MAP;
+	fired = event(FT_EV_FAULT_STALE_MAP);
+	err = do_falloc(&g, 0, 0, 4 * BS);
+	err = err ? err : begin(g.ino, FUSE_IOMAP_OP_WRITE |
+				FUSE_IOMAP_OP_DIRECT, 0, 2 * BS, &out);
+	err = err < 0 ? err : kernel_write(&g, &out.read, 0, 2 * BS);
+	err = err ? err : ioend(g.ino, FUSE_IOMAP_IOEND_UNWRITTEN |
+				FUSE_IOMAP_IOEND_DIRECT, 0, 0, 2 * BS,
+				FUSE_IOMAP_NULL_ADDR, &newsize);
+	ext_map(&d.st, inode_of(&g), 0, &map);
+	result(!err && map.type == FT_MAP_DATA && map.len >= 2,
+	       "stale-map: the conversion is done");
+	verify(&g, "stale-map: the data is there");
+	err = begin(g.ino, 0, 0, 4 * BS, &rd);
+	result(err > 0 && rd.read.type == FUSE_IOMAP_TYPE_UNWRITTEN &&
+	       rd.read.offset == 0 && rd.read.length == 2 * BS &&
+	       event(FT_EV_FAULT_STALE_MAP) == fired + 1,
+	       "stale-map: a read still gets the unwritten mapping");
+	err = begin(g.ino, FUSE_IOMAP_OP_REPORT, BS, BS, &rd);
+	result(err > 0 && rd.read.type == FUSE_IOMAP_TYPE_UNWRITTEN &&
+	       rd.read.offset == BS && rd.read.length == BS,
+	       "stale-map: so does FIEMAP");
+	err = begin(g.ino, FUSE_IOMAP_OP_WRITE, 0, BS, &rd);
+	result(err > 0 && rd.read.type == FUSE_IOMAP_TYPE_MAPPED &&
+	       rd.write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE,
+	       "stale-map: writes get the real mapping");
+	err = upserted(&g, 0, &up);
+	result(!err && up.read.type == FUSE_IOMAP_TYPE_UNWRITTEN &&
+	       up.write.type == FUSE_IOMAP_TYPE_NOCACHE,
+	       "stale-map: the upsert after the ioend is stale, for reads only");
+
+	err = do_copy(a, 0, &g, 8 * BS, 2 * BS, FUSE_COPY_FILE_RANGE_CLONE,
+		      &n);
+	err = err ? err : begin(g.ino, 0, 8 * BS, BS, &rd);
+	addr = rd.read.addr;
+	err = err < 0 ? err : begin(g.ino, FUSE_IOMAP_OP_WRITE |
+				    FUSE_IOMAP_OP_DIRECT, 8 * BS, 2 * BS,
+				    &out);
+	err = err < 0 ? err : kernel_write(&g, &out.write, 8 * BS, 2 * BS);
+	err = err ? err : ioend(g.ino, FUSE_IOMAP_IOEND_SHARED |
+				FUSE_IOMAP_IOEND_DIRECT, 0, 8 * BS, 2 * BS,
+				FUSE_IOMAP_NULL_ADDR, &newsize);
+	census(&g, 8, 10, &c);
+	result(!err && !c.shared, "stale-map: the COW remap is done");
+	verify(&g, "stale-map: the written data is there");
+	fired = event(FT_EV_FAULT_STALE_MAP);
+	err = begin(g.ino, 0, 8 * BS, 2 * BS, &rd);
+	result(err > 0 && rd.read.type == FUSE_IOMAP_TYPE_MAPPED &&
+	       rd.read.addr == addr && rd.read.addr != out.write.addr &&
+	       event(FT_EV_FAULT_STALE_MAP) == fired + 1,
+	       "stale-map: a read still gets the old shared block");
+	err = do_truncate(&g, BS);
+	fired = event(FT_EV_FAULT_STALE_MAP);
+	err = err ? err : begin(g.ino, 0, 0, BS, &rd);
+	result(err > 0 && rd.read.type == FUSE_IOMAP_TYPE_UNWRITTEN &&
+	       event(FT_EV_FAULT_STALE_MAP) == fired + 1,
+	       "stale-map: a block the truncate kept keeps its lie");
+	err = begin(g.ino, 0, 8 * BS, BS, &rd);
+	result(err > 0 && rd.read.type == FUSE_IOMAP_TYPE_HOLE &&
+	       event(FT_EV_FAULT_STALE_MAP) == fired + 1,
+	       "stale-map: blocks truncated away have none");
+	err = do_copy(a, 0, &g, 0, BS, FUSE_COPY_FILE_RANGE_CLONE, &n);
+	err = err ? err : begin(g.ino, 0, 0, BS, &rd);
+	result(err > 0 && rd.read.type == FUSE_IOMAP_TYPE_MAPPED &&
+	       event(FT_EV_FAULT_STALE_MAP) == fired + 1,
+	       "stale-map: nor has a block remapped by other means");
+	check_fsck("stale-map");
+
+	/* drop-clone */
+	d.faults = 1U << FT_FAULT_DROP_CLONE;
+	fired = event(FT_EV_FAULT_DROP_CLONE);
+	memcpy(scratch, g.data, g.size);
+	junk.ino = g.ino;
+	junk.size = g.size;
+	census(&g, 0, 8, &c0);
+	err = do_copy(a, 0, &junk, 0, 4 * BS, FUSE_COPY_FILE_RANGE_CLONE, &n);
+	result(!err && n == 4 * BS, "drop-clone: a clone succeeds");
+	err = do_copy(a, 10, &junk, 4 * BS, 3 * BS, 0, &n);
+	result(!err && n == 3 * BS, "drop-clone: a copy succeeds");
+	err = do_copy(a, a->size - 10, &junk, 0, 3 * BS, 0, &n);
+	result(!err && n == 10, "drop-clone: a copy to the source's EOF, as long as it is");
+	census(&g, 0, 8, &c);
+	result(!memcmp(&c, &c0, sizeof(c)) &&
+	       event(FT_EV_FAULT_DROP_CLONE) == fired + 3,
+	       "drop-clone: no block changed, fired three times");
+	verify(&g, "drop-clone: the destination did not change");
+	check_fsck("drop-clone");
+
+	/* drop-unshare */
+	d.faults = 1U << FT_FAULT_DROP_UNSHARE;
+	fired = event(FT_EV_FAULT_DROP_UNSHARE);
+	err = do_copy(a, 0, &g, 0, 4 * BS, FUSE_COPY_FILE_RANGE_CLONE, &n);
+	err = err ? err : do_falloc(&g, FALLOC_FL_UNSHARE_RANGE |
+				    FALLOC_FL_KEEP_SIZE, 0, 6 * BS);
+	census(&g, 0, 6, &c);
+	result(!err && c.shared == 4 && c.holes == 2 &&
+	       event(FT_EV_FAULT_DROP_UNSHARE) == fired + 1,
+	       "drop-unshare: FALLOCATE succeeds, blocks stay shared, holes stay");
+	err = begin(g.ino, FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_UNSHARE, 0,
+		    4 * BS, &out);
+	result(err > 0 && out.write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE &&
+	       out.read.type == FUSE_IOMAP_TYPE_MAPPED &&
+	       !cow_blocks(&d.st, g.ino, NULL, NULL) &&
+	       event(FT_EV_FAULT_DROP_UNSHARE) == fired + 2,
+	       "drop-unshare: the UNSHARE begin gets the plain read mapping");
+	err = begin(g.ino, FUSE_IOMAP_OP_REPORT, 0, BS, &rd);
+	result(err > 0 && (rd.read.flags & FUSE_IOMAP_F_SHARED),
+	       "drop-unshare: FIEMAP still reports the blocks shared");
+	verify(&g, "drop-unshare: the data is right all the same");
+	d.faults = 0;
+	err = do_falloc(&g, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE, 0,
+			6 * BS);
+	census(&g, 0, 6, &c);
+	result(!err && !c.shared && !c.holes &&
+	       event(FT_EV_FAULT_DROP_UNSHARE) == fired + 2,
+	       "without the fault, the unshare is done");
+	verify(&g, "after the unshare");
+	verify(&f, "the file of the skipped ioends");
+	check_fsck("the faults");
+out:
+	d.faults = 0;
+	d.iomap = 0;
+	fault_free(&d);
+	free(f.data);
+	free(g.data);
+}
+
 /* FUSE_IOMAP_BEGIN offering room for inline data; the data lands in buf. */
 static int begin_room(uint64_t ino, uint32_t op, uint64_t pos, uint64_t count,
 		      uint32_t room, struct fuse_iomap_begin_out *out,
@@ -1189,6 +1403,7 @@ int selftest_main(int argc, char **argv)
 	test_falloc(&a, &b);
 	test_iomap(&a, &b);
 	test_unshare(&a);
+	test_faults(&a);
 	test_inline(&a);
 	if (!reopen()) {
 		verify(&a, "a after reopening");

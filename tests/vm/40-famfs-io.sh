@@ -4,8 +4,8 @@
 # (simple extents round robin over the devices, interleaved extents with
 # strips across them, an fmap too big for the first GET_FMAP buffer) and
 # serves GET_FMAP and GET_DAXDEV.  read(), write() and shared mappings
-# (read and write) are checked byte for byte against what the daemon laid
-# down, and writes against the bytes on the devices where the daemon's
+# (read and write) and copy_file_range are checked byte for byte against
+# what the daemon laid down, and writes against the bytes on the devices where the daemon's
 # layout says they belong; the daemon must see no READ, WRITE or iomap
 # request, and no GET_FMAP again, during the data phase; 2 MiB-aligned
 # files take PMD faults (fs_dax:dax_pmd_fault_done).  With two pmem
@@ -116,6 +116,23 @@ check "write() across the 4 MiB extent boundary (simple)" \
 	fileverify write -o 4190000 "$T_MNT/simple" 10000 34
 check "mmap read of it" mmapverify check -o 4190000 "$T_MNT/simple" 10000 34
 
+# copy_file_range is the kernel's, between famfs files (other file
+# systems get EXDEV from the VFS, as always).
+check "copy_file_range between famfs files" \
+	sh -c "fsop copy $T_MNT/ilv4 5000000 $T_MNT/simple 5000000 3000000 \
+		>/dev/null &&
+	       fileverify check -o 5000000 $T_MNT/simple 3000000 24"
+check "unaligned, and within one file" \
+	sh -c "fsop copy $T_MNT/big 4091 $T_MNT/tail 1000003 3000000 \
+		>/dev/null &&
+	       fsop copy $T_MNT/tail 1000003 $T_MNT/tail 5000000 3000000 \
+		>/dev/null &&
+	       fsop copy $T_MNT/tail 5000000 $T_MNT/simple 4091 3000000 \
+		>/dev/null &&
+	       fileverify check -o 4091 $T_MNT/simple 3000000 25"
+check_fails "copy_file_range past EOF stops there" "No space left on device" \
+	fsop copy "$T_MNT/simple" 0 "$T_MNT/tail" $((10489856 - 100)) 1000
+
 # The size is the fmap's.
 size=10489856
 check_fails "a write at EOF fails" "No space left on device" \
@@ -142,7 +159,8 @@ check_fails "fallocate is refused" "Operation not supported" \
 check_eq "the size did not change" $size "$(stat -c %s "$T_MNT/tail")"
 
 # The data phase sent nothing to the server but what the tests asked.
-for op in READ WRITE IOMAP_BEGIN IOMAP_END IOMAP_IOEND GET_FMAP GET_DAXDEV; do
+for op in READ WRITE IOMAP_BEGIN IOMAP_END IOMAP_IOEND GET_FMAP GET_DAXDEV \
+	  COPY_FILE_RANGE; do
 	check_eq "no $op during the data phase" 0 "$(op_count $op)"
 done
 # The daemon answers GETXATTR with ENODATA, which the kernel does not

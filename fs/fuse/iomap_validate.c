@@ -276,9 +276,9 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 			return BAD("write mapping does not cover the position");
 		break;
 	}
-	/* Zeroing leaves holes alone: it may be told there is one. */
+	/* Zeroing and unsharing leave holes alone: they may be told so. */
 	if (wmap->type == FUSE_IOMAP_TYPE_HOLE &&
-	    !(opflags & FUSE_IOMAP_OP_ZERO))
+	    !(opflags & (FUSE_IOMAP_OP_ZERO | FUSE_IOMAP_OP_UNSHARE)))
 		return BAD("write into a hole");
 	if ((opflags & FUSE_IOMAP_OP_DIRECT) &&
 	    wmap->type == FUSE_IOMAP_TYPE_DELALLOC)

@@ -208,6 +208,7 @@ static const struct begin_case begin_cases[] = {
 	  NULL },
 	{ "unshare of a block that is not shared", MAPPED(0, BS, 0), PURE,
 	  UNSHARE, 0, 0, NULL },
+	{ "unshare of a hole", HOLE(0, BS), PURE, UNSHARE, 0, 0, NULL },
 	{ "buffered write marks a fresh source new",
 	  IO(MAPPED, 0, BS, 0, DEV_RW, FUSE_IOMAP_F_NEW),
 	  IO(MAPPED, 0, BS, BS, DEV_RW, FUSE_IOMAP_F_SHARED), WR, 0, 0, NULL },

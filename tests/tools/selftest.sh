@@ -25,20 +25,29 @@ desc="mmap check past EOF fails with SIGBUS"; ok sh -c "! $fv check -m -o 16384 
 # fsx: random operations checked against a shadow copy.  It would switch
 # off what fails with EOPNOTSUPP by itself, but then we could not tell
 # which classes must have run, so switch off what $d's file system lacks.
+# copy_file_range works everywhere; dedupe needs ->remap_file_range (xfs,
+# btrfs) and unshare FALLOC_FL_UNSHARE_RANGE (xfs).
 fsx=$T_BIN/fsx
-all="read write mread mwrite pmwrite dread dwrite trunc falloc punch zero collapse insert clone sclone fsync fdsync"
+all="read write mread mwrite pmwrite dread dwrite trunc falloc punch zero collapse insert clone sclone fsync fdsync copy dedupe unshare"
 fs=$(stat -f -c %T "$d")
 case $fs in
 xfs)	off= want=$all ;;
-btrfs)	off="--no-collapse --no-insert"
-	want="read write mread mwrite pmwrite dread dwrite trunc falloc punch zero clone sclone fsync fdsync" ;;
+btrfs)	off="--no-collapse --no-insert --no-unshare"
+	want="read write mread mwrite pmwrite dread dwrite trunc falloc punch zero clone sclone fsync fdsync copy dedupe" ;;
 ext2/ext3) # and ext4
-	off=--no-clone
-	want="read write mread mwrite pmwrite dread dwrite trunc falloc punch zero collapse insert fsync fdsync" ;;
-tmpfs)	off="-D --no-zero --no-collapse --no-insert --no-clone"
-	want="read write mread mwrite pmwrite trunc falloc punch fsync fdsync" ;;
-*)	off="-D -F --no-clone" want="read write mread mwrite pmwrite trunc fsync fdsync" ;;
+	off="--no-clone --no-dedupe --no-unshare"
+	want="read write mread mwrite pmwrite dread dwrite trunc falloc punch zero collapse insert fsync fdsync copy" ;;
+tmpfs)	off="-D --no-zero --no-collapse --no-insert --no-clone --no-dedupe --no-unshare"
+	want="read write mread mwrite pmwrite trunc falloc punch fsync fdsync copy" ;;
+*)	off="-D -F --no-clone --no-dedupe"
+	want="read write mread mwrite pmwrite trunc fsync fdsync copy" ;;
 esac
+# tmpfs leaves junk written past EOF through a mapping in the page cache
+# when a write past EOF leaves a hole (the case of fstests' fsx -e).
+pollute=--pollute-eof
+[ "$fs" = tmpfs ] && pollute=
+has() { case " $want " in *" $1 "*) ;; *) false ;; esac; }
+skip() { echo "ok - $desc # SKIP $*"; }
 # ran OUT CLASS...: fsx passed and each class ran at least once
 ran() {
 	out=$1; shift
@@ -71,7 +80,7 @@ fsx_strict() { $fsx -q -N 500 -S 3 --strict "$d/fsx4" >/dev/null 2>&1; [ $? = 1 
 fsx_fixed() {
 	head -c 1000003 /dev/urandom > "$d/fixed"
 	$fsx -q --fixed-size --no-write -N 2000 -S 4 $off "$d/fixed" >"$d/fixed.out" 2>&1 &&
-		ran "$d/fixed.out" read mread mwrite pmwrite fsync
+		ran "$d/fixed.out" read mread mwrite pmwrite fsync copy
 }
 fsx_fixed_inject() {
 	$fsx -q --fixed-size --no-write -N 1000 -S 4 $off --inject-corruption 300 "$d/fixed" >"$d/finj.out" 2>&1
@@ -80,6 +89,61 @@ fsx_fixed_inject() {
 fsx_fixed_grows() {
 	$fsx -q --fixed-size -N 3000 -S 4 $off "$d/fixed" >"$d/fgrow.out" 2>&1
 	[ $? = 1 ] && grep -q -e 'across EOF' -e 'expected ENOSPC' "$d/fgrow.out"
+}
+# fstests' modes (-c, -f, -e), recorded for the replay below
+fsx_modes() {
+	$fsx -q -N 3000 -S 8 $off --reopen 40 --flush-inval $pollute \
+		--record-ops "$d/modes.ops" --save "$d/modes.shadow" \
+		"$d/modes" >"$d/modes.out" 2>&1 && ran "$d/modes.out" $want
+}
+# -y, -X: fsync and a whole-file verify after every operation
+fsx_each() {
+	$fsx -q -N 600 -S 9 $off --sync-each --verify-each $pollute \
+		"$d/each" >"$d/each.out" 2>&1 && ran "$d/each.out" read write &&
+		[ "$(sed -n 's/.* skip \([0-9]*\) verify \([0-9]*\))$/\1 + \2/p' \
+			"$d/each.out" | xargs expr)" -gt 600 ]
+}
+# The recorded operations make the same file again, checked as they go.
+fsx_replay() {
+	[ "$(grep -c . "$d/modes.ops")" -gt 2900 ] &&
+		$fsx -q --replay-ops "$d/modes.ops" "$d/replay" >"$d/replay.out" 2>&1 &&
+		cmp "$d/modes" "$d/replay" && $fsx -q --check "$d/modes.shadow" "$d/replay" &&
+		grep -q '^fsx: 3000 ops, 0 miscompares' "$d/replay.out"
+}
+# A failed run leaves its operations in FILE.fsxops: they fail again.
+fsx_replay_fail() {
+	grep -q "operations of this run are in $d/fsx3.fsxops" "$d/inj.out" &&
+		grep -q ' inject ' "$d/fsx3.fsxops" || return 1
+	$fsx -q --replay-ops "$d/fsx3.fsxops" "$d/fsx3r" >"$d/rinj.out" 2>&1
+	[ $? = 1 ] && grep -q '^fsx: MISCOMPARE' "$d/rinj.out"
+}
+# fsx_engine ENGINE ALIGN: buffered and direct reads and writes by ENGINE;
+# exit 3: the kernel refuses the engine
+fsx_engine() {
+	$fsx -q -N 2000 -S 10 -a "$2" -l 256k -o 32k "--$1" $off "$d/eng" >"$d/eng.out" 2>&1
+	_rc=$?
+	[ $_rc = 0 ] && { ran "$d/eng.out" read write $dio; return; }
+	[ $_rc = 3 ] || cat "$d/eng.out"
+	return $_rc
+}
+# fsx_engine_error ENGINE: an error result of a request (EFBIG past
+# RLIMIT_FSIZE here) fails the run, naming the engine, operation and range.
+fsx_engine_error() {
+	(trap '' XFSZ; ulimit -f 256
+	 exec $fsx -q -N 2000 -S 2 "--$1" -R -F --no-trunc --no-clone --no-copy \
+		--no-dedupe --no-fsync $off "$d/efbig") >"$d/efbig.out" 2>&1
+	[ $? = 1 ] && grep -q "^fsx: op [0-9]*: $1 d*write of 0x[0-9a-f]* len 0x[0-9a-f]*: EFBIG" "$d/efbig.out"
+}
+# fsx_model CLASS PATTERN: fsx's model of CLASS made wrong fails the run.
+fsx_model() {
+	$fsx -q -N 3000 -S 7 $off --inject-model "$1" "$d/model" >"$d/model.out" 2>&1
+	[ $? = 1 ] && grep -q -- "--inject-model $1" "$d/model.out" &&
+		grep -q -E "$2" "$d/model.out"
+}
+# --strict: a class that is on but never ran fails the run.
+fsx_never_ran() {
+	$fsx -q -N 20 -S 3 --strict $off "$d/fsx6" >"$d/never.out" 2>&1
+	[ $? = 1 ] && grep -q -- '--strict: no .* operation ran' "$d/never.out"
 }
 flip() { # FILE OFFSET: change the byte at OFFSET
 	b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
@@ -95,11 +159,46 @@ desc="fsx --check: one byte too many is caught"; no $fsx -q --check "$d/shadow" 
 flip "$d/fsx" $(($(stat -c %s "$d/fsx") / 2))
 desc="fsx --check: one flipped byte is caught"; no $fsx -q --check "$d/shadow" "$d/fsx"
 desc="fsx: a byte flipped behind its back is a miscompare"; ok fsx_inject
-if [ "${off#-D}" = "$off" ] &&
+desc="fsx: a replay of the log of a failed run fails the same way"; ok fsx_replay_fail
+dio= aligns=
+if [ "${off#-D}" = "$off" ]; then
+	dio="dread dwrite" aligns=4096
+fi
+if [ -n "$dio" ] &&
    dd if=/dev/zero of="$d/probe" bs=512 count=1 oflag=direct 2>/dev/null; then
+	aligns="512 4096"
 	desc="fsx: sub-block (512) direct I/O"
 	ok sh -c "$fsx -q -N 2000 -S 5 -a 512 -l 256k $off $d/fsx5 >$d/512.out 2>&1 && grep -q ' dwrite [1-9]' $d/512.out"
 fi
+for e in aio uring; do
+	for a in ${aligns:-4096}; do
+		desc="fsx --$e: read, write${dio:+, dread, dwrite} at -a $a"
+		fsx_engine $e "$a"
+		rc=$?
+		if [ $rc = 3 ] && grep -q -e ENOSYS -e EPERM "$d/eng.out"; then
+			skip "$(cat "$d/eng.out")"
+			break
+		fi
+		ok [ $rc = 0 ]
+	done
+	[ $rc = 3 ] && continue
+	desc="fsx --$e: an error result fails the run, naming engine, op, range, errno"
+	ok fsx_engine_error $e
+done
+desc="fsx: --reopen --flush-inval $pollute, and ran: $want"; ok fsx_modes
+desc="fsx: --sync-each --verify-each"; ok fsx_each
+desc="fsx --replay-ops: the recorded run makes the same file"; ok fsx_replay
+desc="fsx: a copy that the shadow has but the file lacks is caught"
+ok fsx_model copy '^fsx: MISCOMPARE|verify: size'
+if has dedupe; then
+	desc="fsx: a dedupe status that the shadows contradict is a failure"
+	ok fsx_model dedupe 'FIDEDUPERANGE.*expected'
+fi
+if has unshare; then
+	desc="fsx: an unshare that did not extend the file is caught"
+	ok fsx_model unshare 'verify: size'
+fi
+desc="fsx --strict: a class that never ran is a failure"; ok fsx_never_ran
 desc="fsx --fixed-size: starts from the file's bytes, within its size"; ok fsx_fixed
 desc="fsx --fixed-size: a byte flipped behind its back is a miscompare"; ok fsx_fixed_inject
 desc="fsx --fixed-size: a write past EOF that is not cut short is caught"; ok fsx_fixed_grows

@@ -176,7 +176,7 @@ else
 	tail -80 "$T_TMP/x.log"
 fi
 for c in read write mread mwrite pmwrite dread dwrite trunc falloc punch \
-	 zero collapse insert clone sclone fsync; do
+	 zero collapse insert clone sclone fsync copy dedupe unshare; do
 	grep -q "[( ]$c 0[ )]" "$T_TMP/x.log" && fail "fsx: no $c operation ran"
 done
 for e in inline_begin inline_end inline_move_out inline_move_in; do

@@ -27,15 +27,21 @@ fired() { op_count "fault-$1"; }
 
 require "mkfs" "$FUSETD" mkfs -s 448M "$T_DISK1"
 
-for fault in drop-clone skip-ioend stale-map; do
+# A server that skips ioends also loses the sizes it should record, and
+# refuses clones against them (EINVAL): leave clones out, for the data.
+for fault in drop-clone skip-ioend:--no-clone:--no-dedupe stale-map; do
+	opts=$(echo "${fault#*:}" | tr : ' ')
+	[ "$opts" = "$fault" ] && opts=
+	fault=${fault%%:*}
 	require "mount with --fault $fault" fault_mount "$fault"
 	log=$T_TMP/$T_NAME.$fault.log
-	fsx -q -N "${FSX_FAULT_OPS:-3000}" -S 7 -l 1m -o 128k \
+	# shellcheck disable=SC2086
+	fsx -q -N "${FSX_FAULT_OPS:-3000}" -S 7 -l 1m -o 128k $opts \
 		"$T_MNT/f-$fault" > "$log" 2>&1
 	rc=$?
 	check_eq "fsx fails under --fault $fault" 1 "$rc"
 	check "with a miscompare" grep -q '^fsx: MISCOMPARE' "$log"
-	grep -m1 -A3 '^fsx: MISCOMPARE' "$log" | sed 's/^/# /'
+	grep -m1 -A3 '^fsx: ' "$log" | sed 's/^/# /'
 	check "the fault fired ($(fired "$fault") times)" \
 		test "$(fired "$fault")" -gt 0
 	check "umount" umount "$T_MNT"

@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # fsx over famfs files (fsx --fixed-size): buffered, O_DIRECT (4 KiB and
-# sub-block) and shared and private mmap reads and writes, fsync, and
-# writes across and past EOF (cut at EOF, ENOSPC past it), every byte
+# sub-block) and shared and private mmap reads and writes, copy_file_range
+# within the file, fsync, and writes across and past EOF (cut at EOF,
+# ENOSPC past it), through io_uring on one file and libaio (with reopens
+# and flush+invalidate) on the other, every byte
 # checked against fsx's shadow, on a simple file (2 MiB extents, round
 # robin over the devices, a size that ends inside a page) and an
 # interleaved one (3 strips of 2 MiB chunks).  Each seed S runs on both
@@ -67,7 +69,8 @@ fsx_file() {
 		fail "fsx $_n seed $_s"
 		tail -80 "$_log"
 	fi
-	for c in read write mread mwrite pmwrite dread dwrite fsync fdsync eof; do
+	for c in read write mread mwrite pmwrite dread dwrite fsync fdsync copy \
+		 eof; do
 		grep -q "[( ]$c 0[ )]" "$_log" &&
 			fail "fsx $_n seed $_s: no $c operation ran"
 	done
@@ -79,8 +82,9 @@ slot() {
 	for seed in $SEEDS; do
 		_k=$((_k + 1))
 		[ $(((_k - 1) % jobs + 1)) = "$1" ] || continue
-		fsx_file "s$1" "$seed" -o 128k
-		fsx_file "i$1" $((seed + 1000)) -o 256k -a 512
+		fsx_file "s$1" "$seed" -o 128k --uring
+		fsx_file "i$1" $((seed + 1000)) -o 256k -a 512 --aio \
+			--reopen 50 --flush-inval
 	done
 }
 

@@ -71,8 +71,8 @@ check: setup
 # at once; fio --verify (45-fio-verify), FIO_LOOPS passes over files of
 # FIO_MB MiB.  SOAK_TESTS picks some of the three.
 # Documentation/dev/testing.rst has the numbers for 1,000,000 operations.
-FSX_OPS ?= 34000
-FSX_SEEDS ?= 1,2,3
+FSX_OPS ?= 17000
+FSX_SEEDS ?= 1,2,3,4,5,6
 FSX_JOBS ?= 1
 FIO_MB ?= 32
 FIO_LOOPS ?= 16

@@ -135,7 +135,8 @@ worker fio fio --name=ow --filename="$T_MNT/frag" --size=$half --io_size=2M \
 fio_pid=$!
 worker reader fileverify check -d -o $half "$T_MNT/frag" $half 9
 reader_pid=$!
-worker fsx fsx -q --strict -N 300 -l 1m -o 64k "$T_MNT/fsx"
+worker fsx fsx -q --strict -N 300 -l 1m -o 64k --save "$T_TMP/fsx.shadow" \
+	"$T_MNT/fsx"
 fsx_pid=$!
 
 # Sample the cache while the flood lasts.
@@ -197,6 +198,8 @@ kmemleak_clean "after the flood"
 require "remount" iomap_mount
 check "the second half after the remount" \
 	fileverify check -d -o $half "$T_MNT/frag" $half 9
+check "fsx's last file after the remount" \
+	fsx --check "$T_TMP/fsx.shadow" "$T_MNT/fsx"
 check "umount" umount "$T_MNT"
 wait_gone fusetd
 check "fsck of the image" "$FUSETD" fsck "$T_DISK1"

@@ -444,19 +444,13 @@ ssize_t fuse_iomap_copy_file_range(struct file *file_in, loff_t pos_in,
 				   struct file *file_out, loff_t pos_out,
 				   size_t len)
 {
-	struct inode *src = file_inode(file_in);
-	struct inode *dst = file_inode(file_out);
 	loff_t cloned;
 
-	if (fuse_inode_is_iomap(src) && fuse_inode_is_iomap(dst) &&
-	    get_fuse_conn(src) == get_fuse_conn(dst)) {
-		cloned = fuse_iomap_remap_file_range(file_in, pos_in, file_out,
-						     pos_out,
-						     min_t(size_t, len,
-							   MAX_RW_COUNT),
-						     REMAP_FILE_CAN_SHORTEN);
-		if (cloned > 0)
-			return cloned;
-	}
+	/* It refuses files that are not iomap files of one connection. */
+	cloned = fuse_iomap_remap_file_range(file_in, pos_in, file_out, pos_out,
+					     min_t(size_t, len, MAX_RW_COUNT),
+					     REMAP_FILE_CAN_SHORTEN);
+	if (cloned > 0)
+		return cloned;
 	return splice_copy_file_range(file_in, pos_in, file_out, pos_out, len);
 }

@@ -96,6 +96,10 @@ struct fuse_iomap_conn {
 	/* INIT offered FUSE_IOMAP / FUSE_DAX_FMAP to the server */
 	unsigned int offered_iomap:1;
 	unsigned int offered_famfs:1;
+	/* INIT bit 43 means FUSE_DAX_FMAP, not FUSE_IOMAP (iomap_init.c) */
+	unsigned int bit43_famfs:1;
+	/* the mount's source names a character device (famfs: devdax) */
+	unsigned int source_chr:1;
 
 	/* the server accepted the offer */
 	unsigned int iomap:1;
@@ -254,6 +258,7 @@ int fuse_iomap_check_upsert(const struct fuse_iomap_upsert_mappings_out *up,
 			    const struct fuse_iomap_devinfo *wdev,
 			    const char **rule);
 size_t fuse_iomap_notify_size(unsigned int code);
+bool fuse_iomap_notify_claims(unsigned int code);
 int fuse_iomap_notify(struct fuse_conn *fc, unsigned int code,
 		      const void *buf, size_t size);
 
@@ -263,9 +268,21 @@ void fuse_iomap_module_exit(void);
 
 /* INIT negotiation (iomap_init.c) */
 bool fuse_iomap_permitted(void);
-u64 fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok);
-u64 fuse_iomap_accept_flags(u64 offered, u64 reply);
+
+/* What INIT offers; bit 43 has one meaning per connection. */
+struct fuse_iomap_offer {
+	u64	wire;		/* the flags sent */
+	bool	bit43_famfs;	/* bit 43 stands for FUSE_DAX_FMAP */
+};
+
+struct fuse_iomap_offer fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok,
+					       bool famfs_source);
+u64 fuse_iomap_accept_flags(const struct fuse_iomap_offer *offer, u64 reply);
+void fuse_iomap_mount_source(struct fuse_conn *fc, const char *source);
+void fuse_iomap_mount_setup(struct fuse_conn *fc, const char *source,
+			    struct file *file);
 u64 fuse_iomap_init_offer(struct fuse_mount *fm);
+u32 fuse_iomap_init_minor(const struct fuse_conn *fc, u32 minor);
 void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply);
 
 /* Validation and conversion of server mappings (iomap_validate.c) */

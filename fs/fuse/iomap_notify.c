@@ -15,6 +15,8 @@
  *   -ENODEV	a device invalidation for a cookie not registered
  *   -EFSCORRUPTED  an upsert mapping that breaks a mapping rule
  *   -EOPNOTSUPP	an upsert on a connection that does not cache
+ *   -ENOSYS	a notification of protocol 7.44/7.45 (INC_EPOCH, PRUNE),
+ *		which a server that believes our minor 7.99 may send
  * A refused notification changes nothing.
  *
  * Inodes are looked up without waiting: an inode on its way out has
@@ -29,6 +31,21 @@
 
 #define BAD(rule_text)	({ *rule = (rule_text); -EFSCORRUPTED; })
 #define INVAL(rule_text)	({ *rule = (rule_text); -EINVAL; })
+
+/*
+ * Notifications of later protocols that a libfuse seeing minor 7.99 may
+ * try; this kernel does not implement them.
+ */
+#define FUSE_NOTIFY_LATER_INC_EPOCH	8
+#define FUSE_NOTIFY_LATER_PRUNE		9
+
+/* Is @code a notification fuse_iomap_notify() answers? */
+bool fuse_iomap_notify_claims(unsigned int code)
+{
+	return fuse_iomap_notify_size(code) ||
+	       code == FUSE_NOTIFY_LATER_INC_EPOCH ||
+	       code == FUSE_NOTIFY_LATER_PRUNE;
+}
 
 /* The exact size of a notification's message, or 0 for other codes. */
 size_t fuse_iomap_notify_size(unsigned int code)
@@ -332,6 +349,11 @@ int fuse_iomap_notify(struct fuse_conn *fc, unsigned int code,
 	u64 ino = 0;
 	int err;
 
+	if (!fuse_iomap_notify_size(code)) {
+		rule = "not implemented by this kernel";
+		err = -ENOSYS;
+		goto out;
+	}
 	if (size != fuse_iomap_notify_size(code)) {
 		rule = "wrong size";
 		err = -EINVAL;

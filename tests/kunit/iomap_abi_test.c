@@ -139,6 +139,8 @@ static const struct abi_fact abi_layout[] = {
 static const struct abi_fact abi_values[] = {
 	VAL(FUSE_IOMAP, 1ULL << 43),
 	VAL(FUSE_DAX_FMAP, 1ULL << 44),
+	VAL(FUSE_DAX_FMAP_BIT43, 1ULL << 43),
+	VAL(FUSE_IOMAP_KERNEL_MINOR, 99),
 	VAL(FUSE_ATTR_EXCLUSIVE, 1 << 2),
 	VAL(FUSE_ATTR_IOMAP, 1 << 3),
 	VAL(FUSE_ATTR_ATOMIC, 1 << 4),

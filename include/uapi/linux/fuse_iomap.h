@@ -5,9 +5,10 @@
  * Included at the end of <linux/fuse.h>; do not include it directly.
  *
  * Wire compatible with the posted fuse-iomap series (protocol 7.99,
- * "experimental") and with the famfs series, with one deliberate deviation:
- * both series claim INIT flag bit 43.  We keep bit 43 for FUSE_IOMAP and move
- * FUSE_DAX_FMAP to bit 44.  See Documentation/filesystems/fuse-iomap.rst.
+ * "experimental") and with the famfs series.  Both series claim INIT flag
+ * bit 43; the kernel gives it one meaning per connection before it sends
+ * INIT, and offers famfs on bit 44 too, which means only that.  See
+ * Documentation/filesystems/fuse-iomap.rst.
  */
 
 #ifndef _LINUX_FUSE_IOMAP_H
@@ -22,9 +23,17 @@
  *
  * FUSE_IOMAP: the kernel offers iomap file I/O; the server echoes it to use it.
  * FUSE_DAX_FMAP: the kernel offers famfs fmaps (FUSE_GET_FMAP/GET_DAXDEV).
+ * FUSE_DAX_FMAP_BIT43: the famfs series' own value of FUSE_DAX_FMAP.  Bit 43
+ * means famfs when only famfs is permitted, or when both are and the mount's
+ * source names a character device (famfs names its /dev/daxX.Y); iomap
+ * otherwise.
  */
 #define FUSE_IOMAP		(1ULL << 43)
 #define FUSE_DAX_FMAP		(1ULL << 44)
+#define FUSE_DAX_FMAP_BIT43	(1ULL << 43)
+
+/* INIT minor the kernel announces when it offers FUSE_IOMAP */
+#define FUSE_IOMAP_KERNEL_MINOR	99
 
 /* fuse_attr.flags */
 #define FUSE_ATTR_EXCLUSIVE	(1 << 2)	/* only this mount modifies it */

@@ -22,7 +22,7 @@
  * The caches of a connection share a limit (FUSE_IOMAP_CONFIG
  * cache_maxbytes, at most the module parameter iomap_cache_maxbytes) and
  * a shrinker.  Both evict with the caches' clock, across the connection's
- * inodes in turn.  Nothing is cached unless the server asks for a limit.
+ * inodes in turn.  A server that sets cache_maxbytes 0 caches nothing.
  *
  * Locking: fuse_iomap_cache_conn.lock (the list of inodes with entries)
  * nests outside fuse_iomap_inode.cache_lock; fuse_inode.lock may be held

@@ -127,12 +127,15 @@ static void fuse_iomap_config_apply(struct super_block *sb,
 		sb->s_maxbytes = out->s_maxbytes;
 }
 
-/* Mappings are cached only for a server that asks for a limit. */
+/*
+ * Mappings are cached by default, as in the posted series, up to the
+ * module's limit; a server may lower the limit, 0 turning the cache off.
+ */
 static u32 fuse_iomap_config_cache(const struct fuse_iomap_config_out *out,
 				   int error)
 {
 	if (error || !(out->flags & FUSE_IOMAP_CONFIG_CACHE_MAXBYTES))
-		return 0;
+		return fuse_iomap_cache_max_offer();
 	return out->cache_maxbytes;
 }
 

@@ -259,6 +259,10 @@ int fuse_iomap_check_upsert(const struct fuse_iomap_upsert_mappings_out *up,
 			    const char **rule);
 size_t fuse_iomap_notify_size(unsigned int code);
 bool fuse_iomap_notify_claims(unsigned int code);
+void fuse_iomap_upsert_plan(const struct fuse_iomap_upsert_mappings_out *up,
+			    bool rwritable,
+			    const struct fuse_iomap_io **rmap,
+			    const struct fuse_iomap_io **wmap);
 int fuse_iomap_notify(struct fuse_conn *fc, unsigned int code,
 		      const void *buf, size_t size);
 

@@ -238,6 +238,38 @@ static void fuse_iomap_notify_limits(struct inode *inode,
 	lim->cache = true;
 }
 
+/**
+ * fuse_iomap_upsert_plan - what an upsert puts in the caches
+ * @up: the upsert, validated
+ * @rwritable: the read mapping's device was registered for writing
+ * @rmap: set to the mapping for the read cache, or NULL
+ * @wmap: set to the mapping for the write cache, or NULL
+ *
+ * PURE_OVERWRITE writes over the read mapping.  So does NOCACHE, as in
+ * the posted series, where a server (fuse4fs) that upserts only a read
+ * mapping means writes to go there too: but only over blocks a write can
+ * take in place, not a hole, delalloc or shared blocks, nor a device
+ * registered read-only.  Writes there still ask the server.
+ */
+void fuse_iomap_upsert_plan(const struct fuse_iomap_upsert_mappings_out *up,
+			    bool rwritable,
+			    const struct fuse_iomap_io **rmap,
+			    const struct fuse_iomap_io **wmap)
+{
+	const struct fuse_iomap_io *r = &up->read, *w = &up->write;
+
+	*rmap = r->type != FUSE_IOMAP_TYPE_NOCACHE ? r : NULL;
+	*wmap = NULL;
+	if (w->type == FUSE_IOMAP_TYPE_PURE_OVERWRITE)
+		*wmap = r;
+	else if (w->type != FUSE_IOMAP_TYPE_NOCACHE)
+		*wmap = w;
+	else if ((r->type == FUSE_IOMAP_TYPE_MAPPED ||
+		  r->type == FUSE_IOMAP_TYPE_UNWRITTEN) &&
+		 !(r->flags & FUSE_IOMAP_F_SHARED) && rwritable)
+		*wmap = r;
+}
+
 static int fuse_iomap_notify_upsert(struct fuse_conn *fc,
 				    const struct fuse_iomap_upsert_mappings_out *up,
 				    const char **rule)
@@ -261,12 +293,7 @@ static int fuse_iomap_notify_upsert(struct fuse_conn *fc,
 	if (err)
 		goto out;
 
-	if (up->read.type != FUSE_IOMAP_TYPE_NOCACHE)
-		rmap = &up->read;
-	if (up->write.type == FUSE_IOMAP_TYPE_PURE_OVERWRITE)
-		wmap = &up->read;
-	else if (up->write.type != FUSE_IOMAP_TYPE_NOCACHE)
-		wmap = &up->write;
+	fuse_iomap_upsert_plan(up, rinfo.writable, &rmap, &wmap);
 	if (rmap)
 		trace_fuse_iomap_upsert(inode, rmap->offset, 0, rmap);
 	if (wmap)

@@ -125,10 +125,9 @@ int op_iomap_config(struct hs_thread *t, const struct hs_req *r,
 	snprintf(out->s_id, sizeof(out->s_id), "hostile");
 	out->s_blocksize = HS_BLOCK;
 	out->s_maxbytes = HS_MAXBYTES;
-	if (t->s->cache_maxbytes) {
-		out->flags |= FUSE_IOMAP_CONFIG_CACHE_MAXBYTES;
-		out->cache_maxbytes = t->s->cache_maxbytes;
-	}
+	/* the kernel caches by default: -C 0 turns it off */
+	out->flags |= FUSE_IOMAP_CONFIG_CACHE_MAXBYTES;
+	out->cache_maxbytes = t->s->cache_maxbytes;
 	rep->len = sizeof(*out);
 	return 0;
 }

@@ -324,6 +324,75 @@ static void cache_serves(struct kunit *test)
 			tc->serves);
 }
 
+/* What of an upsert is cached, and where writes go */
+
+struct upsert_plan_case {
+	const char *desc;
+	struct fuse_iomap_io read, write;
+	enum pick rmap, wmap;
+	bool ro_dev;		/* the read mapping's device is read-only */
+};
+
+static const struct upsert_plan_case upsert_plan_cases[] = {
+	{ "read and pure overwrite", MAPPED(0, 8, 9), PURE, P_READ, P_READ },
+	{ "read and a write mapping of its own", MAPPED(0, 8, 9),
+	  UNWRITTEN(0, 8, 50), P_READ, P_WRITE },
+	{ "read only: writes go in place (posted series)", MAPPED(0, 8, 9),
+	  NOCACHE, P_READ, P_READ },
+	{ "read only, unwritten: writes go in place", UNWRITTEN(0, 8, 9),
+	  NOCACHE, P_READ, P_READ },
+	{ "read only, shared: writes ask", MAPPED_F(0, 8, 9,
+	  FUSE_IOMAP_F_SHARED), NOCACHE, P_READ, P_NONE },
+	{ "read only, hole: writes ask", HOLE(0, 8), NOCACHE, P_READ,
+	  P_NONE },
+	{ "read only, delalloc: writes ask", DELALLOC(0, 8), NOCACHE,
+	  P_READ, P_NONE },
+	{ "write only", NOCACHE, MAPPED(0, 8, 9), P_NONE, P_WRITE },
+	{ "nothing", NOCACHE, NOCACHE, P_NONE, P_NONE },
+	{ "read only, on a read-only device: writes ask", MAPPED(0, 8, 9),
+	  NOCACHE, P_READ, P_NONE, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(upsert_plan, upsert_plan_cases, desc);
+
+static void upsert_plan(struct kunit *test)
+{
+	const struct upsert_plan_case *tc = test->param_value;
+	struct fuse_iomap_upsert_mappings_out up = {
+		.read = tc->read, .write = tc->write,
+	};
+	const struct fuse_iomap_io *rmap, *wmap;
+	const struct fuse_iomap_io *pick[] = {
+		[P_NONE] = NULL, [P_READ] = &up.read, [P_WRITE] = &up.write,
+	};
+
+	fuse_iomap_upsert_plan(&up, !tc->ro_dev, &rmap, &wmap);
+	KUNIT_EXPECT_PTR_EQ(test, rmap, pick[tc->rmap]);
+	KUNIT_EXPECT_PTR_EQ(test, wmap, pick[tc->wmap]);
+}
+
+/* Notifications of later protocols are claimed and answered ENOSYS. */
+static void notify_later_protocols(struct kunit *test)
+{
+	struct fuse_conn *fc;
+	u8 buf[8] = { };
+
+	fc = kunit_kzalloc(test, sizeof(*fc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fc);
+	fc->iomap_conn.iomap = 1;
+
+	KUNIT_EXPECT_TRUE(test, fuse_iomap_notify_claims(8));
+	KUNIT_EXPECT_TRUE(test, fuse_iomap_notify_claims(9));
+	KUNIT_EXPECT_TRUE(test, fuse_iomap_notify_claims(100));
+	KUNIT_EXPECT_FALSE(test, fuse_iomap_notify_claims(FUSE_NOTIFY_POLL));
+	KUNIT_EXPECT_FALSE(test, fuse_iomap_notify_claims(7));
+	KUNIT_EXPECT_FALSE(test, fuse_iomap_notify_claims(10));
+	KUNIT_EXPECT_EQ(test, fuse_iomap_notify(fc, 8, buf, 0), -ENOSYS);
+	KUNIT_EXPECT_EQ(test, fuse_iomap_notify(fc, 9, buf, 8), -ENOSYS);
+	fc->iomap_conn.iomap = 0;
+	KUNIT_EXPECT_EQ(test, fuse_iomap_notify(fc, 8, buf, 0), -ENOSYS);
+}
+
 /* RETRY_CACHE in a begin reply is fine only with a cache. */
 static void begin_retry_needs_cache(struct kunit *test)
 {
@@ -355,6 +424,8 @@ static struct kunit_case fuse_iomap_notify_cases[] = {
 	KUNIT_CASE_PARAM(cache_plan, plan_gen_params),
 	KUNIT_CASE_PARAM(cache_serves, serve_gen_params),
 	KUNIT_CASE(begin_retry_needs_cache),
+	KUNIT_CASE_PARAM(upsert_plan, upsert_plan_gen_params),
+	KUNIT_CASE(notify_later_protocols),
 	{}
 };
 

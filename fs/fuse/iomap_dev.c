@@ -15,6 +15,7 @@
  */
 
 #include <linux/blkdev.h>
+#include <linux/buffer_head.h>
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/sched/mm.h>
@@ -88,6 +89,46 @@ struct fuse_iomap_dev *fuse_iomap_dev_get(struct fuse_conn *fc, u32 cookie,
 	info->writable = dev->writable;
 	info->size = bdev_nr_bytes(dev->bdev);
 	return dev;
+}
+
+/**
+ * fuse_iomap_dev_drop_cache - forget a freed range in the device's cache
+ * @dev: the device
+ * @addr: device offset, bytes
+ * @length: bytes; FUSE_IOMAP_INVAL_TO_EOF for the rest of the device
+ *
+ * The server reads and writes its metadata through the block device's
+ * page cache; blocks it freed may now take file data, which the kernel
+ * writes around that cache.  So dirty buffers of the range must never be
+ * written back over that data (as clean_bdev_aliases() does for kernel
+ * filesystems that allocate blocks), and clean pages are dropped so the
+ * server does not read stale copies.  Only whole blocks and pages inside
+ * the range are touched.
+ */
+void fuse_iomap_dev_drop_cache(struct fuse_iomap_dev *dev, u64 addr,
+			       u64 length)
+{
+	struct address_space *mapping = dev->bdev->bd_mapping;
+	unsigned int blkbits = mapping->host->i_blkbits;
+	u64 size = bdev_nr_bytes(dev->bdev), end;
+	u64 first, last;
+
+	if (addr >= size)
+		return;
+	if (length == FUSE_IOMAP_INVAL_TO_EOF ||
+	    check_add_overflow(addr, length, &end) || end > size)
+		end = size;
+
+	first = DIV_ROUND_UP_ULL(addr, 1ULL << blkbits);
+	last = end >> blkbits;
+	/* without buffer heads, the block device's cache keeps none */
+	if (IS_ENABLED(CONFIG_BUFFER_HEAD) && last > first)
+		clean_bdev_aliases(dev->bdev, first, last - first);
+
+	first = DIV_ROUND_UP_ULL(addr, PAGE_SIZE);
+	last = end >> PAGE_SHIFT;
+	if (last > first)
+		invalidate_mapping_pages(mapping, first, last - 1);
 }
 
 struct block_device *fuse_iomap_dev_bdev(const struct fuse_iomap_dev *dev)

@@ -325,6 +325,8 @@ int fuse_iomap_dev_close(struct fuse_conn *fc, int id);
 struct fuse_iomap_dev *fuse_iomap_dev_get(struct fuse_conn *fc, u32 cookie,
 					  struct fuse_iomap_devinfo *info);
 void fuse_iomap_dev_put(struct fuse_iomap_dev *dev);
+void fuse_iomap_dev_drop_cache(struct fuse_iomap_dev *dev, u64 addr,
+			       u64 length);
 struct block_device *fuse_iomap_dev_bdev(const struct fuse_iomap_dev *dev);
 u32 fuse_iomap_dev_cookie(const struct fuse_iomap_dev *dev);
 u32 fuse_iomap_dev_cookie_of(struct fuse_conn *fc, struct block_device *bdev);

@@ -350,13 +350,14 @@ static int fuse_iomap_notify_dev_inval(struct fuse_conn *fc,
 	if (err)
 		return err;
 	dev = fuse_iomap_dev_get(fc, inv->dev, &info);
-	fuse_iomap_dev_put(dev);
-	if (!info.found) {
+	if (!dev) {
 		*rule = "device cookie not registered";
 		return -ENODEV;
 	}
 	fuse_iomap_cache_dev_inval(fc, inv->dev, inv->range.offset,
 				   inv->range.length);
+	fuse_iomap_dev_drop_cache(dev, inv->range.offset, inv->range.length);
+	fuse_iomap_dev_put(dev);
 	return 0;
 }
 

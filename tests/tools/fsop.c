@@ -32,6 +32,10 @@
  *                                           write and of close(2), which
  *                                           writes the stored page back
  *
+ *   fsop resident FILE OFF LEN              how many pages of FILE (a block
+ *                                           device, say) from OFF on are
+ *                                           in the page cache (mincore)
+ *
  * copy prints the bytes copied.  Exit: 0 ok, 1 a call failed, 2 usage.
  */
 #define _GNU_SOURCE
@@ -61,7 +65,8 @@ static int usage(void)
 		"usage: fsop copy|clone|dedupe SRC OFF_IN DST OFF_OUT LEN\n"
 		"       fsop falloc|model MODE FILE OFF LEN\n"
 		"       fsop hold FILE OFF LEN READY GO\n"
-		"       fsop mapfail FILE OFF\n");
+		"       fsop mapfail FILE OFF\n"
+		"       fsop resident FILE OFF LEN\n");
 	return 2;
 }
 
@@ -306,6 +311,36 @@ static int mapfail(char **argv)
 	return i < page;
 }
 
+static int resident(char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	off_t off = strtoll(argv[3], NULL, 0);
+	size_t len = strtoull(argv[4], NULL, 0), n, i, count = 0;
+	unsigned char *vec;
+	void *p;
+	int fd;
+
+	if (off % page || !len)
+		return usage();
+	fd = open(argv[2], O_RDONLY);
+	if (fd < 0)
+		return fail(argv[2]);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	n = (len + page - 1) / page;
+	vec = calloc(n, 1);
+	if (!vec || mincore(p, len, vec))
+		return fail("mincore");
+	for (i = 0; i < n; i++)
+		count += vec[i] & 1;
+	printf("%zu\n", count);
+	free(vec);
+	munmap(p, len);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 7 && !strcmp(argv[1], "copy"))
@@ -322,5 +357,7 @@ int main(int argc, char **argv)
 		return hold(argv);
 	if (argc == 4 && !strcmp(argv[1], "mapfail"))
 		return mapfail(argv);
+	if (argc == 5 && !strcmp(argv[1], "resident"))
+		return resident(argv);
 	return usage();
 }

@@ -23,6 +23,7 @@
 #include <linux/fs.h>
 #include <linux/fuse.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -97,12 +98,10 @@ static int famfs_check_iext(const struct fuse_famfs_iext *ie,
 		*rule = "too many strips";
 	else if (!ie->ie_chunk_size)
 		*rule = "zero chunk size";
-	else if (!IS_ALIGNED(ie->ie_chunk_size, FUSE_FAMFS_ALIGN))
-		*rule = "chunk size not 2 MiB aligned";
+	else if (!PAGE_ALIGNED(ie->ie_chunk_size))
+		*rule = "chunk size not a multiple of the page size";
 	else if (!ie->ie_nbytes)
 		*rule = "zero extent length";
-	else if (!IS_ALIGNED(ie->ie_nbytes, FUSE_FAMFS_ALIGN))
-		*rule = "extent length not 2 MiB aligned";
 	else
 		return 0;
 	return -EFSCORRUPTED;
@@ -201,9 +200,13 @@ static int famfs_read_iext(struct famfs_cursor *c, struct fuse_famfs_fmap *f,
 			*rule = "strip too short for its chunks";
 			return -EFSCORRUPTED;
 		}
-		/* a strip that holds no chunk is never mapped */
+		/*
+		 * A strip that holds no chunk is never mapped; a short last
+		 * chunk is mapped to the end of its page (the strip has room:
+		 * its length is 2 MiB aligned, its chunks page aligned).
+		 */
 		if (f)
-			f->strips[e->strip + j].used = need;
+			f->strips[e->strip + j].used = PAGE_ALIGN(need);
 	}
 	return 0;
 }
@@ -239,6 +242,11 @@ static int famfs_walk(const void *buf, size_t len, struct fuse_famfs_fmap *f,
 			err = famfs_read_iext(&c, f, &e, &devmask, rule);
 		if (err)
 			return err;
+		/* pages of the file never straddle two extents */
+		if (i + 1 < h.nextents && !PAGE_ALIGNED(e.len)) {
+			*rule = "extent length not page aligned before the last";
+			return -EFSCORRUPTED;
+		}
 		if (check_add_overflow(file_off, e.len, &file_off)) {
 			*rule = "extents overflow the file offset";
 			return -EFSCORRUPTED;
@@ -402,7 +410,8 @@ int fuse_famfs_resolve(const struct fuse_famfs_fmap *fmap, u64 pos,
 	s = &fmap->strips[e->strip + si];
 	map->dev = s->dev;
 	map->dev_off = s->dev_off + row * e->chunk + within;
-	map->len = min(e->chunk - within, e->len - local);
+	/* a short last chunk still maps whole pages, for faults */
+	map->len = min(e->chunk - within, PAGE_ALIGN(e->len) - local);
 	return 0;
 }
 

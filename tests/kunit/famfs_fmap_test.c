@@ -10,6 +10,7 @@
 #include <kunit/test.h>
 #include <linux/fs.h>
 #include <linux/fuse.h>
+#include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/sizes.h>
 #include <linux/stddef.h>
@@ -316,8 +317,27 @@ static void b_zero_chunk(struct wbuf *b)
 static void b_misaligned_chunk(struct wbuf *b)
 {
 	w_hdr(b, ILV, 1, M2);
-	w_ie(b, 1, SZ_1M, M2);
+	w_ie(b, 1, PAGE_SIZE + 512, M2);
 	w_se(b, 0, 0, M2);
+}
+
+/* famfs_fused: 4 KiB chunks, ie_nbytes the file size */
+static void b_page_chunks_odd_size(struct wbuf *b)
+{
+	w_hdr(b, ILV, 1, 3 * PAGE_SIZE + 100);
+	w_ie(b, 2, PAGE_SIZE, 3 * PAGE_SIZE + 100);
+	w_se(b, 0, 0, M2);
+	w_se(b, 1, 0, M2);
+}
+
+/* an unaligned extent before the last would split a page of the file */
+static void b_unaligned_before_last(struct wbuf *b)
+{
+	w_hdr(b, ILV, 2, M2 + 100 + M2);
+	w_ie(b, 1, M2, M2 + 100);
+	w_se(b, 0, 0, 2 * M2);
+	w_ie(b, 1, M2, M2);
+	w_se(b, 0, 2 * M2, M2);
 }
 
 static void b_zero_nbytes(struct wbuf *b)
@@ -488,11 +508,15 @@ static const struct parse_case parse_cases[] = {
 	{ "zero strips", b_zero_strips, "interleaved extent without strips" },
 	{ "33 strips", b_too_many_strips, "too many strips" },
 	{ "zero chunk size", b_zero_chunk, "zero chunk size" },
-	{ "1 MiB chunk size", b_misaligned_chunk,
-	  "chunk size not 2 MiB aligned" },
+	{ "chunk size not a page multiple", b_misaligned_chunk,
+	  "chunk size not a multiple of the page size" },
 	{ "zero interleaved length", b_zero_nbytes, "zero extent length" },
-	{ "misaligned interleaved length", b_misaligned_nbytes,
-	  "extent length not 2 MiB aligned" },
+	{ "valid: last interleaved length unaligned", b_misaligned_nbytes,
+	  NULL },
+	{ "valid: page-sized chunks, odd size", b_page_chunks_odd_size, NULL },
+	{ "unaligned interleaved length before the last",
+	  b_unaligned_before_last,
+	  "extent length not page aligned before the last" },
 	{ "iext reserved", b_iext_reserved, "reserved extent field not zero" },
 	{ "one strip of two missing", b_missing_strip, "truncated extent" },
 	{ "strip shorter than its chunks", b_short_strip,
@@ -762,7 +786,9 @@ static bool model_resolve(const struct t_layout *l, u64 pos,
 				m->dev = s->dev;
 				m->dev_off = s->off + cur[k % e->nstrips] +
 					     (pos - cb);
-				m->len = cb + csize - pos;
+				/* a short last chunk maps to its page's end */
+				m->len = min_t(u64, cb + e->chunk,
+					       base + PAGE_ALIGN(e->len)) - pos;
 				return true;
 			}
 			cur[k % e->nstrips] += csize;
@@ -809,12 +835,21 @@ static void random_layout(struct rnd_state *rs, struct t_layout *l)
 			next[e->s[0].dev] = e->s[0].off + e->s[0].len;
 		} else {
 			e->nstrips = 1 + rnd(rs, 6);
-			e->chunk = (1 + rnd(rs, 4)) * M2;
-			e->len = (1 + rnd(rs, 48)) * M2;
+			/* famfs uses 4 KiB or 2 MiB chunks */
+			if (rnd(rs, 2))
+				e->chunk = (1 + rnd(rs, 8)) * PAGE_SIZE;
+			else
+				e->chunk = (1 + rnd(rs, 4)) * M2;
+			e->len = (1 + rnd(rs, 48)) * (rnd(rs, 2) ? M2 :
+						      e->chunk);
+			/* only the last extent may end inside a page */
+			if (i + 1 == l->nextents && rnd(rs, 2))
+				e->len -= 1 + rnd(rs, min_t(u64, e->len - 1,
+							    PAGE_SIZE));
 			model_strip_need(e, need);
 			for (j = 0; j < e->nstrips; j++) {
 				e->s[j].dev = rnd(rs, FUSE_FAMFS_MAX_DAXDEVS);
-				e->s[j].len = max(need[j], M2) +
+				e->s[j].len = max(round_up(need[j], M2), M2) +
 					      rnd(rs, 3) * M2;
 				e->s[j].off = next[e->s[j].dev] +
 					      rnd(rs, 3) * M2;
@@ -823,7 +858,7 @@ static void random_layout(struct rnd_state *rs, struct t_layout *l)
 		}
 		l->mapped += e->len;
 	}
-	l->file_size = l->mapped - rnd(rs, M2);
+	l->file_size = l->mapped - rnd(rs, min_t(u64, l->mapped, M2));
 }
 
 static void layout_wire(const struct t_layout *l, struct wbuf *b)
@@ -880,13 +915,18 @@ static void resolve_random(struct kunit *test)
 			       prandom_u32_state(&rs)) % l->mapped;
 			check_pos(test, l, f, pos);
 		}
-		/* piece by piece: every piece starts where the last ended */
-		for (walked = 0; walked < l->mapped; walked += m.len) {
+		/*
+		 * piece by piece: every piece starts where the last ended;
+		 * the last may run on to the end of its page
+		 */
+		for (walked = 0; walked < l->mapped;
+		     walked = min(walked + m.len, l->mapped)) {
 			check_pos(test, l, f, walked);
 			KUNIT_ASSERT_EQ(test, fuse_famfs_resolve(f, walked, &m),
 					0);
 			KUNIT_ASSERT_GT(test, m.len, 0);
-			check_pos(test, l, f, walked + m.len - 1);
+			check_pos(test, l, f,
+				  min(walked + m.len, l->mapped) - 1);
 			probes += 2;
 		}
 		KUNIT_EXPECT_EQ(test, walked, l->mapped);

@@ -294,7 +294,7 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	u64 seq;
 	int err;
 
-	if (fuse_is_bad(inode))
+	if (fuse_is_bad(inode) || fuse_iomap_is_shutdown(fc))
 		return -EIO;
 
 	for (tries = 0; ; tries++) {

@@ -91,6 +91,13 @@ struct fuse_iomap_cache_conn {
 	atomic_long_t		stats[FUSE_IOMAP_NR_STATS];
 };
 
+/* Bits of fuse_iomap_conn.state */
+enum {
+	FUSE_IOMAP_SHUTDOWN,		/* FS_IOC_SHUTDOWN: map nothing more */
+	FUSE_IOMAP_NO_FREEZE,		/* ENOSYS to FUSE_(UN)FREEZE_FS */
+	FUSE_IOMAP_NO_SHUTDOWN,		/* ENOSYS to FUSE_SHUTDOWN_FS */
+};
+
 /* Per-connection iomap and famfs state, embedded in struct fuse_conn. */
 struct fuse_iomap_conn {
 	/* INIT offered FUSE_IOMAP / FUSE_DAX_FMAP to the server */
@@ -108,6 +115,9 @@ struct fuse_iomap_conn {
 	/* the server answered ENOSYS to FUSE_IOMAP_END / FUSE_IOMAP_IOEND */
 	unsigned int no_end:1;
 	unsigned int no_ioend:1;
+
+	/* FUSE_IOMAP_* state bits (iomap_super.c) */
+	unsigned long state;
 
 	/* registered block devices, by cookie (iomap_dev.c) */
 	struct xarray devs;
@@ -331,6 +341,13 @@ struct block_device *fuse_iomap_dev_bdev(const struct fuse_iomap_dev *dev);
 u32 fuse_iomap_dev_cookie(const struct fuse_iomap_dev *dev);
 u32 fuse_iomap_dev_cookie_of(struct fuse_conn *fc, struct block_device *bdev);
 long fuse_iomap_dev_ioctl(unsigned int cmd, void __user *argp);
+
+/* the whole filesystem (iomap_super.c) */
+void fuse_iomap_attr_flags(struct inode *inode, u32 flags);
+bool fuse_iomap_is_shutdown(struct fuse_conn *fc);
+int fuse_iomap_freeze_fs(struct super_block *sb);
+int fuse_iomap_unfreeze_fs(struct super_block *sb);
+long fuse_iomap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* iomap inodes and upcalls (iomap.c) */
 extern const struct iomap_ops fuse_iomap_ops;

@@ -178,4 +178,6 @@ void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply)
 	 * SETATTR after the open instead.
 	 */
 	fc->atomic_o_trunc = 0;
+	/* the server owns its devices: syncfs(2) must reach it */
+	fc->sync_fs = 1;
 }

@@ -36,6 +36,10 @@
  *                                           device, say) from OFF on are
  *                                           in the page cache (mincore)
  *
+ *   fsop shutdown PATH FLAGS                ioctl(FS_IOC_SHUTDOWN) on PATH
+ *                                           (a file or directory): 0 sync
+ *                                           first, 1 flush the log, 2 now
+ *
  * copy prints the bytes copied.  Exit: 0 ok, 1 a call failed, 2 usage.
  */
 #define _GNU_SOURCE
@@ -66,7 +70,8 @@ static int usage(void)
 		"       fsop falloc|model MODE FILE OFF LEN\n"
 		"       fsop hold FILE OFF LEN READY GO\n"
 		"       fsop mapfail FILE OFF\n"
-		"       fsop resident FILE OFF LEN\n");
+		"       fsop resident FILE OFF LEN\n"
+		"       fsop shutdown PATH FLAGS\n");
 	return 2;
 }
 
@@ -341,6 +346,24 @@ static int resident(char **argv)
 	return 0;
 }
 
+/* XFS's and ext4's shutdown ioctl, generic in later kernels' <linux/fs.h> */
+#ifndef FS_IOC_SHUTDOWN
+#define FS_IOC_SHUTDOWN	_IOR('X', 125, __u32)
+#endif
+
+static int shutdown_fs(char **argv)
+{
+	__u32 flags = strtoul(argv[3], NULL, 0);
+	int fd = open(argv[2], O_RDONLY);
+
+	if (fd < 0)
+		return fail(argv[2]);
+	if (ioctl(fd, FS_IOC_SHUTDOWN, &flags))
+		return fail("FS_IOC_SHUTDOWN");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 7 && !strcmp(argv[1], "copy"))
@@ -359,5 +382,7 @@ int main(int argc, char **argv)
 		return mapfail(argv);
 	if (argc == 5 && !strcmp(argv[1], "resident"))
 		return resident(argv);
+	if (argc == 4 && !strcmp(argv[1], "shutdown"))
+		return shutdown_fs(argv);
 	return usage();
 }

@@ -193,6 +193,16 @@ struct fuse_iomap_ioend_in {
  */
 #define FUSE_COPY_FILE_RANGE_CLONE	(1ULL << 0)
 
+/* FUSE_FREEZE_FS: inodes unlinked but still in use */
+struct fuse_freezefs_in {
+	uint64_t	unlinked;
+};
+
+/* FUSE_SHUTDOWN_FS: the FS_IOC_SHUTDOWN flags (0 sync first, 1, 2 now) */
+struct fuse_shutdownfs_in {
+	uint64_t	flags;
+};
+
 struct fuse_iomap_ioend_out {
 	uint64_t	newsize;
 };

@@ -227,13 +227,85 @@ int fuse_iomap_dev_close(struct fuse_conn *fc, int id)
 	return 0;
 }
 
-static long fuse_iomap_ioctl_support(struct fuse_iomap_support __user *argp)
+/*
+ * /dev/fuse files a privileged mount helper granted iomap to before the
+ * mount (FUSE_DEV_IOC_ADD_IOMAP), so that the unprivileged server it
+ * hands the file to is offered iomap.  Keyed by the struct file; an entry
+ * goes when the mount takes it or the file is released.
+ */
+static DEFINE_XARRAY(fuse_iomap_grants);
+
+/* The connection's device of a /dev/fuse file; NULL until it is mounted. */
+static struct fuse_dev *fuse_iomap_file_dev(struct file *file)
+{
+	return READ_ONCE(file->private_data);
+}
+
+static long fuse_iomap_ioctl_add_iomap(struct file *file)
+{
+	if (!fuse_iomap_permitted())
+		return -EPERM;
+	/* mounted: INIT, which offers iomap or not, has gone out */
+	if (fuse_iomap_file_dev(file))
+		return -EBUSY;
+	return xa_err(xa_store(&fuse_iomap_grants, (unsigned long)file,
+			       xa_mk_value(1), GFP_KERNEL_ACCOUNT));
+}
+
+/**
+ * fuse_iomap_dev_take_grant - did a helper grant iomap to this file?
+ * @file: the /dev/fuse file being mounted
+ *
+ * Return: true if it did; the grant is used up.
+ */
+bool fuse_iomap_dev_take_grant(struct file *file)
+{
+	return !!xa_erase(&fuse_iomap_grants, (unsigned long)file);
+}
+
+/* A /dev/fuse file goes away: so does a grant the mount did not take. */
+void fuse_iomap_dev_release(struct file *file)
+{
+	xa_erase(&fuse_iomap_grants, (unsigned long)file);
+}
+
+static long fuse_iomap_ioctl_support(struct file *file,
+				     struct fuse_iomap_support __user *argp)
 {
 	struct fuse_iomap_support s = { };
 
-	if (fuse_iomap_permitted())
+	if (fuse_iomap_permitted() ||
+	    xa_load(&fuse_iomap_grants, (unsigned long)file))
 		s.flags |= FUSE_IOMAP_SUPPORT_FILEIO;
 	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+/*
+ * The block size of a registered device's page cache, which the server
+ * uses for its metadata: set_blocksize() of the file it registered, which
+ * must be open O_EXCL.
+ */
+static long fuse_iomap_ioctl_set_blocksize(struct file *file,
+					   struct fuse_iomap_set_blocksize __user *argp)
+{
+	struct fuse_iomap_set_blocksize sb;
+	struct fuse_dev *fud = fuse_iomap_file_dev(file);
+	struct fuse_iomap_devinfo info;
+	struct fuse_iomap_dev *dev;
+	long err;
+
+	if (copy_from_user(&sb, argp, sizeof(sb)))
+		return -EFAULT;
+	if (!fud)
+		return -EINVAL;
+	if (!fud->fc->iomap_conn.iomap)
+		return -EPERM;
+	dev = fuse_iomap_dev_get(fud->fc, sb.backing_id, &info);
+	if (!dev)
+		return -ENOENT;
+	err = set_blocksize(dev->file, sb.blocksize);
+	fuse_iomap_dev_put(dev);
+	return err;
 }
 
 /*
@@ -256,13 +328,18 @@ static long fuse_iomap_ioctl_set_nofs(u32 __user *argp)
 }
 
 /* /dev/fuse ioctls that upstream does not know; -ENOTTY for the rest. */
-long fuse_iomap_dev_ioctl(unsigned int cmd, void __user *argp)
+long fuse_iomap_dev_ioctl(struct file *file, unsigned int cmd,
+			  void __user *argp)
 {
 	switch (cmd) {
 	case FUSE_DEV_IOC_IOMAP_SUPPORT:
-		return fuse_iomap_ioctl_support(argp);
+		return fuse_iomap_ioctl_support(file, argp);
 	case FUSE_DEV_IOC_SET_NOFS:
 		return fuse_iomap_ioctl_set_nofs(argp);
+	case FUSE_DEV_IOC_ADD_IOMAP:
+		return fuse_iomap_ioctl_add_iomap(file);
+	case FUSE_DEV_IOC_IOMAP_SET_BLOCKSIZE:
+		return fuse_iomap_ioctl_set_blocksize(file, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -107,6 +107,8 @@ struct fuse_iomap_conn {
 	unsigned int bit43_famfs:1;
 	/* the mount's source names a character device (famfs: devdax) */
 	unsigned int source_chr:1;
+	/* a mount helper granted iomap (FUSE_DEV_IOC_ADD_IOMAP) */
+	unsigned int granted:1;
 
 	/* the server accepted the offer */
 	unsigned int iomap:1;
@@ -340,7 +342,10 @@ void fuse_iomap_dev_drop_cache(struct fuse_iomap_dev *dev, u64 addr,
 struct block_device *fuse_iomap_dev_bdev(const struct fuse_iomap_dev *dev);
 u32 fuse_iomap_dev_cookie(const struct fuse_iomap_dev *dev);
 u32 fuse_iomap_dev_cookie_of(struct fuse_conn *fc, struct block_device *bdev);
-long fuse_iomap_dev_ioctl(unsigned int cmd, void __user *argp);
+long fuse_iomap_dev_ioctl(struct file *file, unsigned int cmd,
+			  void __user *argp);
+bool fuse_iomap_dev_take_grant(struct file *file);
+void fuse_iomap_dev_release(struct file *file);
 
 /* the whole filesystem (iomap_super.c) */
 void fuse_iomap_attr_flags(struct inode *inode, u32 flags);

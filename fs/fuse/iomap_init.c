@@ -119,6 +119,7 @@ void fuse_iomap_mount_setup(struct fuse_conn *fc, const char *source,
 			    struct file *file)
 {
 	fuse_iomap_mount_source(fc, source);
+	fc->iomap_conn.granted = fuse_iomap_dev_take_grant(file);
 }
 
 /* Called while building the INIT request, in the mounting task. */
@@ -128,7 +129,7 @@ u64 fuse_iomap_init_offer(struct fuse_mount *fm)
 	bool rawio = capable(CAP_SYS_RAWIO);
 	struct fuse_iomap_offer o;
 
-	o = fuse_iomap_offer_flags(enable_iomap && rawio,
+	o = fuse_iomap_offer_flags(enable_iomap && (rawio || ic->granted),
 				   enable_famfs && rawio, ic->source_chr);
 	ic->bit43_famfs = o.bit43_famfs;
 	ic->offered_famfs = !!(o.wire & FUSE_DAX_FMAP);

@@ -132,6 +132,15 @@ struct fuse_iomap_support {
 #define FUSE_DEV_IOC_SET_NOFS		_IOW(FUSE_DEV_IOC_MAGIC, 100, uint32_t)
 #define FUSE_DEV_IOC_ADD_IOMAP		_IO(FUSE_DEV_IOC_MAGIC, 101)
 
+/* the page cache block size of a registered device (opened O_EXCL) */
+struct fuse_iomap_set_blocksize {
+	uint32_t	backing_id;	/* cookie from BACKING_OPEN */
+	uint32_t	blocksize;	/* power of two, 512..PAGE_SIZE */
+};
+
+#define FUSE_DEV_IOC_IOMAP_SET_BLOCKSIZE _IOW(FUSE_DEV_IOC_MAGIC, 102, \
+					      struct fuse_iomap_set_blocksize)
+
 /* One mapping of a file range to a device range. */
 struct fuse_iomap_io {
 	uint64_t	offset;		/* file offset, bytes */

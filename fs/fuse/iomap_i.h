@@ -96,6 +96,7 @@ enum {
 	FUSE_IOMAP_SHUTDOWN,		/* FS_IOC_SHUTDOWN: map nothing more */
 	FUSE_IOMAP_NO_FREEZE,		/* ENOSYS to FUSE_(UN)FREEZE_FS */
 	FUSE_IOMAP_NO_SHUTDOWN,		/* ENOSYS to FUSE_SHUTDOWN_FS */
+	FUSE_IOMAP_NO_CLONE,		/* ENOSYS to a clone: no reflink */
 };
 
 /* Per-connection iomap and famfs state, embedded in struct fuse_conn. */

@@ -17,6 +17,7 @@
 #include <linux/falloc.h>
 #include <linux/iomap.h>
 #include <linux/pagemap.h>
+#include <linux/sizes.h>
 #include <linux/splice.h>
 
 #include "fuse_i.h"
@@ -275,9 +276,15 @@ out:
 	return err;
 }
 
-static int fuse_iomap_send_clone(struct file *file_in, loff_t pos_in,
-				 struct file *file_out, loff_t pos_out,
-				 loff_t len)
+/*
+ * The answer's size (fuse_write_out) has 32 bits: a clone is asked for in
+ * pieces that fit, block aligned as the whole is.
+ */
+#define FUSE_IOMAP_CLONE_MAX	SZ_1G
+
+static int fuse_iomap_send_clone_piece(struct file *file_in, loff_t pos_in,
+				       struct file *file_out, loff_t pos_out,
+				       loff_t len)
 {
 	struct fuse_file *ff_in = file_in->private_data;
 	struct fuse_file *ff_out = file_out->private_data;
@@ -305,7 +312,7 @@ static int fuse_iomap_send_clone(struct file *file_in, loff_t pos_in,
 	err = fuse_simple_request(ff_in->fm, &args);
 	if (err == -ENOSYS) {
 		/* No reflink: copy_file_range copies in the kernel. */
-		ff_in->fm->fc->no_copy_file_range = 1;
+		set_bit(FUSE_IOMAP_NO_CLONE, &ff_in->fm->fc->iomap_conn.state);
 		return -EOPNOTSUPP;
 	}
 	if (err)
@@ -318,6 +325,22 @@ static int fuse_iomap_send_clone(struct file *file_in, loff_t pos_in,
 		return -EIO;
 	}
 	return 0;
+}
+
+/* A clone of any length; a failed piece leaves the ones before it done. */
+static int fuse_iomap_send_clone(struct file *file_in, loff_t pos_in,
+				 struct file *file_out, loff_t pos_out,
+				 loff_t len)
+{
+	loff_t done, n;
+	int err = 0;
+
+	for (done = 0; done < len && !err; done += n) {
+		n = min_t(loff_t, len - done, FUSE_IOMAP_CLONE_MAX);
+		err = fuse_iomap_send_clone_piece(file_in, pos_in + done,
+						  file_out, pos_out + done, n);
+	}
+	return err;
 }
 
 /**
@@ -353,7 +376,8 @@ loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
 		return -EOPNOTSUPP;
 	if (get_fuse_conn(src) != get_fuse_conn(dst))
 		return -EXDEV;
-	if (get_fuse_conn(src)->no_copy_file_range)
+	if (test_bit(FUSE_IOMAP_NO_CLONE,
+		     &get_fuse_conn(src)->iomap_conn.state))
 		return -EOPNOTSUPP;
 
 	lock_two_nondirectories(src, dst);

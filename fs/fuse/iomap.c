@@ -142,7 +142,10 @@ static void fuse_iomap_report(struct inode *inode, const char *what,
 			    get_fuse_inode(inode)->orig_ino, what, pos, rule);
 }
 
-/* Return: bytes of inline data in @inline_buf, or a negative errno. */
+/*
+ * Return: bytes of inline data the reply carried in @inline_buf (with the
+ * payload extension), or a negative errno.
+ */
 static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 				 loff_t count, u32 opflags,
 				 struct fuse_iomap_begin_out *out,
@@ -151,12 +154,16 @@ static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 	struct fuse_mount *fm = get_fuse_mount(inode);
 	struct fuse_iomap_begin_in in = {
 		.opflags = opflags,
-		.inline_size = inline_buf ? PAGE_SIZE : 0,
 		.attr_ino = get_fuse_inode(inode)->orig_ino,
 		.pos = pos,
 		.count = count,
 	};
 	struct fuse_args args = {};
+
+	if (!fm->fc->iomap_conn.inline_payload)
+		inline_buf = NULL;	/* fetched later, if INLINE */
+	if (inline_buf)
+		in.inline_size = PAGE_SIZE;
 
 	args.opcode = FUSE_IOMAP_BEGIN;
 	args.nodeid = get_node_id(inode);
@@ -331,6 +338,15 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 		fuse_iomap_dev_put(rdev);
 		fuse_iomap_dev_put(wdev);
 		fuse_iomap_cache_stat(fc, FUSE_IOMAP_STAT_RETRIES);
+	}
+	if (lim.inline_fetch && out.read.type == FUSE_IOMAP_TYPE_INLINE) {
+		err = fuse_iomap_inline_fetch(inode, &out.read, lim.isize,
+					      inline_buf);
+		if (err) {
+			fuse_iomap_dev_put(rdev);
+			fuse_iomap_dev_put(wdev);
+			goto out_inline;
+		}
 	}
 	seq = fuse_iomap_cache_fill(inode, &out, opflags, &cookie);
 

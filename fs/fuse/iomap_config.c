@@ -22,7 +22,8 @@
 				 FUSE_IOMAP_CONFIG_MAX_LINKS | \
 				 FUSE_IOMAP_CONFIG_TIME | \
 				 FUSE_IOMAP_CONFIG_MAXBYTES | \
-				 FUSE_IOMAP_CONFIG_CACHE_MAXBYTES)
+				 FUSE_IOMAP_CONFIG_CACHE_MAXBYTES | \
+				 FUSE_IOMAP_CONFIG_INLINE_PAYLOAD)
 
 struct fuse_iomap_config_args {
 	struct fuse_args args;
@@ -125,6 +126,8 @@ static void fuse_iomap_config_apply(struct super_block *sb,
 	}
 	if (out->flags & FUSE_IOMAP_CONFIG_MAXBYTES)
 		sb->s_maxbytes = out->s_maxbytes;
+	if (out->flags & FUSE_IOMAP_CONFIG_INLINE_PAYLOAD)
+		get_fuse_conn_super(sb)->iomap_conn.inline_payload = 1;
 }
 
 /*

@@ -49,6 +49,7 @@ struct fuse_iomap_limits {
 	u64 isize;			/* i_size when the request was sent */
 	bool inline_buf;		/* the request offered room for data */
 	u32 inline_bytes;		/* inline data the reply carried */
+	bool inline_fetch;		/* or the kernel reads it (FUSE_READ) */
 };
 
 /* What the device table says about a mapping's device cookie. */
@@ -110,6 +111,8 @@ struct fuse_iomap_conn {
 	unsigned int source_chr:1;
 	/* a mount helper granted iomap (FUSE_DEV_IOC_ADD_IOMAP) */
 	unsigned int granted:1;
+	/* inline data travels in BEGIN and END (iomap_inline.c) */
+	unsigned int inline_payload:1;
 
 	/* the server accepted the offer */
 	unsigned int iomap:1;
@@ -404,6 +407,9 @@ int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma);
 bool fuse_iomap_inline_possible(u32 opflags, loff_t pos, loff_t isize);
 void *fuse_iomap_inline_offer(struct inode *inode, loff_t pos, u32 opflags,
 			      struct fuse_iomap_limits *lim);
+int fuse_iomap_inline_fetch(struct inode *inode,
+			    const struct fuse_iomap_io *map, loff_t isize,
+			    void *buf);
 void fuse_iomap_inline_received(struct fuse_iomap_limits *lim, void *buf,
 				int size);
 void fuse_iomap_inline_attach(struct iomap *iomap, void **bufp);

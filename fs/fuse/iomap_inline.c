@@ -6,17 +6,20 @@
  * metadata instead of in device blocks, and answer FUSE_IOMAP_BEGIN with an
  * INLINE mapping.  iomap then needs the bytes themselves in
  * iomap->inline_data, at most a page, covering the mapping from its start
- * to EOF.  They come with the reply: for requests that may get an INLINE
- * mapping the kernel offers a page (fuse_iomap_begin_in.inline_size) and
- * the server appends the data to fuse_iomap_begin_out, as a second,
- * variable-size reply argument.  A server that never answers INLINE sends
- * the 64 bytes it always sent.
+ * to EOF.  As in the posted series, the kernel reads them with FUSE_READ
+ * (without a file handle: fh 0) once the reply is checked.  A server that
+ * negotiated FUSE_IOMAP_CONFIG_INLINE_PAYLOAD sends them with the reply
+ * instead: for requests that may get an INLINE mapping the kernel offers a
+ * page (fuse_iomap_begin_in.inline_size) and the server appends the data
+ * to fuse_iomap_begin_out, as a second, variable-size reply argument.  A
+ * server that never answers INLINE sends the 64 bytes it always sent.
  *
  * iomap copies buffered writes and zeroing into that page as well as into
  * the page cache, and never writes inline folios back.  The kernel hands
- * the changed data back in FUSE_IOMAP_END, which it then sends even if the
- * server asked for no END: that request is where the data reaches the
- * server, so its failure fails the write, which is undone in the kernel.
+ * the changed data back with FUSE_WRITE (fh 0), or in FUSE_IOMAP_END with
+ * the payload extension, which it then sends even if the server asked for
+ * no END.  That request is where the data reaches the server, so its
+ * failure fails the write, which is undone in the kernel.
  *
  * Such writes run under the exclusive inode lock.  Page-cache fills do not
  * take it; they hold the folio lock of the EOF folio from before they ask
@@ -72,6 +75,7 @@ void *fuse_iomap_inline_offer(struct inode *inode, loff_t pos, u32 opflags,
 	lim->isize = i_size_read(inode);
 	lim->inline_buf = false;
 	lim->inline_bytes = 0;
+	lim->inline_fetch = false;
 	if (!fuse_iomap_inline_possible(opflags, pos, lim->isize))
 		return NULL;
 	/*
@@ -82,7 +86,56 @@ void *fuse_iomap_inline_offer(struct inode *inode, loff_t pos, u32 opflags,
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 	lim->inline_buf = true;
+	lim->inline_fetch = !get_fuse_conn(inode)->iomap_conn.inline_payload;
 	return buf;
+}
+
+/**
+ * fuse_iomap_inline_fetch - read the data of an INLINE mapping
+ * @inode: the file
+ * @map: the INLINE mapping, checked
+ * @isize: the size the mapping was checked against
+ * @buf: the page for the data, zeroed past what the server sends
+ *
+ * FUSE_READ without a file handle, as in the posted series: the server
+ * finds the file by its node id.  The data runs from the mapping's start
+ * to EOF; a short answer leaves zeros, as a short read does.
+ *
+ * Return: 0 or a negative errno.
+ */
+int fuse_iomap_inline_fetch(struct inode *inode,
+			    const struct fuse_iomap_io *map, loff_t isize,
+			    void *buf)
+{
+	struct fuse_read_in in = {
+		.offset = map->offset,
+		.size = fuse_iomap_inline_end_size(map->offset, map->length,
+						   isize),
+	};
+	struct fuse_args args = {};
+	ssize_t ret;
+
+	if (!in.size)
+		return 0;
+	args.opcode = FUSE_READ;
+	args.nodeid = get_node_id(inode);
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	args.out_argvar = true;
+	args.out_numargs = 1;
+	args.out_args[0].size = in.size;
+	args.out_args[0].value = buf;
+	ret = fuse_simple_request(get_fuse_mount(inode), &args);
+	if (ret == 0)
+		ret = -EIO;	/* a file that is shorter than the kernel's */
+	if (ret < 0) {
+		pr_warn_ratelimited("fuse: inode %llu: inline data at pos %llu: FUSE_READ failed (%zd)\n",
+				    get_fuse_inode(inode)->orig_ino,
+				    map->offset, ret);
+		return ret;
+	}
+	return 0;
 }
 
 /**
@@ -207,7 +260,8 @@ int fuse_iomap_inline_begin(struct inode *inode, loff_t pos, loff_t count,
 
 	/* Writers of inline data are serialised by the inode lock. */
 	lockdep_assert_held_write(&inode->i_rwsem);
-	if (get_fuse_conn(inode)->iomap_conn.no_end) {
+	if (get_fuse_conn(inode)->iomap_conn.inline_payload &&
+	    get_fuse_conn(inode)->iomap_conn.no_end) {
 		fuse_iomap_inline_report(inode, pos, -EOPNOTSUPP,
 					 "not written: the server has no FUSE_IOMAP_END");
 		return -EOPNOTSUPP;
@@ -271,6 +325,35 @@ static int fuse_iomap_inline_send_end(struct inode *inode, loff_t pos,
 	return err;
 }
 
+/* The posted series' way: FUSE_WRITE without a file handle. */
+static int fuse_iomap_inline_send_write(struct inode *inode, loff_t pos,
+					u32 size, const struct iomap *iomap)
+{
+	struct fuse_write_in in = {
+		.offset = pos,
+		.size = size,
+	};
+	struct fuse_write_out out = { };
+	struct fuse_args args = {};
+	int err;
+
+	args.opcode = FUSE_WRITE;
+	args.nodeid = get_node_id(inode);
+	args.force = true;	/* as for END: the data is in the page cache */
+	args.in_numargs = 2;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	args.in_args[1].size = size;
+	args.in_args[1].value = iomap->inline_data + (pos - iomap->offset);
+	args.out_numargs = 1;
+	args.out_args[0].size = sizeof(out);
+	args.out_args[0].value = &out;
+	err = fuse_simple_request(get_fuse_mount(inode), &args);
+	if (!err && out.size != size)
+		err = -EIO;
+	return err;
+}
+
 /*
  * The server refused the new data: put the size back and drop the page
  * cache that holds it, so that the file reads as the server has it.  The
@@ -313,8 +396,9 @@ bool fuse_iomap_inline_changed(const struct iomap *iomap, unsigned int flags,
  * @flags: IOMAP_* of the operation
  * @iomap: the INLINE mapping, fuse_iomap_inline_changed()
  *
- * FUSE_IOMAP_END carries the mapping's bytes up to EOF; the file's size is
- * where they end.  If the server fails it, the write is undone in the
+ * FUSE_WRITE carries the bytes written below EOF, or with the payload
+ * extension FUSE_IOMAP_END the mapping's bytes up to EOF; the file's size
+ * is where they end.  If the server fails it, the write is undone in the
  * kernel and fails with the server's error: iomap_iter() ignores errors
  * of ->iomap_end once bytes were processed, so the iteration is marked
  * failed here, as a loop body would.
@@ -327,15 +411,23 @@ int fuse_iomap_inline_end(struct inode *inode, loff_t pos, loff_t count,
 {
 	struct iomap_iter *iter = container_of(iomap, struct iomap_iter, iomap);
 	struct fuse_inode *fi = get_fuse_inode(inode);
+	loff_t isize = i_size_read(inode);
 	u32 size = fuse_iomap_inline_end_size(iomap->offset, iomap->length,
-					      i_size_read(inode));
-	int err;
+					      isize);
+	int err = 0;
 
-	err = fuse_iomap_inline_send_end(inode, pos, count, written, flags,
-					 iomap, size);
+	if (get_fuse_conn(inode)->iomap_conn.inline_payload) {
+		err = fuse_iomap_inline_send_end(inode, pos, count, written,
+						 flags, iomap, size);
+	} else if (pos < isize) {
+		/* zeroing past EOF (truncate) is the server's own business */
+		err = fuse_iomap_inline_send_write(inode, pos,
+						   min_t(loff_t, written,
+							 isize - pos), iomap);
+	}
 	if (err) {
 		fuse_iomap_inline_report(inode, pos, err,
-					 "write undone: FUSE_IOMAP_END failed");
+					 "write undone: the server refused the data");
 		fuse_iomap_inline_undo(inode, iomap);
 		iter->processed = err;
 		return err;

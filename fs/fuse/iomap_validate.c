@@ -187,6 +187,9 @@ static int fuse_iomap_check_inline(const struct fuse_iomap_io *map,
 	/* iomap copies from the mapping's start to EOF. */
 	if (map->offset + map->length < lim->isize)
 		return BAD("inline mapping does not reach EOF");
+	/* the kernel reads the data itself, from the start to EOF */
+	if (lim->inline_fetch)
+		return 0;
 	below_eof = lim->isize > map->offset ? lim->isize - map->offset : 0;
 	if (lim->inline_bytes < min(map->length, below_eof))
 		return BAD("inline data shorter than the file");

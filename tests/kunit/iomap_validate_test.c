@@ -65,6 +65,7 @@ struct begin_case {
 	u64 isize;		/* i_size when the request was sent */
 	bool inline_buf;	/* the request offered room for inline data */
 	u32 inline_bytes;	/* inline data in the reply */
+	bool inline_fetch;	/* no payload: the kernel reads the data */
 	unsigned int blocksize;	/* 0: BS */
 };
 
@@ -253,6 +254,28 @@ static const struct begin_case begin_cases[] = {
 	  3000, 0, NULL, .isize = 4000, .inline_buf = true,
 	  .inline_bytes = 1952, .blocksize = 1024 },
 
+	/* inline data without a payload (posted series): read with FUSE_READ */
+	{ "payload-less inline read of a small file", INL(0, BS), PURE, RD, 0,
+	  0, NULL, .isize = 100, .inline_buf = true, .inline_fetch = true },
+	{ "payload-less inline read of a full page", INL(0, PG), PURE, RD,
+	  PG - 1, 0, NULL, .isize = PG, .inline_buf = true,
+	  .inline_fetch = true },
+	{ "payload-less buffered write of an inline file", INL(0, BS), PURE,
+	  WR, 50, 0, NULL, .isize = 100, .inline_buf = true,
+	  .inline_fetch = true },
+	{ "payload-less inline mapping short of EOF", INL(0, BS), PURE, RD, 0,
+	  -EFSCORRUPTED, "inline mapping does not reach EOF",
+	  .isize = BS + 1, .inline_buf = true, .inline_fetch = true },
+	{ "payload-less inline mapping for writeback", INL(0, BS), PURE, WB, 0,
+	  -EFSCORRUPTED, "inline mapping for writeback", .isize = 100,
+	  .inline_fetch = true },
+	{ "payload-less inline mapping far from EOF", INL(0, BS), PURE, RD, 0,
+	  -EFSCORRUPTED, "inline mapping without room offered for its data",
+	  .isize = 100 * BS },
+	{ "payload-less inline write to a tail", INL(BS, BS), PURE, WR, BS,
+	  -EFSCORRUPTED, "inline mapping written at a file offset other than 0",
+	  .isize = BS + 10, .inline_buf = true, .inline_fetch = true },
+
 	/* inline data: one violation each */
 	{ "inline mapping for writeback", INL(0, BS), PURE, WB, 0,
 	  -EFSCORRUPTED, "inline mapping for writeback", .isize = 100 },
@@ -322,6 +345,7 @@ static void check_begin_case(struct kunit *test)
 	l.isize = c->isize;
 	l.inline_buf = c->inline_buf;
 	l.inline_bytes = c->inline_bytes;
+	l.inline_fetch = c->inline_fetch;
 	if (c->blocksize)
 		l.blocksize = c->blocksize;
 	ret = fuse_iomap_check_begin(&out, c->opflags, c->pos, &l,

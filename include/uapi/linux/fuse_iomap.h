@@ -152,11 +152,12 @@ struct fuse_iomap_io {
 };
 
 /*
- * inline_size (a fuse-iomap extension; "reserved", always zero, in the
- * posted series): in a FUSE_IOMAP_BEGIN request, how many bytes of inline
- * data the reply may carry after fuse_iomap_begin_out (0: none; at most a
- * page); in a FUSE_IOMAP_END request, how many bytes of inline data the
- * kernel changed follow fuse_iomap_end_in.  See fuse-iomap.rst.
+ * inline_size (a fuse-iomap extension, FUSE_IOMAP_CONFIG_INLINE_PAYLOAD;
+ * "reserved", always zero, in the posted series and without the flag): in
+ * a FUSE_IOMAP_BEGIN request, how many bytes of inline data the reply may
+ * carry after fuse_iomap_begin_out (0: none; at most a page); in a
+ * FUSE_IOMAP_END request, how many bytes of inline data the kernel changed
+ * follow fuse_iomap_end_in.  See fuse-iomap.rst.
  */
 struct fuse_iomap_begin_in {
 	uint32_t	opflags;	/* FUSE_IOMAP_OP_* */
@@ -224,6 +225,13 @@ struct fuse_iomap_ioend_out {
 #define FUSE_IOMAP_CONFIG_TIME		(1ULL << 4)
 #define FUSE_IOMAP_CONFIG_MAXBYTES	(1ULL << 5)
 #define FUSE_IOMAP_CONFIG_CACHE_MAXBYTES (1ULL << 6)
+/*
+ * A fuse-iomap extension: inline data travels with FUSE_IOMAP_BEGIN and
+ * FUSE_IOMAP_END (inline_size).  Without it, as in the posted series, an
+ * INLINE mapping carries no data, and the kernel reads and writes it with
+ * FUSE_READ and FUSE_WRITE (fh 0).
+ */
+#define FUSE_IOMAP_CONFIG_INLINE_PAYLOAD (1ULL << 32)
 
 struct fuse_iomap_config_in {
 	uint64_t	flags;

@@ -4,6 +4,7 @@
  * FUSE_GET_FMAP and FUSE_GET_DAXDEV; the kernel does all their I/O.
  *
  *   fusetd famfs [--stats FILE] [--bad] [--keep] [--atomic-o-trunc]
+ *                [--personality famfs [--daxdev PATH] [--chunk-size 4K|2M]]
  *                [--die-on OPCODE[:N[:FLAG]]] -d DEV [-d DEV]... -F SPEC... MOUNTPOINT
  *   fusetd famfs --check NAME SEED -d DEV... -F SPEC...
  *   fusetd famfs --dump NAME -d DEV... -F SPEC...
@@ -19,6 +20,12 @@
  * down with seed N (--keep: the data already there stays).  --dump prints
  * a file's extents.  --atomic-o-trunc asks for FUSE_ATOMIC_O_TRUNC (and
  * then ignores O_TRUNC: sizes are the layout's).
+ *
+ * --personality famfs (or FUSETD_PERSONALITY=famfs) behaves on the wire
+ * like famfs_fused (personality.h): one device, served as --daxdev PATH
+ * (the mount source too), and an interleaved file is one extent of the
+ * file's size in --chunk-size chunks.  --check and --dump lay files out
+ * the same way under it.
  *
  * --die-on kills the daemon at the N-th request of OPCODE (see die.h).
  *
@@ -74,6 +81,9 @@ struct famfsd {
 	struct ft_stats	*stats;
 	uint32_t	minor;
 	int		famfs;		/* FUSE_DAX_FMAP negotiated */
+	int		personality;	/* FT_PERS_NONE or FT_PERS_FAMFS */
+	const char	*daxdev;	/* --daxdev: mount source, GET_DAXDEV */
+	uint64_t	chunk;		/* --chunk-size (famfs personality) */
 	int		atomic_o_trunc;	/* ask for FUSE_ATOMIC_O_TRUNC */
 	unsigned int	ndevs;
 	struct ff_dev	devs[FF_MAX_DEVS];

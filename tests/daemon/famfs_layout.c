@@ -15,6 +15,7 @@
 
 #include "pattern.h"
 #include "famfs.h"
+#include "personality.h"
 
 #define IO_CHUNK	(1U << 20)
 
@@ -186,7 +187,50 @@ static int layout_ilv(struct famfsd *d, struct ff_file *f, uint32_t nstrips,
 	return 0;
 }
 
-/* NAME:SIZE:simple:EXT or NAME:SIZE:ilv:NSTRIPS:CHUNK[:NEXTENTS] */
+/*
+ * As famfs_fused lays out an interleaved file: one extent of exactly the
+ * file's size (ie_nbytes need not be a 2 MiB multiple), in d->chunk
+ * chunks; each strip still a 2 MiB multiple of the device.
+ */
+static int layout_ilv_famfs(struct famfsd *d, struct ff_file *f,
+			    uint32_t nstrips)
+{
+	struct ff_ext *e;
+	uint32_t j;
+	int err;
+
+	if (!nstrips || nstrips > FUSE_FAMFS_MAX_STRIPS || !f->size)
+		return -EINVAL;
+	f->ext_type = FUSE_FAMFS_EXT_INTERLEAVE;
+	f->e = calloc(1, sizeof(*f->e));
+	if (!f->e)
+		return -ENOMEM;
+	f->nextents = 1;
+	e = &f->e[0];
+	e->len = f->size;
+	e->chunk = d->chunk;
+	e->nstrips = nstrips;
+	for (j = 0; j < nstrips; j++) {
+		struct ff_strip *s = &e->s[j];
+
+		s->dev = j % d->ndevs;
+		s->len = round_up(strip_need(e, j), FF_ALIGN);
+		if (s->len) {
+			err = ff_alloc(d, s->dev, s->len, &s->off);
+		} else {
+			s->len = FF_ALIGN;
+			err = ff_spare(d, s->dev, &s->off);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * NAME:SIZE:simple:EXT or NAME:SIZE:ilv:NSTRIPS:CHUNK[:NEXTENTS]; under
+ * the famfs personality CHUNK and NEXTENTS of ilv are not used.
+ */
 int ff_add_spec(struct famfsd *d, const char *spec)
 {
 	char buf[256], *fld[6] = { NULL }, *save = NULL, *p;
@@ -214,6 +258,9 @@ int ff_add_spec(struct famfsd *d, const char *spec)
 	f->seed = d->nfiles;
 	if (!strcmp(fld[2], "simple") && n == 4)
 		return layout_simple(d, f, v[0]);
+	if (!strcmp(fld[2], "ilv") && (n == 5 || n == 6) &&
+	    d->personality == FT_PERS_FAMFS)
+		return layout_ilv_famfs(d, f, v[0]);
 	if (!strcmp(fld[2], "ilv") && (n == 5 || n == 6))
 		return layout_ilv(d, f, v[0], v[1], v[2]);
 	return -EINVAL;
@@ -285,16 +332,22 @@ static int put_piece(struct famfsd *d, uint64_t seed, uint64_t foff,
 		     uint32_t dev, uint64_t doff, uint64_t len)
 {
 	unsigned char *buf = io_buf();
-	uint64_t done, n, i;
+	uint64_t done, n, w, i;
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
+	/*
+	 * Device writes are whole 4 KiB blocks: a piece that ends inside
+	 * one (the last chunk of a file whose extent ends at its size)
+	 * fills it on with the pattern, in space no other piece uses.
+	 */
 	for (done = 0; done < len && !err; done += n) {
 		n = len - done < IO_CHUNK ? len - done : IO_CHUNK;
-		for (i = 0; i < n; i++)
+		w = (n + 4095) & ~4095ULL;
+		for (i = 0; i < w; i++)
 			buf[i] = byte_at(seed, foff + done + i);
-		if (pwrite(d->devs[dev].fd, buf, n, doff + done) != (ssize_t)n)
+		if (pwrite(d->devs[dev].fd, buf, w, doff + done) != (ssize_t)w)
 			err = -EIO;
 	}
 	free(buf);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 
 #include "die.h"
 #include "famfs.h"
+#include "personality.h"
 
 #define FF_MAX_WRITE	(128 * 1024)
 #define FF_IN_BUF	(FF_MAX_WRITE + 64 * 1024)
@@ -98,7 +100,7 @@ static int op_init(struct famfsd *d, const struct ff_req *r)
 {
 	const struct fuse_init_in *in = r->in;
 	struct fuse_init_out out = { .major = FUSE_KERNEL_VERSION };
-	uint64_t flags = in->flags;
+	uint64_t flags = in->flags, fmap;
 
 	if (in->major != FUSE_KERNEL_VERSION)
 		return reply(d, r, -EPROTO, NULL, 0);
@@ -106,13 +108,19 @@ static int op_init(struct famfsd *d, const struct ff_req *r)
 	    r->in_len >= offsetof(struct fuse_init_in, flags2) +
 			 sizeof(in->flags2))
 		flags |= (uint64_t)in->flags2 << 32;
-	flags &= FUSE_INIT_EXT | FUSE_DAX_FMAP | FUSE_ASYNC_READ |
+	/* famfs_fused asks for famfs on the famfs series' bit 43 */
+	fmap = d->personality == FT_PERS_FAMFS ? FT_FAMFS_BIT43 : FUSE_DAX_FMAP;
+	flags &= FUSE_INIT_EXT | fmap | FUSE_ASYNC_READ |
 		 (d->atomic_o_trunc ? FUSE_ATOMIC_O_TRUNC : 0);
-	d->famfs = !!(flags & FUSE_DAX_FMAP);
+	d->famfs = !!(flags & fmap);
 	if (!d->famfs)
-		ff_warn("kernel did not offer FUSE_DAX_FMAP; files have no data");
+		ff_warn("kernel did not offer FUSE_DAX_FMAP%s; files have no data",
+			fmap == FT_FAMFS_BIT43 ? " on bit 43" : "");
 	out.minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
 		    in->minor : FUSE_KERNEL_MINOR_VERSION;
+	/* libfuse with famfs answers with its own minor */
+	if (d->personality == FT_PERS_FAMFS)
+		out.minor = FT_FAMFS_MINOR;
 	out.max_readahead = in->max_readahead;
 	out.flags = flags;
 	out.flags2 = flags >> 32;
@@ -214,6 +222,13 @@ static int op_get_fmap(struct famfsd *d, const struct ff_req *r)
 
 	if (!f)
 		return reply(d, r, -EINVAL, NULL, 0);
+	/* famfs_fused: the body is not read; the whole fmap, always */
+	if (d->personality == FT_PERS_FAMFS) {
+		len = ff_fmap(f, d->out_buf, FF_OUT_BUF);
+		if ((size_t)len > FF_OUT_BUF)
+			return reply(d, r, -E2BIG, NULL, 0);
+		return reply(d, r, 0, d->out_buf, len);
+	}
 	if (f->bad)
 		len = ff_bad_fmap(d, f, d->out_buf, FF_OUT_BUF, in->size);
 	else
@@ -230,11 +245,33 @@ static int op_get_fmap(struct famfsd *d, const struct ff_req *r)
 	return reply(d, r, 0, d->out_buf, len);
 }
 
+/*
+ * famfs_fused: the index is the request's node id, the name the realpath
+ * of its one device.
+ */
+static int get_daxdev_famfs(struct famfsd *d, const struct ff_req *r)
+{
+	struct fuse_daxdev_out out = { .index = 0 };
+	char path[PATH_MAX];
+
+	if (r->hdr->nodeid != 0)
+		return reply(d, r, -EINVAL, NULL, 0);
+	if (!realpath(d->daxdev, path))
+		return reply(d, r, -errno, NULL, 0);
+	if (snprintf(out.name, sizeof(out.name), "%s", path) >=
+	    (int)sizeof(out.name))
+		return reply(d, r, -ENAMETOOLONG, NULL, 0);
+	return reply(d, r, 0, &out, sizeof(out));
+}
+
 static int op_get_daxdev(struct famfsd *d, const struct ff_req *r)
 {
 	const struct fuse_get_daxdev_in *in = r->in;
 	struct fuse_daxdev_out out = { .index = in->daxdev_num };
 	int err = 0;
+
+	if (d->personality == FT_PERS_FAMFS)
+		return get_daxdev_famfs(d, r);
 
 	if (r->hdr->nodeid != in->daxdev_num)
 		ff_warn("GET_DAXDEV %u with nodeid %llu", in->daxdev_num,
@@ -365,10 +402,47 @@ static int serve(struct famfsd *d)
 	return 0;
 }
 
+/*
+ * --personality famfs: one device (the mount source and the GET_DAXDEV
+ * name unless --daxdev says otherwise), no bad files, 4 KiB or 2 MiB
+ * chunks.
+ */
+static int famfs_personality(struct famfsd *d, const char *pers,
+			     const char *chunk, const char *dev, int ndevs,
+			     int bad)
+{
+	d->personality = pers_choose(pers, FT_PERS_FAMFS);
+	if (d->personality < 0)
+		return -1;
+	if (d->personality != FT_PERS_FAMFS) {
+		if (chunk)
+			ff_warn("--chunk-size needs --personality famfs");
+		return chunk ? -1 : 0;
+	}
+	d->chunk = FF_ALIGN;
+	if (chunk && !strcmp(chunk, "4K"))
+		d->chunk = 4096;
+	else if (chunk && strcmp(chunk, "2M"))
+		d->chunk = strtoull(chunk, NULL, 0);
+	if (d->chunk != 4096 && d->chunk != FF_ALIGN) {
+		ff_warn("--chunk-size %s: famfs_fused uses 4K or 2M", chunk);
+		return -1;
+	}
+	if (ndevs != 1 || bad) {
+		ff_warn("--personality famfs: one -d device%s",
+			bad ? ", no --bad" : "");
+		return -1;
+	}
+	if (!d->daxdev)
+		d->daxdev = dev;
+	return 0;
+}
+
 _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd famfs [-f] [--stats FILE] [--bad] [--keep] [--atomic-o-trunc]\n"
+		"                    [--personality famfs [--daxdev PATH] [--chunk-size 4K|2M]]\n"
 		"                    [--die-on OPCODE[:N[:FLAG]]]\n"
 		"                    -d DEV... -F SPEC... MOUNTPOINT\n"
 		"       fusetd famfs --check NAME --seed SEED -d DEV... -F SPEC...\n"
@@ -392,7 +466,7 @@ static int mount_and_serve(struct famfsd *d, const char *mnt, int foreground)
 	snprintf(data, sizeof(data),
 		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,allow_other,default_permissions",
 		 d->fuse_fd, getuid(), getgid());
-	if (mount("famfs", mnt, "fuse", 0, data) < 0)
+	if (mount(d->daxdev ? d->daxdev : "famfs", mnt, "fuse", 0, data) < 0)
 		return -errno;
 	if (!foreground && daemonize())
 		return -errno;
@@ -415,8 +489,12 @@ int famfs_main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "dump", required_argument, NULL, 'U' },
 		{ "die-on", required_argument, NULL, 'X' },
+		{ "personality", required_argument, NULL, 'Y' },
+		{ "daxdev", required_argument, NULL, 'D' },
+		{ "chunk-size", required_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *pers = NULL, *chunk = NULL;
 	const char *devs[FF_MAX_DEVS], *specs[FF_MAX_FILES];
 	const char *stats_path = NULL, *check = NULL, *dump = NULL;
 	int c, i, ndevs = 0, nspecs = 0, bad = 0, keep = 0, fg = 0, err;
@@ -464,12 +542,23 @@ int famfs_main(int argc, char **argv)
 			if (die_on_parse(optarg))
 				usage();
 			break;
+		case 'Y':
+			pers = optarg;
+			break;
+		case 'D':
+			d.daxdev = optarg;
+			break;
+		case 'Z':
+			chunk = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (!ndevs || optind + (check || dump ? 0 : 1) != argc)
 		usage();
+	if (famfs_personality(&d, pers, chunk, devs[0], ndevs, bad))
+		return 2;
 
 	for (i = 0; i < ndevs; i++) {
 		err = ff_add_dev(&d, devs[i]);

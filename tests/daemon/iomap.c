@@ -378,6 +378,12 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 		return -EINVAL;
 	if (!in->count || in->pos >= FT_MAX_SIZE)
 		return -EFBIG;
+	/* fuse4fs never maps INLINE: an inline file of the image moves out */
+	if (inline_file(inode) && d->personality == FT_PERS_FUSE4FS) {
+		err = inline_move_out(&d->st, inode);
+		if (err)
+			return err;
+	}
 	if (inline_file(inode)) {
 		err = begin_inline(d, r, inode);
 		if (err)
@@ -454,6 +460,9 @@ reply:
 	err = inject_begin(d, in->pos, &out);
 	if (err < 0)
 		return err;
+	/* --personality fuse4fs: through the mapping cache (pers_iomap.c) */
+	if (d->personality == FT_PERS_FUSE4FS && !d->inject)
+		return pers_iomap_reply(d, r, &out);
 	return reply_ok(d, r, &out, err);
 }
 
@@ -468,11 +477,21 @@ int op_iomap_config(struct fusetd *d, const struct ft_req *r)
 		.s_maxbytes = FT_MAX_SIZE,
 	};
 
-	/* --no-cache: ask for no mapping cache at all */
-	if (d->cache_maxbytes) {
+	/*
+	 * The kernel caches mappings by default; ask for our limit, or with
+	 * --no-cache (0) for no mapping cache at all.  fuse4fs leaves it to
+	 * the kernel, unless --cache-maxbytes or --no-cache says otherwise.
+	 */
+	if (d->personality != FT_PERS_FUSE4FS || d->cache_explicit) {
 		out.flags |= FUSE_IOMAP_CONFIG_CACHE_MAXBYTES;
 		out.cache_maxbytes = d->cache_maxbytes;
 	}
+	/*
+	 * Our inline data travels in BEGIN and END; fuse4fs's (never
+	 * answered by the personality) would come with FUSE_READ/FUSE_WRITE.
+	 */
+	if (d->personality != FT_PERS_FUSE4FS)
+		out.flags |= FUSE_IOMAP_CONFIG_INLINE_PAYLOAD;
 
 	return reply_ok(d, r, &out, sizeof(out));
 }
@@ -682,9 +701,13 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 		    in->pos + in->written > inode->size)
 			inode->size = in->pos + in->written;
 		inode_touch(inode, FT_MTIME | FT_CTIME);
-		/* the kernel forgot these; tell it where they are now */
-		if (in->flags & (FUSE_IOMAP_IOEND_SHARED |
-				 FUSE_IOMAP_IOEND_UNWRITTEN))
+		/*
+		 * The kernel forgot these; tell it where they are now
+		 * (fuse4fs waits to be asked).
+		 */
+		if ((in->flags & (FUSE_IOMAP_IOEND_SHARED |
+				  FUSE_IOMAP_IOEND_UNWRITTEN)) &&
+		    d->personality != FT_PERS_FUSE4FS)
 			notify_upsert_range(d, inode, lblk, end - lblk, 16);
 	}
 	out.newsize = inode->size;

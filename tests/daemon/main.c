@@ -3,7 +3,7 @@
  * fusetd: the fuse-iomap test FUSE server.
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
- *   fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
+ *   fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
  *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
  *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]]
@@ -15,6 +15,9 @@
  *
  * It speaks the /dev/fuse protocol directly (no libfuse) and serves one
  * filesystem image in a single thread.
+ *
+ * --personality fuse4fs (or FUSETD_PERSONALITY=fuse4fs) behaves on the
+ * wire like fuse4fs over libfuse 3.99 (personality.h); it implies --iomap.
  *
  * --fault NAME turns on a deliberate bug (fault.c), to prove that a test
  * catches it; each one counts "fault-NAME" in the stats when it fires:
@@ -48,11 +51,13 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
-		"       fusetd mount [-f] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
+		"       fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
 		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
 		"                    [-o OPTS] IMAGE MOUNTPOINT\n"
+		"         --personality fuse4fs: on the wire like fuse4fs over libfuse 3.99 (implies --iomap;\n"
+		"           also FUSETD_PERSONALITY=fuse4fs; see personality.h)\n"
 		"         --fault: deliberate bugs, counted as \"fault-NAME\" in the stats (see fault.c):\n"
 		"           skip-ioend    IOMAP_IOEND succeeds and does nothing (no unwritten conversion, remap, size)\n"
 		"           stale-map     reads keep the mapping an ioend's remap or conversion replaced\n"
@@ -278,9 +283,12 @@ static int cmd_mount(int argc, char **argv)
 		{ "flood", required_argument, NULL, 'F' },
 		{ "fill-devs", no_argument, NULL, 'V' },
 		{ "fault", required_argument, NULL, 'B' },
+		{ "personality", required_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *stats_path = NULL, *image, *mnt;
+	const char *stats_path = NULL, *image, *mnt, *pers = NULL;
+	const char *inject = NULL;
+	int upsert_explicit = 0;
 	char opts[1024] = "", data[1200];
 	struct fusetd d = {
 		.cache_maxbytes = 16 << 20,
@@ -330,14 +338,17 @@ static int cmd_mount(int argc, char **argv)
 			if (parse_size(optarg, &size) || size > UINT32_MAX)
 				usage();
 			d.cache_maxbytes = size;
+			d.cache_explicit = 1;
 			break;
 		case 'n':
 			d.cache_maxbytes = 0;
+			d.cache_explicit = 1;
 			break;
 		case 'U':
 			if (parse_size(optarg, &size) || size > UINT32_MAX)
 				usage();
 			d.upsert_on_open = size;
+			upsert_explicit = 1;
 			break;
 		case 'p':
 			d.probe_notify = 1;
@@ -352,6 +363,7 @@ static int cmd_mount(int argc, char **argv)
 			d.inject = inject_lookup(optarg);
 			if (!d.inject)
 				usage();
+			inject = optarg;
 			break;
 		case 'X':
 			if (die_on_parse(optarg))
@@ -372,12 +384,31 @@ static int cmd_mount(int argc, char **argv)
 			if (fault_parse(&d, optarg))
 				usage();
 			break;
+		case 'Y':
+			pers = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind + 2 != argc)
 		usage();
+	d.personality = pers_choose(pers, FT_PERS_FUSE4FS);
+	if (d.personality < 0)
+		return 2;
+	if (d.personality == FT_PERS_FUSE4FS) {
+		/* payload-less INLINE mappings are not in the kernel */
+		if (inline_max || (inject && !strncmp(inject, "inline", 6))) {
+			fprintf(stderr,
+				"fusetd: --personality fuse4fs never maps INLINE: no %s\n",
+				inline_max ? "--inline-max" : "inline --inject rules");
+			return 2;
+		}
+		d.want_iomap = 1;
+		/* it pushes mappings only when asked for one */
+		if (!upsert_explicit)
+			d.upsert_on_open = 0;
+	}
 	image = argv[optind];
 	d.image = image;
 	mnt = argv[optind + 1];
@@ -417,9 +448,13 @@ static int cmd_mount(int argc, char **argv)
 		return 1;
 	}
 
+	/* fuse4fs: root_nodeid=2 whenever iomap file I/O would be offered */
+	if (d.personality == FT_PERS_FUSE4FS)
+		d.nodeid_shift = pers_fuse4fs_prepare(d.fuse_fd);
 	snprintf(data, sizeof(data),
-		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u," MOUNT_OPTS "%s",
-		 d.fuse_fd, getuid(), getgid(), opts);
+		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,"
+		 MOUNT_OPTS "%s%s", d.fuse_fd, getuid(), getgid(),
+		 d.nodeid_shift ? ",root_nodeid=2" : "", opts);
 	if (mount("fusetd", mnt, "fuse", 0, data) < 0) {
 		fprintf(stderr, "fusetd: mount %s on %s: %s\n", image, mnt,
 			strerror(errno));

@@ -21,20 +21,29 @@
 
 #include "proto.h"
 
-/* Send one notification; 0 or the negative errno the kernel answered. */
+/*
+ * Send one notification; 0 or the negative errno the kernel answered
+ * (-EOPNOTSUPP, unsent, under --personality fuse4fs with a kernel older
+ * than 7.99).  Node ids go out as the wire has them (personality.c).
+ */
 int notify_send(struct fusetd *d, uint32_t code, const void *body,
 		size_t len)
 {
+	uint64_t tmp[sizeof(struct fuse_iomap_upsert_mappings_out) / 8 + 1];
 	struct fuse_out_header hdr = {
 		.len = sizeof(hdr) + len,
 		.error = (int32_t)code,
 	};
 	struct iovec iov[2] = {
 		{ &hdr, sizeof(hdr) },
-		{ (void *)body, len },
+		{ NULL, len },
 	};
 	ssize_t ret;
 
+	if (!pers_may_notify(d))
+		return -EOPNOTSUPP;
+	iov[1].iov_base = (void *)pers_notify_body(d, code, body, len, tmp,
+						   sizeof(tmp));
 	ret = writev(d->fuse_fd, iov, 2);
 	if (ret < 0) {
 		stats_event(d->stats, FT_EV_NOTIFY_REFUSED, 1);
@@ -89,11 +98,21 @@ static uint64_t upsert_piece(struct fusetd *d, uint64_t ino,
 		m.len = c.lblk - lblk;
 	}
 	iomap_map_blocks(d, lblk, m.type, m.pblk, m.len, &up->read);
-	if (shared)
+	/*
+	 * A read mapping upserted without a write mapping is a place to
+	 * write, too: flag it SHARED where writes must go elsewhere.
+	 */
+	if (!in_place)
 		up->read.flags = FUSE_IOMAP_F_SHARED;
 	if (in_place)
 		up->write.type = FUSE_IOMAP_TYPE_PURE_OVERWRITE;
 	return m.len;
+}
+
+/* Does the kernel cache mappings, and may it be told about them? */
+static int notify_on(const struct fusetd *d)
+{
+	return d->iomap && d->cache_maxbytes && pers_may_notify(d);
 }
 
 /*
@@ -107,7 +126,7 @@ void notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
 	struct fuse_iomap_upsert_mappings_out up;
 
 	/* an inline file's data travels with each begin reply, uncached */
-	if (!d->iomap || !d->cache_maxbytes || inline_file(inode))
+	if (!notify_on(d) || inline_file(inode))
 		return;
 	while (n && max--) {
 		got = upsert_piece(d, ino, inode, lblk, n, &up);
@@ -129,7 +148,7 @@ uint64_t notify_upsert_one(struct fusetd *d, struct ft_inode *inode,
 	uint64_t ino = store_ino(&d->st, inode), got;
 	struct fuse_iomap_upsert_mappings_out up;
 
-	if (!d->iomap || !d->cache_maxbytes || inline_file(inode))
+	if (!notify_on(d) || inline_file(inode))
 		return 0;
 	got = upsert_piece(d, ino, inode, lblk, FT_MAX_BLOCKS - lblk, &up);
 	if (!got)
@@ -160,7 +179,7 @@ void notify_inval_range(struct fusetd *d, uint64_t ino, uint64_t off,
 		.attr_ino = ino,
 	};
 
-	if (!d->iomap || !d->cache_maxbytes || !len)
+	if (!notify_on(d) || !len)
 		return;
 	if (len == FUSE_IOMAP_INVAL_TO_EOF || off + len < off ||
 	    off + len > FT_MAX_SIZE) {
@@ -362,7 +381,15 @@ static void dev_valid(struct fusetd *d, void *msg)
 
 	memset(inv, 0, sizeof(*inv));
 	inv->dev = d->dev_cookie;
-	inv->range = (struct fuse_range) { 1ULL << 30, BS };
+	/* 3B reads this block of the device first, to see it dropped */
+	inv->range = (struct fuse_range) { 1ULL << 28, BS };
+}
+
+/* notifications of protocols 7.44 and 7.45, which the kernel lacks */
+static void later_protocol(struct fusetd *d, void *msg)
+{
+	(void)d;
+	memset(msg, 0, 16);
 }
 
 static void dev_unknown(struct fusetd *d, void *msg)
@@ -392,6 +419,8 @@ static void dev_reserved(struct fusetd *d, void *msg)
 #define UPSERT	FUSE_NOTIFY_IOMAP_UPSERT_MAPPINGS
 #define INVAL	FUSE_NOTIFY_IOMAP_INVAL_MAPPINGS
 #define DEVINV	FUSE_NOTIFY_IOMAP_DEV_INVAL
+#define INC_EPOCH	8	/* FUSE_NOTIFY_INC_EPOCH, 7.44: no payload */
+#define PRUNE		9	/* FUSE_NOTIFY_PRUNE, 7.45: count, spare */
 
 static const struct probe probes[] = {
 	{ "upsert-short", UPSERT, (size_t)-8, up_valid },
@@ -417,6 +446,8 @@ static const struct probe probes[] = {
 	{ "devinval-unknown-dev", DEVINV, 0, dev_unknown },
 	{ "devinval-overflow", DEVINV, 0, dev_overflow },
 	{ "devinval-reserved", DEVINV, 0, dev_reserved },
+	{ "inc-epoch", INC_EPOCH, 0, later_protocol },
+	{ "prune", PRUNE, 0, later_protocol },
 	/* and the valid ones, last */
 	{ "upsert-valid", UPSERT, 0, up_valid },
 	{ "inval-valid", INVAL, 0, inv_valid },
@@ -430,6 +461,10 @@ static size_t probe_size(uint32_t code)
 		return sizeof(struct fuse_iomap_upsert_mappings_out);
 	case INVAL:
 		return sizeof(struct fuse_iomap_inval_mappings_out);
+	case INC_EPOCH:
+		return 0;
+	case PRUNE:
+		return 16;
 	}
 	return sizeof(struct fuse_iomap_dev_inval_out);
 }

@@ -34,7 +34,7 @@ static void fill_attr(struct fusetd *d, const struct ft_inode *inode,
 		      struct fuse_attr *attr)
 {
 	memset(attr, 0, sizeof(*attr));
-	attr->ino = store_ino(&d->st, inode);
+	attr->ino = pers_wire_nodeid(d, store_ino(&d->st, inode));
 	attr->size = inode->size;
 	attr->blocks = inode->blocks * (FT_BLOCK_SIZE / 512);
 	attr->atime = inode->atime;
@@ -51,6 +51,10 @@ static void fill_attr(struct fusetd *d, const struct ft_inode *inode,
 	attr->blksize = FT_BLOCK_SIZE;
 	if (d->iomap && S_ISREG(inode->mode))
 		attr->flags |= FUSE_ATTR_IOMAP;
+	/* fuse4fs: only this mount changes its files */
+	if (d->iomap && S_ISREG(inode->mode) &&
+	    d->personality == FT_PERS_FUSE4FS)
+		attr->flags |= FUSE_ATTR_EXCLUSIVE;
 }
 
 /* Fill an entry reply for inode; the kernel counts it as one lookup. */
@@ -60,7 +64,7 @@ void fill_entry(struct fusetd *d, struct ft_inode *inode,
 	uint64_t ino = store_ino(&d->st, inode);
 
 	memset(out, 0, sizeof(*out));
-	out->nodeid = ino;
+	out->nodeid = pers_wire_nodeid(d, ino);
 	out->generation = inode->generation;
 	out->entry_valid = VALID_SECS;
 	out->attr_valid = VALID_SECS;

@@ -46,7 +46,7 @@ static size_t add_dirent(struct fusetd *d, char *buf, size_t room, int plus,
 		if (inode)
 			fill_entry(d, inode, &dp->entry_out);
 	}
-	de->ino = ino;
+	de->ino = pers_wire_nodeid(d, ino);
 	de->off = next;
 	de->namelen = namelen;
 	de->type = type;

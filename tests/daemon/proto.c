@@ -50,8 +50,12 @@ static int op_init(struct fusetd *d, const struct ft_req *r)
 		fprintf(stderr,
 			"fusetd: kernel did not offer FUSE_IOMAP; serving classic I/O\n");
 
+	d->kernel_minor = in->minor;
 	out.minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
 		    in->minor : FUSE_KERNEL_MINOR_VERSION;
+	/* libfuse 3.99 answers with its own minor, whatever the kernel's */
+	if (d->personality == FT_PERS_FUSE4FS)
+		out.minor = FT_IOMAP_MINOR;
 	out.max_readahead = in->max_readahead;
 	out.flags = flags;
 	out.flags2 = flags >> 32;
@@ -139,6 +143,10 @@ static const struct ft_op ft_ops[] = {
 	[FUSE_LSEEK]	    = { op_lseek, sizeof(struct fuse_lseek_in), 0 },
 	[FUSE_COPY_FILE_RANGE] = { op_copy_file_range,
 				   sizeof(struct fuse_copy_file_range_in), 0 },
+	[FUSE_FREEZE_FS]    = { op_freeze_fs, sizeof(struct fuse_freezefs_in), 0 },
+	[FUSE_UNFREEZE_FS]  = { op_unfreeze_fs, 0, 0 },
+	[FUSE_SHUTDOWN_FS]  = { op_shutdown_fs,
+				sizeof(struct fuse_shutdownfs_in), 0 },
 };
 
 /* Send cnt iovecs as the reply to r; iov[0] is set to the header here. */
@@ -290,7 +298,7 @@ void fusetd_handle(struct fusetd *d, size_t len)
 /* Answer the request of len bytes in d->in_buf, counted already. */
 static void fusetd_dispatch(struct fusetd *d, size_t len)
 {
-	const struct fuse_in_header *hdr = (const void *)d->in_buf;
+	struct fuse_in_header *hdr = (void *)d->in_buf;
 	struct ft_req r = { .hdr = hdr };
 	const struct ft_op *op = NULL;
 	size_t ext;
@@ -323,6 +331,8 @@ static void fusetd_dispatch(struct fusetd *d, size_t len)
 		err = -EIO;
 		goto out;
 	}
+	/* --personality fuse4fs with root_nodeid=2: fusetd's inode numbers */
+	pers_request_in(d, hdr, hdr + 1, r.in_len);
 	err = op->fn(d, &r);
 out:
 	if (err && !(op && op->noreply))

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <linux/fuse.h>
 
+#include "personality.h"
 #include "stats.h"
 #include "store.h"
 
@@ -29,6 +30,10 @@ struct fusetd {
 	struct ft_store		st;
 	struct ft_stats		*stats;
 	uint32_t		minor;		/* negotiated; 0 before INIT */
+	uint32_t		kernel_minor;	/* the kernel's, from INIT */
+	int			personality;	/* FT_PERS_* (personality.h) */
+	int			nodeid_shift;	/* root_nodeid=2: node ino+1 */
+	int			cache_explicit;	/* --cache-maxbytes, --no-cache */
 	int			want_iomap;	/* --iomap */
 	int			iomap;		/* negotiated and registered */
 	uint32_t		dev_cookie;	/* of the image, for mappings */
@@ -175,7 +180,9 @@ uint64_t fault_stale_map(struct fusetd *d, struct ft_inode *inode,
 			 uint64_t lblk, uint64_t max, struct fuse_iomap_io *io);
 void fault_free(struct fusetd *d);
 
-/* selftest.c: "fusetd selftest" */
+/* selftest.c: "fusetd selftest"; selftest_pers.c: its personality part */
 int selftest_main(int argc, char **argv);
+void selftest_personality(const char *dir, int verbose, unsigned int *passed,
+			  unsigned int *failed);
 
 #endif /* FUSETD_PROTO_H */

@@ -14,7 +14,8 @@
  * unshare (FUSE_IOMAP_OP_UNSHARE begins, writeback, ioends), each --fault
  * doing its deliberate harm (and counted), inline files (INLINE begin
  * replies with their data, END with data, moving to a block and back),
- * remount, and fsck catching damage.
+ * remount, and fsck catching damage; then the personalities'
+ * wire encodings (selftest_pers.c).
  * Ends with "N passed, N failed".
  */
 #include <errno.h>
@@ -1415,6 +1416,7 @@ int selftest_main(int argc, char **argv)
 	test_damage(&a);
 	if (big)
 		test_big(1000000);
+	selftest_personality(dir ? dir : "/tmp", verbose, &passed, &failed);
 
 	store_close(&d.st);
 	close(fd);

@@ -73,6 +73,9 @@ static const char *const opcode_names[] = {
 	[FUSE_STATX]		= "STATX",
 	[FUSE_GET_FMAP]		= "GET_FMAP",
 	[FUSE_GET_DAXDEV]	= "GET_DAXDEV",
+	[FUSE_FREEZE_FS]	= "FREEZE_FS",
+	[FUSE_UNFREEZE_FS]	= "UNFREEZE_FS",
+	[FUSE_SHUTDOWN_FS]	= "SHUTDOWN_FS",
 };
 
 static const char *const event_names[FT_EV_NR] = {
@@ -100,6 +103,11 @@ static const char *const event_names[FT_EV_NR] = {
 	[FT_EV_FAULT_STALE_MAP]		= "fault-stale-map",
 	[FT_EV_FAULT_DROP_CLONE]	= "fault-drop-clone",
 	[FT_EV_FAULT_DROP_UNSHARE]	= "fault-drop-unshare",
+	[FT_EV_RETRY_CACHE]		= "retry_cache",
+	[FT_EV_WIRE_NODEID_1]		= "wire_nodeid_1",
+	[FT_EV_FREEZE]			= "freeze",
+	[FT_EV_UNFREEZE]		= "unfreeze",
+	[FT_EV_SHUTDOWN]		= "shutdown",
 };
 
 /* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */

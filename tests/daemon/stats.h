@@ -45,6 +45,11 @@ enum ft_event {
 	FT_EV_FAULT_STALE_MAP,
 	FT_EV_FAULT_DROP_CLONE,
 	FT_EV_FAULT_DROP_UNSHARE,
+	FT_EV_RETRY_CACHE,		/* upsert + RETRY_CACHE answers */
+	FT_EV_WIRE_NODEID_1,		/* requests for node 1 (node 2 root) */
+	FT_EV_FREEZE,			/* FREEZE_FS answered */
+	FT_EV_UNFREEZE,			/* UNFREEZE_FS answered */
+	FT_EV_SHUTDOWN,			/* SHUTDOWN_FS answered */
 	FT_EV_NR
 };
 

@@ -28,7 +28,9 @@ jobs=${FSX_JOBS:-1}
 
 require "a pmem device" test -b /dev/pmem0
 DEVS="-d /dev/pmem0"
-[ -b /dev/pmem1 ] && DEVS="$DEVS -d /dev/pmem1"
+# FUSETD_PERSONALITY=famfs (test 47): famfs_fused serves one device
+[ -b /dev/pmem1 ] && [ "${FUSETD_PERSONALITY:-}" != famfs ] &&
+	DEVS="$DEVS -d /dev/pmem1"
 FAMFS_DEVS=$DEVS
 
 # Files s$j (simple) and i$j (interleaved) for each job slot j; file n of

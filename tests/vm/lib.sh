@@ -125,5 +125,25 @@ t_now() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 t_secs() { awk -v cs="$1" 'BEGIN { printf "%.2f\n", cs / 100 }'; }
 t_rate() { awk -v n="$1" -v cs="$2" 'BEGIN { printf "%d\n", (cs > 0 ? n * 100 / cs : 0) }'; }
 
+# sub_test NAME [VAR=VALUE...]: run tests/vm/NAME.sh as part of this
+# script, with the assignments in its environment (FUSETD_PERSONALITY,
+# say); its checks are named "$T_NAME+NAME: ...".  A failure there fails
+# this script too; an exit without a "not ok" line is one failure here.
+sub_test() {
+	_st=$1; shift
+	_so=$T_TMP/$T_NAME+$_st.out
+	diag "$T_NAME: running $_st $*"
+	( cd /tmp && env "$@" T_NAME="$T_NAME+$_st" sh "/tests/vm/$_st.sh"
+	  echo $? > "$_so.rc" ) 2>&1 | tee "$_so"
+	_rc=$(cat "$_so.rc")
+	if grep -q '^not ok ' "$_so"; then
+		T_FAILS=$((T_FAILS + 1))
+	elif [ "$_rc" != 0 ]; then
+		fail "$_st exited $_rc"
+	fi
+	if mounted; then umount "$T_MNT"; fi
+	wait_gone fusetd
+}
+
 # Exit status for the end of a script.
 t_done() { [ "$T_FAILS" = 0 ]; }

@@ -258,7 +258,8 @@ ssize_t ff_bad_fmap(const struct famfsd *d, const struct ff_file *f,
 		ie->ie_nstrips = FUSE_FAMFS_MAX_STRIPS + 1;
 		break;
 	case B_CHUNK:
-		ie->ie_chunk_size = FF_ALIGN / 2;
+		/* 4 KiB and 2 MiB chunks are famfs's; any page multiple goes */
+		ie->ie_chunk_size = FF_ALIGN / 2 + 512;
 		break;
 	case B_SHORT_STRIP:
 		/* 3 chunks over 2 strips: strip 0 needs two of them */

@@ -109,6 +109,11 @@ check "fsck clean after the cache tests" "$FUSETD" fsck "$T_DISK1"
 	"$T_MNT" > "$T_TMP/probe.out" &
 require "mount with --probe-notify" wait_mount
 : > "$T_MNT/probe"
+# devinval-valid frees the block at 256 MiB: cache it in the device first
+DEVBLK=268435456
+dd if="$T_DISK1" of=/dev/null bs=4096 skip=65536 count=1 2>/dev/null
+check_eq "the freed block is in the device's page cache" 1 \
+	"$(fsop resident "$T_DISK1" $DEVBLK 4096)"
 cat "$T_MNT/probe"	# the open sends the probes
 probe() { awk -v p="$1" '$2 == p { $1 = $2 = ""; sub(/^ +/, ""); print }' "$T_TMP/probe.out"; }
 EINVAL="Invalid argument"
@@ -119,6 +124,7 @@ while read -r name want; do
 	EUCLEAN) want=$EUCLEAN ;;
 	ESTALE) want="Stale file handle" ;;
 	ENODEV) want="No such device" ;;
+	ENOSYS) want="Function not implemented" ;;
 	OK) want=accepted ;;
 	esac
 	check_eq "notification $name" "$want" "$(probe "$name")"
@@ -146,12 +152,16 @@ devinval-long EINVAL
 devinval-unknown-dev ENODEV
 devinval-overflow EINVAL
 devinval-reserved EINVAL
+inc-epoch ENOSYS
+prune ENOSYS
 upsert-valid OK
 inval-valid OK
 devinval-valid OK
 EOF
-check_eq "refusals counted by the kernel" 23 "$(cstat rejected)"
-check_eq "and by the daemon" 23 "$(op_count notify_refused)"
+check_eq "refusals counted by the kernel" 25 "$(cstat rejected)"
+check_eq "and by the daemon" 25 "$(op_count notify_refused)"
+check_eq "the device invalidation dropped the block's page cache" 0 \
+	"$(fsop resident "$T_DISK1" $DEVBLK 4096)"
 check_eq "one accepted upsert applied" 1 "$(cstat upserts)"
 check "the file system still works" sh -c "
 	fileverify write -d $T_MNT/after 1048576 3 &&

@@ -40,7 +40,7 @@ bad-short-cover|$EUCLEAN|extents do not cover the file size
 bad-past-device-end|$EUCLEAN|past the end of device 0
 bad-zero-strips|$EUCLEAN|interleaved extent without strips
 bad-too-many-strips|$EUCLEAN|too many strips
-bad-misaligned-chunk|$EUCLEAN|chunk size not 2 MiB aligned
+bad-misaligned-chunk|$EUCLEAN|chunk size not a multiple of the page size
 bad-short-strip|$EUCLEAN|strip too short for its chunks
 bad-short-iext|$EUCLEAN|truncated interleaved extent
 bad-retry-twice|$EUCLEAN|asked for a bigger buffer twice

@@ -12,7 +12,7 @@
 bench=
 [ "${1:-}" = --bench ] && { bench=1; shift; }
 out=$1
-base_bins="/bin/busybox /usr/bin/fio /usr/bin/fuse2fs /usr/sbin/mke2fs
+base_bins="/bin/busybox /usr/bin/fio /usr/bin/fuse2fs /usr/sbin/mke2fs /usr/bin/chattr /usr/bin/lsattr
 	/usr/sbin/e2fsck /usr/sbin/debugfs"
 
 copy_with_libs() { # ROOT BINARY DEST

@@ -232,11 +232,18 @@ size_t inject_inline_len(const struct fusetd *d, size_t len)
 	return injecting(d, "inline-short") && len ? len - 1 : len;
 }
 
-/* Answer INLINE where the kernel offered room, though EOF is further on? */
+/*
+ * Answer INLINE where the kernel would take one (it offered room, or
+ * without the payload the request is within a page of EOF), though EOF is
+ * further on?
+ */
 int inject_inline_not_eof(const struct fusetd *d,
 			  const struct fuse_iomap_begin_in *in, uint64_t size)
 {
-	return injecting(d, "inline-not-eof") && in->inline_size &&
+	int room = d->inline_nopayload ? size - in->pos <= BS :
+					 in->inline_size != 0;
+
+	return injecting(d, "inline-not-eof") && room &&
 	       in->pos / BS * BS + BS < size;
 }
 

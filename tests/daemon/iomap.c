@@ -154,9 +154,29 @@ int iomap_register(struct fusetd *d)
 			return -1;
 		}
 	}
+	/* --set-blocksize: set_blocksize() wants an exclusive opener */
+	if (d->set_blocksize) {
+		map.fd = open(d->image, O_RDWR | O_EXCL | O_CLOEXEC);
+		if (map.fd < 0) {
+			ft_warn("%s: %s", d->image, strerror(errno));
+			return -1;
+		}
+	}
 	id = ioctl(d->fuse_fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
-	if (d->ro_dev)
+	if (d->ro_dev || d->set_blocksize)
 		close(map.fd);	/* the kernel holds its own reference */
+	if (id > 0 && d->set_blocksize) {
+		struct fuse_iomap_set_blocksize bs = {
+			.backing_id = id,
+			.blocksize = d->set_blocksize,
+		};
+
+		if (ioctl(d->fuse_fd, FUSE_DEV_IOC_IOMAP_SET_BLOCKSIZE, &bs)) {
+			ft_warn("IOMAP_SET_BLOCKSIZE %u: %s", bs.blocksize,
+				strerror(errno));
+			return -1;
+		}
+	}
 
 	if (id <= 0) {
 		ft_warn("cannot register the device for iomap: %s",
@@ -255,13 +275,19 @@ static int begin_inline(struct fusetd *d, const struct ft_req *r,
 	} else if ((op & FUSE_IOMAP_OP_WRITE) &&
 		   !write_fits(d, in->pos, in->count)) {
 		/* grows past --inline-max */
-	} else if (in->inline_size < inode->size) {
+	} else if (d->inline_nopayload && in->inline_size) {
+		ft_warn("inode %llu: room for inline data never asked for",
+			(unsigned long long)in->attr_ino);
+		return -EPROTO;
+	} else if (!d->inline_nopayload && in->inline_size < inode->size) {
 		/* no room offered for the data */
 	} else if (in->pos >= FT_BLOCK_SIZE) {
 		return 0;
 	} else {
+		/* the kernel reads it with FUSE_READ without a payload */
 		data = inline_data(&d->st, inode);
-		err = reply_inline(d, r, 0, data ? data : zeros, inode->size);
+		err = reply_inline(d, r, 0, data ? data : zeros,
+				   d->inline_nopayload ? 0 : inode->size);
 		return err ? err : 1;
 	}
 	err = inline_move_out(&d->st, inode);
@@ -378,12 +404,6 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 		return -EINVAL;
 	if (!in->count || in->pos >= FT_MAX_SIZE)
 		return -EFBIG;
-	/* fuse4fs never maps INLINE: an inline file of the image moves out */
-	if (inline_file(inode) && d->personality == FT_PERS_FUSE4FS) {
-		err = inline_move_out(&d->st, inode);
-		if (err)
-			return err;
-	}
 	if (inline_file(inode)) {
 		err = begin_inline(d, r, inode);
 		if (err)
@@ -394,7 +414,8 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 		if (got < 0)
 			return got;
 		return reply_inline(d, r, in->pos / FT_BLOCK_SIZE *
-				    FT_BLOCK_SIZE, d->out_buf, got);
+				    FT_BLOCK_SIZE, d->out_buf,
+				    d->inline_nopayload ? 0 : got);
 	}
 	lblk = in->pos / FT_BLOCK_SIZE;
 	want = (in->pos + in->count - 1) / FT_BLOCK_SIZE + 1;
@@ -487,10 +508,10 @@ int op_iomap_config(struct fusetd *d, const struct ft_req *r)
 		out.cache_maxbytes = d->cache_maxbytes;
 	}
 	/*
-	 * Our inline data travels in BEGIN and END; fuse4fs's (never
-	 * answered by the personality) would come with FUSE_READ/FUSE_WRITE.
+	 * Our inline data travels in BEGIN and END; fuse4fs's (and with
+	 * --inline-nopayload ours) comes with FUSE_READ/FUSE_WRITE.
 	 */
-	if (d->personality != FT_PERS_FUSE4FS)
+	if (!d->inline_nopayload)
 		out.flags |= FUSE_IOMAP_CONFIG_INLINE_PAYLOAD;
 
 	return reply_ok(d, r, &out, sizeof(out));

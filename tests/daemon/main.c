@@ -7,6 +7,7 @@
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
  *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
  *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]]
+ *                [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload]
  *                [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
@@ -34,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -55,7 +57,12 @@ _Noreturn static void usage(void)
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
 		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
+		"                    [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload]\n"
 		"                    [-o OPTS] IMAGE MOUNTPOINT\n"
+		"         --fuse-fd N: mount with /dev/fuse file N (from a mount helper: fuseioctl grant)\n"
+		"         --set-blocksize N: register the device O_EXCL, IOMAP_SET_BLOCKSIZE to N\n"
+		"         --probe-grant: FUSE_DEV_IOC_ADD_IOMAP after the mount; prints its errno\n"
+		"         --inline-nopayload: INLINE mappings without data, which moves with READ/WRITE\n"
 		"         --personality fuse4fs: on the wire like fuse4fs over libfuse 3.99 (implies --iomap;\n"
 		"           also FUSETD_PERSONALITY=fuse4fs; see personality.h)\n"
 		"         --fault: deliberate bugs, counted as \"fault-NAME\" in the stats (see fault.c):\n"
@@ -284,11 +291,15 @@ static int cmd_mount(int argc, char **argv)
 		{ "fill-devs", no_argument, NULL, 'V' },
 		{ "fault", required_argument, NULL, 'B' },
 		{ "personality", required_argument, NULL, 'Y' },
+		{ "fuse-fd", required_argument, NULL, 'H' },
+		{ "set-blocksize", required_argument, NULL, 'K' },
+		{ "probe-grant", no_argument, NULL, 'G' },
+		{ "inline-nopayload", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt, *pers = NULL;
 	const char *inject = NULL;
-	int upsert_explicit = 0;
+	int upsert_explicit = 0, fuse_fd = -1, probe_grant = 0;
 	char opts[1024] = "", data[1200];
 	struct fusetd d = {
 		.cache_maxbytes = 16 << 20,
@@ -387,6 +398,18 @@ static int cmd_mount(int argc, char **argv)
 		case 'Y':
 			pers = optarg;
 			break;
+		case 'H':
+			fuse_fd = atoi(optarg);
+			break;
+		case 'K':
+			d.set_blocksize = strtoul(optarg, NULL, 0);
+			break;
+		case 'G':
+			probe_grant = 1;
+			break;
+		case 'W':
+			d.inline_nopayload = 1;
+			break;
 		default:
 			usage();
 		}
@@ -397,13 +420,13 @@ static int cmd_mount(int argc, char **argv)
 	if (d.personality < 0)
 		return 2;
 	if (d.personality == FT_PERS_FUSE4FS) {
-		/* payload-less INLINE mappings are not in the kernel */
-		if (inline_max || (inject && !strncmp(inject, "inline", 6))) {
+		/* its INLINE mappings carry no data (FUSE_READ/FUSE_WRITE) */
+		if (inject && !strncmp(inject, "inline", 6)) {
 			fprintf(stderr,
-				"fusetd: --personality fuse4fs never maps INLINE: no %s\n",
-				inline_max ? "--inline-max" : "inline --inject rules");
+				"fusetd: --personality fuse4fs: no inline --inject rules\n");
 			return 2;
 		}
+		d.inline_nopayload = 1;
 		d.want_iomap = 1;
 		/* it pushes mappings only when asked for one */
 		if (!upsert_explicit)
@@ -442,7 +465,17 @@ static int cmd_mount(int argc, char **argv)
 		error("buffers", ENOMEM);
 		return 1;
 	}
-	d.fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	/* --fuse-fd: a /dev/fuse file from a mount helper (fuseioctl grant) */
+	if (fuse_fd >= 0) {
+		d.fuse_fd = fuse_fd;
+		if (fcntl(fuse_fd, F_SETFL, O_NONBLOCK) ||
+		    fcntl(fuse_fd, F_SETFD, FD_CLOEXEC)) {
+			error("--fuse-fd", errno);
+			return 1;
+		}
+	} else {
+		d.fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	}
 	if (d.fuse_fd < 0) {
 		error("/dev/fuse", errno);
 		return 1;
@@ -460,6 +493,12 @@ static int cmd_mount(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	/* --probe-grant: a grant after the mount comes too late */
+	if (probe_grant)
+		printf("probe-grant: %s\n",
+		       ioctl(d.fuse_fd, FUSE_DEV_IOC_ADD_IOMAP) ? strerror(errno) :
+								 "accepted");
+	fflush(stdout);
 	if (!foreground && daemonize()) {
 		error("fork", errno);
 		umount2(mnt, MNT_DETACH);

@@ -51,6 +51,9 @@ static void fill_attr(struct fusetd *d, const struct ft_inode *inode,
 	attr->blksize = FT_BLOCK_SIZE;
 	if (d->iomap && S_ISREG(inode->mode))
 		attr->flags |= FUSE_ATTR_IOMAP;
+	/* chattr flags, which an iomap kernel enforces */
+	if (d->iomap)
+		attr->flags |= ioctl_attr_flags(inode);
 	/* fuse4fs: only this mount changes its files */
 	if (d->iomap && S_ISREG(inode->mode) &&
 	    d->personality == FT_PERS_FUSE4FS)

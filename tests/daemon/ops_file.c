@@ -82,6 +82,12 @@ int op_write(struct fusetd *d, const struct ft_req *r)
 	err = get_file(d, r, &inode);
 	if (err)
 		return err;
+	/* --inject inline-end-error: refuse inline data however it comes */
+	if (inline_file(inode)) {
+		err = inject_inline_end_error(d);
+		if (err)
+			return err;
+	}
 	n = file_write(&d->st, inode, in + 1, in->size, in->offset);
 	if (n < 0)
 		return n;

@@ -143,6 +143,8 @@ static const struct ft_op ft_ops[] = {
 	[FUSE_LSEEK]	    = { op_lseek, sizeof(struct fuse_lseek_in), 0 },
 	[FUSE_COPY_FILE_RANGE] = { op_copy_file_range,
 				   sizeof(struct fuse_copy_file_range_in), 0 },
+	[FUSE_IOCTL]	    = { op_ioctl, sizeof(struct fuse_ioctl_in), 0 },
+	[FUSE_SYNCFS]	    = { op_syncfs, sizeof(struct fuse_syncfs_in), 0 },
 	[FUSE_FREEZE_FS]    = { op_freeze_fs, sizeof(struct fuse_freezefs_in), 0 },
 	[FUSE_UNFREEZE_FS]  = { op_unfreeze_fs, 0, 0 },
 	[FUSE_SHUTDOWN_FS]  = { op_shutdown_fs,

@@ -43,6 +43,8 @@ struct fusetd {
 	size_t			nr_stale;	/* how many, */
 	size_t			cap_stale;	/* room for */
 	int			ro_dev;		/* register the device read-only */
+	uint32_t		set_blocksize;	/* --set-blocksize: its page cache */
+	int			inline_nopayload; /* INLINE via READ/WRITE */
 	int			no_ioend;	/* answer IOMAP_IOEND with ENOSYS */
 	int			no_end;		/* answer IOMAP_END with ENOSYS */
 	int			probe_backing;	/* try bad registrations first */
@@ -130,6 +132,9 @@ void iomap_map_blocks(const struct fusetd *d, uint64_t lblk,
 		      enum ft_map_type type, uint64_t pblk, uint64_t len,
 		      struct fuse_iomap_io *io);
 int op_iomap_begin(struct fusetd *d, const struct ft_req *r);
+int op_ioctl(struct fusetd *d, const struct ft_req *r);
+int op_syncfs(struct fusetd *d, const struct ft_req *r);
+uint32_t ioctl_attr_flags(const struct ft_inode *inode);
 int op_iomap_end(struct fusetd *d, const struct ft_req *r);
 int op_iomap_config(struct fusetd *d, const struct ft_req *r);
 int op_iomap_ioend(struct fusetd *d, const struct ft_req *r);

@@ -106,6 +106,7 @@ static const char *const event_names[FT_EV_NR] = {
 	[FT_EV_RETRY_CACHE]		= "retry_cache",
 	[FT_EV_WIRE_NODEID_1]		= "wire_nodeid_1",
 	[FT_EV_FREEZE]			= "freeze",
+	[FT_EV_SETFLAGS]		= "setflags",
 	[FT_EV_UNFREEZE]		= "unfreeze",
 	[FT_EV_SHUTDOWN]		= "shutdown",
 };

@@ -48,6 +48,7 @@ enum ft_event {
 	FT_EV_RETRY_CACHE,		/* upsert + RETRY_CACHE answers */
 	FT_EV_WIRE_NODEID_1,		/* requests for node 1 (node 2 root) */
 	FT_EV_FREEZE,			/* FREEZE_FS answered */
+	FT_EV_SETFLAGS,			/* chattr: FS_IOC_SETFLAGS */
 	FT_EV_UNFREEZE,			/* UNFREEZE_FS answered */
 	FT_EV_SHUTDOWN,			/* SHUTDOWN_FS answered */
 	FT_EV_NR

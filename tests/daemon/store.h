@@ -140,7 +140,12 @@ struct ft_inode {
 _Static_assert(sizeof(struct ft_inode) == FT_INODE_SIZE, "inode size");
 
 #define FT_I_INLINE		(1U << 0)	/* data in inline_blk */
-#define FT_I_FLAGS		FT_I_INLINE
+/* chattr +S, +i, +a (ioctl.c) */
+#define FT_I_SYNC		(1U << 8)
+#define FT_I_IMMUTABLE		(1U << 9)
+#define FT_I_APPEND		(1U << 10)
+#define FT_I_ATTR_FLAGS		(FT_I_SYNC | FT_I_IMMUTABLE | FT_I_APPEND)
+#define FT_I_FLAGS		(FT_I_INLINE | FT_I_ATTR_FLAGS)
 
 struct ft_dirent {
 	uint64_t	ino;		/* 0: free slot */

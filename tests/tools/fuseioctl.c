@@ -4,23 +4,95 @@
  *
  *   fuseioctl support   print the FUSE_DEV_IOC_IOMAP_SUPPORT flags (hex)
  *   fuseioctl bogus     issue an undefined /dev/fuse ioctl (expect ENOTTY)
+ *   fuseioctl grant [--drop-rawio] FD CMD [ARG...]
+ *                       a mount helper: open /dev/fuse, grant iomap to it
+ *                       (FUSE_DEV_IOC_ADD_IOMAP), print what SUPPORT says of
+ *                       it, and run CMD with it as descriptor FD (for
+ *                       fusetd mount --fuse-fd FD); --drop-rawio drops
+ *                       CAP_SYS_RAWIO first, so that the grant must fail
  *
  * Exit: 0 ok, 1 the ioctl failed (its error is printed), 2 usage.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/fuse.h>
+
+static int drop_rawio(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	unsigned int word = CAP_SYS_RAWIO / 32;
+	uint32_t bit = 1U << (CAP_SYS_RAWIO % 32);
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[word].effective &= ~bit;
+	data[word].permitted &= ~bit;
+	data[word].inheritable &= ~bit;
+	return syscall(SYS_capset, &hdr, data);
+}
+
+static int grant(int argc, char **argv)
+{
+	struct fuse_iomap_support s = { 0 };
+	int fd, target, i = 2;
+
+	if (i < argc && !strcmp(argv[i], "--drop-rawio")) {
+		if (drop_rawio()) {
+			perror("fuseioctl: capset");
+			return 1;
+		}
+		i++;
+	}
+	if (argc - i < 2)
+		return 2;
+	target = atoi(argv[i]);
+	fd = open("/dev/fuse", O_RDWR);
+	if (fd < 0) {
+		perror("fuseioctl: /dev/fuse");
+		return 1;
+	}
+	if (ioctl(fd, FUSE_DEV_IOC_ADD_IOMAP)) {
+		fprintf(stderr, "fuseioctl: grant: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ioctl(fd, FUSE_DEV_IOC_IOMAP_SUPPORT, &s)) {
+		fprintf(stderr, "fuseioctl: support: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("granted, support 0x%llx\n", (unsigned long long)s.flags);
+	fflush(stdout);
+	if (fd != target && (dup2(fd, target) < 0 || close(fd))) {
+		perror("fuseioctl: dup2");
+		return 1;
+	}
+	execvp(argv[i + 1], argv + i + 1);
+	perror("fuseioctl: exec");
+	return 1;
+}
 
 int main(int argc, char **argv)
 {
 	struct fuse_iomap_support s = { 0 };
 	int fd, ret;
 
+	if (argc >= 2 && !strcmp(argv[1], "grant")) {
+		ret = grant(argc, argv);
+		if (ret == 2)
+			goto usage;
+		return ret;
+	}
 	if (argc != 2)
 		goto usage;
 	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
@@ -44,6 +116,7 @@ int main(int argc, char **argv)
 	close(fd);
 	return 0;
 usage:
-	fprintf(stderr, "usage: fuseioctl support|bogus\n");
+	fprintf(stderr, "usage: fuseioctl support|bogus\n"
+		"       fuseioctl grant [--drop-rawio] FD CMD [ARG...]\n");
 	return 2;
 }

@@ -6,7 +6,8 @@
 #            and W=1 on the module, coccicheck on the assembled fs/fuse,
 #            userspace builds with -Werror, the userspace tool self-test
 #   kunit:   every KUnit case in UML (each counts)
-#   vm:      every VM test (each TAP line counts)
+#   vm:      every VM test (each TAP line counts), then famfs across
+#            hosts (scripts/famfs-share.sh: three boots on one memory)
 #
 # CHECK_ONLY="static kunit vm" selects parts.
 . "$(dirname "$0")/lib.sh"
@@ -114,6 +115,17 @@ if has vm; then
 	f=$(tail -1 "$l" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 	if [ -z "$p" ]; then
 		result 1 "VM run produced no verdict" "$l"
+	else
+		pass=$((pass + p)) fail=$((fail + f))
+	fi
+
+	l=$logdir/famfs-share.log
+	"$TOP/scripts/famfs-share.sh" >"$l" 2>&1
+	grep -E '^(not )?ok ' "$l"
+	p=$(tail -1 "$l" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(tail -1 "$l" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	if [ -z "$p" ]; then
+		result 1 "famfs across hosts produced no verdict" "$l"
 	else
 		pass=$((pass + p)) fail=$((fail + f))
 	fi

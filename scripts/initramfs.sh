@@ -49,12 +49,14 @@ fi
 
 root=$BUILD/vm/root
 rm -rf "$root"
-mkdir -p "$root/lib/modules" "$root/usr/bin" "$root/tests/vm" "$root/tests/bench"
+mkdir -p "$root/lib/modules" "$root/usr/bin" "$root/tests/vm" "$root/tests/bench" \
+	"$root/tests/share"
 install -m 755 "$TOP/tests/vm/init" "$root/init"
 install -m 644 "$BUILD"/tree/fs/fuse/fuse.ko "$BUILD"/tree/fs/fuse/cuse.ko \
 	"$root/lib/modules/"
 cp "$TOP"/tests/vm/*.sh "$root/tests/vm/"
 cp "$TOP"/tests/bench/*.sh "$root/tests/bench/"
+cp "$TOP"/tests/share/*.sh "$root/tests/share/"
 for b in "$BUILD"/tests/bin/*; do
 	[ -x "$b" ] && install -m 755 "$b" "$root/usr/bin/"
 done

@@ -6,6 +6,9 @@
 #         [--env NAME=VALUE]...   (exported to the guest's tests)
 #         [--memmap "SIZE!START ..."]  (emulated pmem regions, one
 #                                       /dev/pmemN each; default 256M!2G)
+#         [--share-ram FILE]  (guest memory, pmem included, is FILE,
+#                              mapped shared: a later boot with the same
+#                              FILE finds the pmem as this one left it)
 #
 # fuse.ko is loaded with enable_iomap=1 unless --fuse says otherwise.
 #
@@ -16,6 +19,7 @@
 
 tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-1800} env=
 memmap=${VM_MEMMAP:-256M!2G}
+share_ram=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--tests) tests=$2; shift 2 ;;
@@ -23,6 +27,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--env) env+=" $2"; shift 2 ;;
 	--memmap) memmap=$2; shift 2 ;;
+	--share-ram) share_ram=$2; shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -50,9 +55,17 @@ append+=" fi.tests=$tests"
 [ -n "$fuse" ] && append+=" fi.fuse=${fuse// /,}"
 for e in $env; do append+=" fi.env.$e"; done
 
+# Memory shared with other boots: two hosts on one memory device, in turn.
+ram=()
+if [ -n "$share_ram" ]; then
+	[ -e "$share_ram" ] || truncate -s 4G "$share_ram"
+	ram=(-object "memory-backend-file,id=ram0,size=4G,mem-path=$share_ram,share=on"
+	     -machine "pc,memory-backend=ram0")
+fi
+
 log "booting the dev kernel (TCG), tests: $tests; console in $logf"
 start=$(date +%s)
-timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G \
+timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G "${ram[@]}" \
 	-nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$BUILD/vm/initramfs.cpio" \
 	-append "$append" \

@@ -3,7 +3,7 @@
  * fusetd famfs mode: files laid out on DAX (pmem) devices, served with
  * FUSE_GET_FMAP and FUSE_GET_DAXDEV; the kernel does all their I/O.
  *
- *   fusetd famfs [--stats FILE] [--bad] [--keep] [--atomic-o-trunc]
+ *   fusetd famfs [--stats FILE] [--bad] [--keep] [--ro] [--atomic-o-trunc]
  *                [--personality famfs [--daxdev PATH] [--chunk-size 4K|2M]]
  *                [--die-on OPCODE[:N[:FLAG]]] -d DEV [-d DEV]... -F SPEC... MOUNTPOINT
  *   fusetd famfs --check NAME SEED -d DEV... -F SPEC...
@@ -17,7 +17,8 @@
  * of the devices and specs, so --check can find a file's bytes on the
  * devices again: it compares them with the pattern of SEED (that of
  * tests/tools/fileverify).  Mounting lays file N (from 1, in -F order)
- * down with seed N (--keep: the data already there stays).  --dump prints
+ * down with seed N (--keep: the data already there stays; --ro mounts read
+ * only, for a second host of the same memory).  --dump prints
  * a file's extents.  --atomic-o-trunc asks for FUSE_ATOMIC_O_TRUNC (and
  * then ignores O_TRUNC: sizes are the layout's).
  *

@@ -441,7 +441,7 @@ static int famfs_personality(struct famfsd *d, const char *pers,
 _Noreturn static void usage(void)
 {
 	fprintf(stderr,
-		"usage: fusetd famfs [-f] [--stats FILE] [--bad] [--keep] [--atomic-o-trunc]\n"
+		"usage: fusetd famfs [-f] [--stats FILE] [--bad] [--keep] [--ro] [--atomic-o-trunc]\n"
 		"                    [--personality famfs [--daxdev PATH] [--chunk-size 4K|2M]]\n"
 		"                    [--die-on OPCODE[:N[:FLAG]]]\n"
 		"                    -d DEV... -F SPEC... MOUNTPOINT\n"
@@ -451,7 +451,8 @@ _Noreturn static void usage(void)
 	exit(2);
 }
 
-static int mount_and_serve(struct famfsd *d, const char *mnt, int foreground)
+static int mount_and_serve(struct famfsd *d, const char *mnt, int foreground,
+			   unsigned long mflags)
 {
 	char data[256];
 	int err;
@@ -466,7 +467,8 @@ static int mount_and_serve(struct famfsd *d, const char *mnt, int foreground)
 	snprintf(data, sizeof(data),
 		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,allow_other,default_permissions",
 		 d->fuse_fd, getuid(), getgid());
-	if (mount(d->daxdev ? d->daxdev : "famfs", mnt, "fuse", 0, data) < 0)
+	if (mount(d->daxdev ? d->daxdev : "famfs", mnt, "fuse", mflags,
+		  data) < 0)
 		return -errno;
 	if (!foreground && daemonize())
 		return -errno;
@@ -484,6 +486,7 @@ int famfs_main(int argc, char **argv)
 		{ "stats", required_argument, NULL, 'S' },
 		{ "bad", no_argument, NULL, 'B' },
 		{ "keep", no_argument, NULL, 'K' },
+		{ "ro", no_argument, NULL, 'R' },
 		{ "atomic-o-trunc", no_argument, NULL, 'T' },
 		{ "check", required_argument, NULL, 'C' },
 		{ "seed", required_argument, NULL, 's' },
@@ -498,6 +501,7 @@ int famfs_main(int argc, char **argv)
 	const char *devs[FF_MAX_DEVS], *specs[FF_MAX_FILES];
 	const char *stats_path = NULL, *check = NULL, *dump = NULL;
 	int c, i, ndevs = 0, nspecs = 0, bad = 0, keep = 0, fg = 0, err;
+	unsigned long mflags = 0;
 	unsigned long long seed = 0;
 	static struct famfsd d;
 	struct ff_file *f;
@@ -525,6 +529,10 @@ int famfs_main(int argc, char **argv)
 			break;
 		case 'K':
 			keep = 1;
+			break;
+		case 'R':
+			/* another host's files: read them, never change them */
+			mflags = MS_RDONLY;
 			break;
 		case 'T':
 			d.atomic_o_trunc = 1;
@@ -607,7 +615,7 @@ int famfs_main(int argc, char **argv)
 		ff_warn("stats: %s", strerror(errno));
 		return 1;
 	}
-	err = mount_and_serve(&d, argv[optind], fg);
+	err = mount_and_serve(&d, argv[optind], fg, mflags);
 	if (err) {
 		ff_warn("mount on %s: %s", argv[optind], strerror(-err));
 		return 1;

@@ -17,7 +17,7 @@
 # WARN, BUG, lockdep, kmemleak, KASAN, hung task) in the guest log.
 . "$(dirname "$0")/lib.sh"
 
-tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-1800} env=
+tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-3600} env=
 memmap=${VM_MEMMAP:-256M!2G}
 share_ram=
 while [ $# -gt 0 ]; do

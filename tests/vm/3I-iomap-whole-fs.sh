@@ -44,7 +44,7 @@ sleep 1.1	# fusetd's attributes live for a second
 check_eq "lsattr shows i" i "$(lsattr "$T_MNT/a" | cut -c5)"
 check_fails "an immutable file refuses writes" "$EPERM" \
 	fileverify write -o 0 "$T_MNT/a" 4096 9
-check_fails "and unlink" "$EPERM" rm "$T_MNT/a"
+check_fails "and unlink" "$EPERM" rm -f "$T_MNT/a"
 check_fails "and truncate" "$EPERM" truncate -s 0 "$T_MNT/a"
 check "chattr -i" chattr -i "$T_MNT/a"
 sleep 1.1

@@ -12,42 +12,53 @@
  * EOPNOTSUPP, other ioctls with ENOTTY.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <linux/fs.h>
 
 #include "proto.h"
 
-#define FT_IOC_FLAGS	(FS_SYNC_FL | FS_IMMUTABLE_FL | FS_APPEND_FL)
+/* One flag in each of its spellings: fusetd's, chattr's, xfs_io's, FUSE's */
+struct ft_flag {
+	uint32_t	iflag;		/* FT_I_* */
+	uint32_t	fs;		/* FS_*_FL */
+	uint32_t	xflag;		/* FS_XFLAG_* */
+	uint32_t	attr;		/* FUSE_ATTR_* */
+};
 
-static uint32_t iflags_to_fs(uint32_t iflags)
+static const struct ft_flag ft_flags[] = {
+	{ FT_I_SYNC, FS_SYNC_FL, FS_XFLAG_SYNC, FUSE_ATTR_SYNC },
+	{ FT_I_IMMUTABLE, FS_IMMUTABLE_FL, FS_XFLAG_IMMUTABLE,
+	  FUSE_ATTR_IMMUTABLE },
+	{ FT_I_APPEND, FS_APPEND_FL, FS_XFLAG_APPEND, FUSE_ATTR_APPEND },
+};
+
+#define NR_FLAGS	(sizeof(ft_flags) / sizeof(ft_flags[0]))
+#define FIELD(f, off)	(*(const uint32_t *)((const char *)(f) + (off)))
+
+/* Translate the flags of @in from one spelling (field @from) to another. */
+static uint32_t flags_map(uint32_t in, size_t from, size_t to)
 {
-	return (iflags & FT_I_SYNC ? FS_SYNC_FL : 0) |
-	       (iflags & FT_I_IMMUTABLE ? FS_IMMUTABLE_FL : 0) |
-	       (iflags & FT_I_APPEND ? FS_APPEND_FL : 0);
+	uint32_t out = 0;
+	size_t i;
+
+	for (i = 0; i < NR_FLAGS; i++)
+		if (in & FIELD(&ft_flags[i], from))
+			out |= FIELD(&ft_flags[i], to);
+	return out;
 }
 
-static uint32_t fs_to_iflags(uint32_t fs)
+/* All flags of one spelling. */
+static uint32_t flags_all(size_t field)
 {
-	return (fs & FS_SYNC_FL ? FT_I_SYNC : 0) |
-	       (fs & FS_IMMUTABLE_FL ? FT_I_IMMUTABLE : 0) |
-	       (fs & FS_APPEND_FL ? FT_I_APPEND : 0);
+	return flags_map(FT_I_ATTR_FLAGS, offsetof(struct ft_flag, iflag),
+			 field);
 }
 
-static uint32_t iflags_to_xflags(uint32_t iflags)
-{
-	return (iflags & FT_I_SYNC ? FS_XFLAG_SYNC : 0) |
-	       (iflags & FT_I_IMMUTABLE ? FS_XFLAG_IMMUTABLE : 0) |
-	       (iflags & FT_I_APPEND ? FS_XFLAG_APPEND : 0);
-}
-
-static uint32_t xflags_to_iflags(uint32_t x)
-{
-	return (x & FS_XFLAG_SYNC ? FT_I_SYNC : 0) |
-	       (x & FS_XFLAG_IMMUTABLE ? FT_I_IMMUTABLE : 0) |
-	       (x & FS_XFLAG_APPEND ? FT_I_APPEND : 0);
-}
-
-#define FT_XFLAGS	(FS_XFLAG_SYNC | FS_XFLAG_IMMUTABLE | FS_XFLAG_APPEND)
+#define F_I	offsetof(struct ft_flag, iflag)
+#define F_FS	offsetof(struct ft_flag, fs)
+#define F_X	offsetof(struct ft_flag, xflag)
+#define F_A	offsetof(struct ft_flag, attr)
 
 static int set_iflags(struct fusetd *d, struct ft_inode *inode,
 		      uint32_t iflags)
@@ -61,9 +72,7 @@ static int set_iflags(struct fusetd *d, struct ft_inode *inode,
 /* fuse_attr.flags for the inode flags an iomap kernel enforces */
 uint32_t ioctl_attr_flags(const struct ft_inode *inode)
 {
-	return (inode->iflags & FT_I_SYNC ? FUSE_ATTR_SYNC : 0) |
-	       (inode->iflags & FT_I_IMMUTABLE ? FUSE_ATTR_IMMUTABLE : 0) |
-	       (inode->iflags & FT_I_APPEND ? FUSE_ATTR_APPEND : 0);
+	return flags_map(inode->iflags, F_I, F_A);
 }
 
 int op_ioctl(struct fusetd *d, const struct ft_req *r)
@@ -81,7 +90,7 @@ int op_ioctl(struct fusetd *d, const struct ft_req *r)
 	case FS_IOC_GETFLAGS:
 		if (in->out_size < sizeof(flags))
 			return -EINVAL;
-		flags = iflags_to_fs(inode->iflags);
+		flags = flags_map(inode->iflags, F_I, F_FS);
 		return reply_two(d, r, &out, sizeof(out), &flags,
 				 sizeof(flags));
 	case FS_IOC_SETFLAGS:
@@ -89,24 +98,24 @@ int op_ioctl(struct fusetd *d, const struct ft_req *r)
 		    r->in_len - sizeof(*in) < sizeof(flags))
 			return -EINVAL;
 		memcpy(&flags, in + 1, sizeof(flags));
-		if (flags & ~FT_IOC_FLAGS)
+		if (flags & ~flags_all(F_FS))
 			return -EOPNOTSUPP;
-		set_iflags(d, inode, fs_to_iflags(flags));
+		set_iflags(d, inode, flags_map(flags, F_FS, F_I));
 		return reply_ok(d, r, &out, sizeof(out));
 	case FS_IOC_FSGETXATTR:
 		if (in->out_size < sizeof(fsx))
 			return -EINVAL;
-		fsx.fsx_xflags = iflags_to_xflags(inode->iflags);
+		fsx.fsx_xflags = flags_map(inode->iflags, F_I, F_X);
 		return reply_two(d, r, &out, sizeof(out), &fsx, sizeof(fsx));
 	case FS_IOC_FSSETXATTR:
 		if (in->in_size < sizeof(fsx) ||
 		    r->in_len - sizeof(*in) < sizeof(fsx))
 			return -EINVAL;
 		memcpy(&fsx, in + 1, sizeof(fsx));
-		if (fsx.fsx_xflags & ~FT_XFLAGS || fsx.fsx_extsize ||
+		if (fsx.fsx_xflags & ~flags_all(F_X) || fsx.fsx_extsize ||
 		    fsx.fsx_projid || fsx.fsx_cowextsize)
 			return -EOPNOTSUPP;
-		set_iflags(d, inode, xflags_to_iflags(fsx.fsx_xflags));
+		set_iflags(d, inode, flags_map(fsx.fsx_xflags, F_X, F_I));
 		return reply_ok(d, r, &out, sizeof(out));
 	}
 	ft_warn("ioctl 0x%x on inode %llu: not ours", in->cmd,

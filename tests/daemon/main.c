@@ -41,6 +41,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
+#include "caps.h"
 #include "die.h"
 #include "famfs.h"
 #include "pattern.h"
@@ -87,28 +88,6 @@ static void error(const char *what, int err)
  * An image has one user at a time.  Wait a while for it, as a daemon whose
  * filesystem was just unmounted may still be writing the image back.
  */
-/*
- * Run without CAP_SYS_RAWIO, as an unprivileged server would: the kernel
- * then does not offer FUSE_IOMAP.  Other capabilities (mount needs
- * CAP_SYS_ADMIN) stay.
- */
-static int drop_rawio(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-	unsigned int word = CAP_SYS_RAWIO / 32;
-	uint32_t bit = 1U << (CAP_SYS_RAWIO % 32);
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[word].effective &= ~bit;
-	data[word].permitted &= ~bit;
-	data[word].inheritable &= ~bit;
-	return syscall(SYS_capset, &hdr, data);
-}
-
 static int lock_image(int fd, const char *path)
 {
 	int i;

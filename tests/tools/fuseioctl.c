@@ -26,22 +26,7 @@
 #include <linux/capability.h>
 #include <linux/fuse.h>
 
-static int drop_rawio(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-	unsigned int word = CAP_SYS_RAWIO / 32;
-	uint32_t bit = 1U << (CAP_SYS_RAWIO % 32);
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[word].effective &= ~bit;
-	data[word].permitted &= ~bit;
-	data[word].inheritable &= ~bit;
-	return syscall(SYS_capset, &hdr, data);
-}
+#include "caps.h"
 
 static int grant(int argc, char **argv)
 {

@@ -29,6 +29,17 @@ result() { # OK DESC [LOG]
 	fi
 }
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+# tally LOG WHAT: count the TAP lines of a run that ends "N passed, N failed"
+tally() {
+	local v
+	grep -E '^(not )?ok ' "$1"
+	v=$(tail -1 "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+	if [ -z "$v" ]; then
+		result 1 "$2 produced no verdict" "$1"
+	else
+		pass=$((pass + ${v% *})) fail=$((fail + ${v#* }))
+	fi
+}
 
 "$TOP/scripts/kernel.sh" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 kdir=$(devkernel_dir)
@@ -110,25 +121,10 @@ if has vm; then
 	make -s -C "$TOP" modules tests >"$logdir/vm-build.log" 2>&1 ||
 		result 1 "build for the VM run" "$logdir/vm-build.log"
 	"$TOP/scripts/vm.sh" >"$l" 2>&1
-	grep -E '^(not )?ok ' "$l"
-	p=$(tail -1 "$l" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-	f=$(tail -1 "$l" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-	if [ -z "$p" ]; then
-		result 1 "VM run produced no verdict" "$l"
-	else
-		pass=$((pass + p)) fail=$((fail + f))
-	fi
-
+	tally "$l" "VM run"
 	l=$logdir/famfs-share.log
 	"$TOP/scripts/famfs-share.sh" >"$l" 2>&1
-	grep -E '^(not )?ok ' "$l"
-	p=$(tail -1 "$l" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-	f=$(tail -1 "$l" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-	if [ -z "$p" ]; then
-		result 1 "famfs across hosts produced no verdict" "$l"
-	else
-		pass=$((pass + p)) fail=$((fail + f))
-	fi
+	tally "$l" "famfs across hosts"
 fi
 
 echo "# make check took $(( $(date +%s) - t0 ))s; logs in $logdir"

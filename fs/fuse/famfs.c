@@ -8,19 +8,22 @@
  * the map with FUSE_GET_FMAP (one size retry, see seed 003), validates it
  * (famfs_fmap.c), makes sure every device it names is held, and keeps it
  * on the inode until the inode is evicted.  From then on reads, writes and
- * page faults resolve offsets from the map and go through fs/dax.c: no
- * request reaches the server on any data path.
+ * page faults resolve offsets from the map and go through fs/dax.c, but
+ * for the faults on devdax memory, which famfs maps as device-dax does
+ * (fuse_famfs_devdax_fault()): no request reaches the server on any data
+ * path.
  *
- * Devices are DAX-capable pmem block devices (what 6.12 offers; the posted
- * series uses devdax through a driver 6.12 lacks).  The server names each
- * one by path in the reply to FUSE_GET_DAXDEV, asked lazily, the first
- * time an fmap uses its index; the connection then holds the block device
- * open and is the holder of its dax_device until the connection goes away
- * (at unmount, once the server has closed /dev/fuse).  A memory failure
- * the device reports marks the range poisoned, and accesses there fail
- * with -EIO (read/write) or SIGBUS (faults) instead of touching it.  A
- * device being removed poisons all of itself, and every mapping of it is
- * dropped before its pages go away.
+ * Devices are device-dax instances (/dev/daxX.Y, what famfs names;
+ * famfs_devdax.c) or DAX-capable pmem block devices.  The server names
+ * each one by path in the reply to FUSE_GET_DAXDEV, asked lazily, the
+ * first time an fmap uses its index; the connection then holds the device
+ * open, and is the holder of its dax_device (pmem) or holds the instance
+ * (devdax), until the connection goes away (at unmount, once the server
+ * has closed /dev/fuse).  A memory failure a pmem device reports marks
+ * the range poisoned, and accesses there fail with -EIO (read/write) or
+ * SIGBUS (faults) instead of touching it.  A device being removed (pmem
+ * namespace or devdax instance unbound) poisons all of itself, and every
+ * mapping of it is dropped before its pages go away.
  *
  * Files are not resized (the fmap fixes the size), so there is no
  * allocation, no truncation and no hole: a write past the size is cut
@@ -33,18 +36,24 @@
 #include <linux/fs.h>
 #include <linux/iomap.h>
 #include <linux/mm.h>
+#include <linux/namei.h>
 #include <linux/pagemap.h>
+#include <linux/pfn_t.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
 #include "fuse_i.h"
+#include "iomap_trace.h"
 
 /* A DAX device the server named, held for the connection's life. */
 struct fuse_famfs_dev {
 	u32			index;
 	struct fuse_conn	*fc;		/* that holds it */
-	struct file		*bdev_file;
-	struct block_device	*bdev;
+	struct file		*bdev_file;	/* pmem */
+	struct block_device	*bdev;		/* pmem */
+	struct fuse_famfs_devdax *devdax;	/* devdax */
+	const void		*ident;		/* the same for one device */
+	char			label[32];	/* for messages: pmem0, dax1.0 */
 	struct dax_device	*dax_dev;
 	u64			start_off;	/* of the bdev in the dax_device */
 	u64			size;		/* bytes */
@@ -207,6 +216,8 @@ static void fuse_famfs_drop_mappings(struct inode *inode)
 	err = filemap_write_and_wait(mapping);
 	if (!err)
 		err = invalidate_inode_pages2(mapping);
+	/* and what devdax faults mapped, which has no DAX entry */
+	unmap_mapping_range(mapping, 0, 0, 1);
 	filemap_invalidate_unlock(mapping);
 	if (err)
 		famfs_warn(inode, "mappings of a removed device were not dropped: %d",
@@ -218,7 +229,9 @@ static bool fuse_famfs_uses_dev(struct inode *inode, u32 index)
 {
 	const struct fuse_famfs_fmap *f;
 
-	if (!fuse_inode_is_famfs(inode) || mapping_empty(inode->i_mapping))
+	if (!fuse_inode_is_famfs(inode) ||
+	    (mapping_empty(inode->i_mapping) &&
+	     !mapping_mapped(inode->i_mapping)))
 		return false;
 	f = fuse_famfs_fmap_of(inode);
 	return f && (f->devmask & BIT(index));
@@ -276,6 +289,20 @@ static void fuse_famfs_dev_remove(struct fuse_famfs_dev *dev)
  * of the device too; for a failure, let the generic handler unmap the
  * page and signal the processes that map it (-EOPNOTSUPP).
  */
+static void fuse_famfs_dev_failed(struct fuse_famfs_dev *dev, u64 offset,
+				  u64 len, bool remove)
+{
+	spin_lock(&dev->lock);
+	fuse_famfs_poison_add(&dev->poison, offset, len);
+	WRITE_ONCE(dev->poisoned, true);
+	spin_unlock(&dev->lock);
+	pr_warn_ratelimited("fuse: famfs: device %u (%s): %s at %#llx, %#llx bytes: I/O there now fails\n",
+			    dev->index, dev->label,
+			    remove ? "removal" : "memory failure", offset, len);
+	if (remove)
+		fuse_famfs_dev_remove(dev);
+}
+
 static int fuse_famfs_notify_failure(struct dax_device *dax_dev, u64 offset,
 				     u64 len, int mf_flags)
 {
@@ -284,17 +311,14 @@ static int fuse_famfs_notify_failure(struct dax_device *dax_dev, u64 offset,
 
 	if (!dev)
 		return -EOPNOTSUPP;
-	spin_lock(&dev->lock);
-	fuse_famfs_poison_add(&dev->poison, offset, len);
-	WRITE_ONCE(dev->poisoned, true);
-	spin_unlock(&dev->lock);
-	pr_warn_ratelimited("fuse: famfs: device %u (%pg): %s at %#llx, %#llx bytes: I/O there now fails\n",
-			    dev->index, dev->bdev,
-			    remove ? "removal" : "memory failure", offset, len);
-	if (!remove)
-		return -EOPNOTSUPP;
-	fuse_famfs_dev_remove(dev);
-	return 0;
+	fuse_famfs_dev_failed(dev, offset, len, remove);
+	return remove ? 0 : -EOPNOTSUPP;
+}
+
+/* A devdax instance is being unbound: the same as a pmem removal. */
+static void fuse_famfs_devdax_gone(void *data)
+{
+	fuse_famfs_dev_failed(data, 0, U64_MAX, true);
 }
 
 static const struct dax_holder_operations fuse_famfs_holder_ops = {
@@ -316,40 +340,68 @@ static bool fuse_famfs_dev_poisoned(struct fuse_famfs_dev *dev, u64 addr,
 
 static void fuse_famfs_dev_free(struct fuse_famfs_dev *dev)
 {
-	if (dev->dax_dev)
+	if (dev->devdax)
+		fuse_famfs_devdax_close(dev->devdax);	/* and the file */
+	else if (dev->dax_dev)
 		fs_put_dax(dev->dax_dev, dev);
 	if (dev->bdev_file)
 		fput(dev->bdev_file);
 	kfree(dev);
 }
 
-/* Is @bdev held under another index already?  Under fconn->lock. */
+/* Is @ident held under another index already?  Under fconn->lock. */
 static bool fuse_famfs_dev_held(struct fuse_famfs_conn *fconn,
-				struct block_device *bdev)
+				const void *ident)
 {
 	unsigned int i;
 
 	for (i = 0; i < FUSE_FAMFS_MAX_DAXDEVS; i++)
-		if (fconn->devs[i] && fconn->devs[i]->bdev->bd_disk ==
-				      bdev->bd_disk)
+		if (fconn->devs[i] && fconn->devs[i]->ident == ident)
 			return true;
 	return false;
 }
 
-/* Open the block device a GET_DAXDEV reply named and claim its DAX. */
-static int fuse_famfs_dev_open(struct inode *inode,
-			       struct fuse_famfs_conn *fconn, u32 index,
-			       const char *name, struct fuse_famfs_dev **devp)
+/* Hold the devdax instance @name, opened for read and write. */
+static int fuse_famfs_devdax_hold(struct inode *inode,
+				  struct fuse_famfs_conn *fconn,
+				  struct fuse_famfs_dev *dev, const char *name)
 {
-	struct fuse_famfs_dev *dev;
+	const char *why;
+	struct file *file;
 	int err;
 
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
-	if (!dev)
-		return -ENOMEM;
-	dev->index = index;
-	dev->fc = get_fuse_conn(inode);
-	spin_lock_init(&dev->lock);
+	file = filp_open(name, O_RDWR | O_LARGEFILE, 0);
+	if (IS_ERR(file)) {
+		famfs_warn(inode, "device %u: cannot open %s: %ld", dev->index,
+			   name, PTR_ERR(file));
+		return PTR_ERR(file);
+	}
+	err = fuse_famfs_devdax_open(file, fuse_famfs_devdax_gone, dev,
+				     &dev->devdax, &why);
+	if (err) {
+		fput(file);
+		famfs_warn(inode, "device %u: %s: %s", dev->index, name, why);
+		return err;
+	}
+	dev->ident = fuse_famfs_devdax_ident(dev->devdax);
+	strscpy(dev->label, fuse_famfs_devdax_name(dev->devdax));
+	if (fuse_famfs_dev_held(fconn, dev->ident)) {
+		famfs_warn(inode, "device %u: %s is held under another index already",
+			   dev->index, name);
+		return -EBUSY;
+	}
+	dev->dax_dev = fuse_famfs_devdax_dax(dev->devdax);
+	dev->size = fuse_famfs_devdax_size(dev->devdax);
+	return 0;
+}
+
+/* Open the DAX-capable block device @name and claim its dax_device. */
+static int fuse_famfs_pmem_hold(struct inode *inode,
+				struct fuse_famfs_conn *fconn,
+				struct fuse_famfs_dev *dev, const char *name)
+{
+	u32 index = dev->index;
+	int err;
 
 	dev->bdev_file = bdev_file_open_by_path(name, BLK_OPEN_READ |
 						BLK_OPEN_WRITE, NULL, NULL);
@@ -358,39 +410,77 @@ static int fuse_famfs_dev_open(struct inode *inode,
 		dev->bdev_file = NULL;
 		famfs_warn(inode, "device %u: cannot open %s: %d", index,
 			   name, err);
-		goto out_free;
+		return err;
 	}
 	dev->bdev = file_bdev(dev->bdev_file);
-	err = -EOPNOTSUPP;
+	dev->ident = dev->bdev->bd_disk;
+	snprintf(dev->label, sizeof(dev->label), "%pg", dev->bdev);
 	if (!blk_queue_dax(bdev_get_queue(dev->bdev))) {
 		famfs_warn(inode, "device %u: %s is not a DAX-capable block device",
 			   index, name);
-		goto out_free;
+		return -EOPNOTSUPP;
 	}
 	/*
 	 * One holder per dax_device, and 6.12's fs_dax_get_by_bdev() leaks
 	 * an inode reference when the holder is taken: catch a device named
 	 * twice before asking it.
 	 */
-	err = -EBUSY;
-	if (fuse_famfs_dev_held(fconn, dev->bdev)) {
+	if (fuse_famfs_dev_held(fconn, dev->ident)) {
 		famfs_warn(inode, "device %u: %s is held under another index already",
 			   index, name);
-		goto out_free;
+		return -EBUSY;
 	}
 	dev->dax_dev = fs_dax_get_by_bdev(dev->bdev, &dev->start_off, dev,
 					  &fuse_famfs_holder_ops);
 	if (!dev->dax_dev) {
 		famfs_warn(inode, "device %u: DAX of %s is in use or unusable",
 			   index, name);
-		goto out_free;
+		return -EBUSY;
 	}
 	dev->size = bdev_nr_bytes(dev->bdev);
-	*devp = dev;
 	return 0;
+}
 
-out_free:
-	fuse_famfs_dev_free(dev);
+/* Open the device a GET_DAXDEV reply named: devdax or pmem. */
+static int fuse_famfs_dev_open(struct inode *inode,
+			       struct fuse_famfs_conn *fconn, u32 index,
+			       const char *name, struct fuse_famfs_dev **devp)
+{
+	struct fuse_famfs_dev *dev;
+	struct path path;
+	umode_t mode;
+	int err;
+
+	err = kern_path(name, LOOKUP_FOLLOW, &path);
+	if (err) {
+		famfs_warn(inode, "device %u: cannot find %s: %d", index, name,
+			   err);
+		return err;
+	}
+	mode = d_inode(path.dentry)->i_mode;
+	err = -ENODEV;
+	if (!S_ISCHR(mode) && !S_ISBLK(mode)) {
+		famfs_warn(inode, "device %u: %s is not a device", index, name);
+		goto out_path;
+	}
+	err = -ENOMEM;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		goto out_path;
+	dev->index = index;
+	dev->fc = get_fuse_conn(inode);
+	spin_lock_init(&dev->lock);
+
+	if (S_ISCHR(mode))
+		err = fuse_famfs_devdax_hold(inode, fconn, dev, name);
+	else
+		err = fuse_famfs_pmem_hold(inode, fconn, dev, name);
+	if (err)
+		fuse_famfs_dev_free(dev);
+	else
+		*devp = dev;
+out_path:
+	path_put(&path);
 	return err;
 }
 
@@ -771,19 +861,119 @@ out:
 	return ret;
 }
 
+/*
+ * The devdax instance and place a fault of @order at @vmf lands on, if
+ * it is one that fuse_famfs_devdax_fault() maps: the rest (pmem, copy-on-write
+ * faults of private mappings, which map no DAX page) go to fs/dax.c.
+ * Under the invalidate lock.
+ */
+static struct fuse_famfs_dev *
+fuse_famfs_fault_devdax(struct vm_fault *vmf, unsigned int order,
+			struct fuse_famfs_map *m, vm_fault_t *ret)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct inode *inode = file_inode(vma->vm_file);
+	const struct fuse_famfs_fmap *f = fuse_famfs_fmap_of(inode);
+	struct fuse_famfs_conn *fconn = fuse_famfs_conn_of(get_fuse_conn(inode));
+	unsigned long addr = vmf->address & ~((PAGE_SIZE << order) - 1);
+	u64 size = PAGE_SIZE << order;
+	struct fuse_famfs_dev *dev;
+	pgoff_t pgoff;
+	loff_t pos;
+
+	if (vmf->cow_page || !f || !fconn)
+		return NULL;
+	*ret = VM_FAULT_FALLBACK;
+	if (order) {
+		/* a PMD, inside the VMA and the file, in step with both */
+		pgoff = linear_page_index(vma, addr);
+		if (order != PMD_ORDER || addr < vma->vm_start ||
+		    addr + size > vma->vm_end || (pgoff & (PTRS_PER_PMD - 1)) ||
+		    ((vmf->flags & FAULT_FLAG_WRITE) &&
+		     !(vma->vm_flags & VM_SHARED)))
+			return NULL;
+		pos = (loff_t)pgoff << PAGE_SHIFT;
+		if (pos + size > round_up(i_size_read(inode), PAGE_SIZE))
+			return NULL;
+	} else {
+		pos = (loff_t)vmf->pgoff << PAGE_SHIFT;
+		if (pos >= i_size_read(inode))
+			return NULL;	/* fs/dax.c: SIGBUS */
+	}
+	if (fuse_famfs_resolve(f, pos, m))
+		return NULL;
+	dev = fuse_famfs_dev_of(fconn, m->dev);
+	if (!dev || !dev->devdax)
+		return NULL;
+	if (m->len < size)
+		return order ? dev : NULL;	/* VM_FAULT_FALLBACK */
+	*ret = 0;
+	return dev;
+}
+
+/*
+ * Map devdax memory as device-dax maps its own: a devmap entry for the
+ * pfn, no DAX page cache entry, no page->mapping (fs/dax.c sets that on
+ * every page it maps, which corrupts device-dax's compound pages and
+ * clashes with the char device's own claim on the pages the server maps
+ * through it).  Write faults of shared mappings come back as pfn_mkwrite.
+ */
+static vm_fault_t fuse_famfs_devdax_fault(struct vm_fault *vmf,
+					  unsigned int order,
+					  struct fuse_famfs_dev *dev,
+					  const struct fuse_famfs_map *m)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	u64 size = PAGE_SIZE << order;
+	vm_fault_t ret;
+	pfn_t pfn;
+	int id;
+
+	if (fuse_famfs_dev_poisoned(dev, m->dev_off, size)) {
+		if (order)
+			return VM_FAULT_FALLBACK;
+		famfs_warn(inode, "offset %llu is on poisoned memory of device %u",
+			   (u64)vmf->pgoff << PAGE_SHIFT, dev->index);
+		return VM_FAULT_SIGBUS;
+	}
+	id = dax_read_lock();
+	if (fuse_famfs_devdax_pfn(dev->devdax, m->dev_off, size, &pfn))
+		ret = order ? VM_FAULT_FALLBACK : VM_FAULT_SIGBUS;
+	else if (!order)
+		ret = vmf_insert_mixed(vmf->vma, vmf->address, pfn);
+	else if (!IS_ALIGNED(pfn_t_to_pfn(pfn), 1UL << order))
+		ret = VM_FAULT_FALLBACK;
+	else
+		ret = vmf_insert_pfn_pmd(vmf, pfn,
+					 vmf->flags & FAULT_FLAG_WRITE);
+	dax_read_unlock(id);
+	trace_fuse_famfs_devdax_fault(inode,
+				      (u64)linear_page_index(vmf->vma,
+							     vmf->address) << PAGE_SHIFT,
+				      order, m->dev_off, ret);
+	return ret;
+}
+
 static vm_fault_t fuse_famfs_huge_fault(struct vm_fault *vmf,
 					unsigned int order)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
 	bool write = (vmf->flags & FAULT_FLAG_WRITE) &&
 		     (vmf->vma->vm_flags & VM_SHARED);
+	struct fuse_famfs_dev *dev;
+	struct fuse_famfs_map m;
 	vm_fault_t ret;
 	pfn_t pfn;
 
 	if (write)
 		sb_start_pagefault(inode->i_sb);
 	filemap_invalidate_lock_shared(inode->i_mapping);
-	ret = dax_iomap_fault(vmf, order, &pfn, NULL, &fuse_famfs_iomap_ops);
+	dev = fuse_famfs_fault_devdax(vmf, order, &m, &ret);
+	if (!dev)
+		ret = dax_iomap_fault(vmf, order, &pfn, NULL,
+				      &fuse_famfs_iomap_ops);
+	else if (!ret)
+		ret = fuse_famfs_devdax_fault(vmf, order, dev, &m);
 	filemap_invalidate_unlock_shared(inode->i_mapping);
 	if (write)
 		sb_end_pagefault(inode->i_sb);
@@ -795,11 +985,33 @@ static vm_fault_t fuse_famfs_fault(struct vm_fault *vmf)
 	return fuse_famfs_huge_fault(vmf, 0);
 }
 
+/*
+ * A write to a read-only PTE of a shared mapping: fs/dax.c's for pmem; a
+ * devdax PTE is made writable by the caller, once the instance is still
+ * there (the invalidate lock orders this against its removal).
+ */
+static vm_fault_t fuse_famfs_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct fuse_famfs_dev *dev;
+	struct fuse_famfs_map m;
+	vm_fault_t ret;
+
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	dev = fuse_famfs_fault_devdax(vmf, 0, &m, &ret);
+	if (dev && !ret && fuse_famfs_dev_poisoned(dev, m.dev_off, PAGE_SIZE))
+		ret = VM_FAULT_SIGBUS;
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	if (!dev)
+		return fuse_famfs_fault(vmf);
+	return ret;
+}
+
 static const struct vm_operations_struct fuse_famfs_vm_ops = {
 	.fault		= fuse_famfs_fault,
 	.huge_fault	= fuse_famfs_huge_fault,
 	.page_mkwrite	= fuse_famfs_fault,
-	.pfn_mkwrite	= fuse_famfs_fault,
+	.pfn_mkwrite	= fuse_famfs_pfn_mkwrite,
 };
 
 int fuse_famfs_mmap(struct file *file, struct vm_area_struct *vma)

@@ -17,7 +17,9 @@
  * serves famfs.c across the inodes of a connection.
  *
  * The replies to FUSE_GET_DAXDEV and the size-retry answer of GET_FMAP are
- * checked here too, and the poisoned ranges of a device are tracked here.
+ * checked here too, the poisoned ranges of a device are tracked here, and
+ * the rule for the memory of a device-dax instance famfs can map lives
+ * here (famfs_devdax.c feeds it what the instance says).
  */
 
 #include <linux/fs.h>
@@ -26,6 +28,7 @@
 #include <linux/mm.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
+#include <linux/range.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -469,6 +472,40 @@ int fuse_famfs_check_daxdev(const struct fuse_daxdev_out *out, size_t len,
 	else
 		return 0;
 	return -EFSCORRUPTED;
+}
+
+/**
+ * fuse_famfs_devdax_span - can famfs use a device-dax instance's range
+ * @start: physical address of the instance (its sysfs "resource")
+ * @size: its size in bytes (its sysfs "size")
+ * @ranges: the ranges of the dev_pagemap that holds @start
+ * @nr: how many
+ * @why: on error, why not
+ *
+ * famfs maps an instance as one run of physical memory: @start and @size
+ * page aligned, and [@start, @start + @size) inside the one range of
+ * @ranges that holds @start.  An instance whose memory is
+ * spread over ranges has its first range at @start and a size larger
+ * than that range.
+ *
+ * Return: 0 or -EOPNOTSUPP.
+ */
+int fuse_famfs_devdax_span(u64 start, u64 size, const struct range *ranges,
+			   int nr, const char **why)
+{
+	u64 last;
+	int i;
+
+	*why = "it has no page-aligned range";
+	if (!size || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(size) ||
+	    check_add_overflow(start, size - 1, &last))
+		return -EOPNOTSUPP;
+	*why = "its memory is not one physically contiguous range";
+	for (i = 0; i < nr; i++)
+		if (start >= ranges[i].start && start <= ranges[i].end)
+			return last <= ranges[i].end ? 0 : -EOPNOTSUPP;
+	*why = "its range is not in its device pages";
+	return -EOPNOTSUPP;
 }
 
 /* The end of [off, off + len), saturated at U64_MAX. */

@@ -5,14 +5,16 @@
  *
  * famfs_fmap.c is a pure library (no DAX, no FUSE requests): it parses and
  * validates what the server sends, resolves file offsets, and tracks
- * poisoned ranges.  famfs.c is the data path and needs CONFIG_FS_DAX; the
- * hooks in upstream files call it through the inline stubs below when the
- * kernel has no FS_DAX.
+ * poisoned ranges.  famfs.c is the data path and needs CONFIG_FS_DAX, as
+ * does famfs_devdax.c, which makes device-dax instances usable by it; the
+ * hooks in upstream files call famfs.c through the inline stubs below when
+ * the kernel has no FS_DAX.
  */
 #ifndef _FS_FUSE_FAMFS_I_H
 #define _FS_FUSE_FAMFS_I_H
 
 #include <linux/errno.h>
+#include <linux/pfn.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 
@@ -24,6 +26,7 @@ struct inode;
 struct iattr;
 struct iov_iter;
 struct kiocb;
+struct range;
 struct vm_area_struct;
 
 /* Corrupt metadata from the server, as kernel filesystems report it */
@@ -113,6 +116,8 @@ int fuse_famfs_fmap_reply_size(const void *buf, size_t len, size_t bufsize,
 			       size_t *needed);
 int fuse_famfs_check_daxdev(const struct fuse_daxdev_out *out, size_t len,
 			    u32 index, const char **rule);
+int fuse_famfs_devdax_span(u64 start, u64 size, const struct range *ranges,
+			   int nr, const char **why);
 void fuse_famfs_poison_add(struct fuse_famfs_poison *p, u64 off, u64 len);
 bool fuse_famfs_poison_hit(const struct fuse_famfs_poison *p, u64 off,
 			   u64 len);
@@ -131,6 +136,20 @@ ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_famfs_write_iter(struct kiocb *iocb, struct iov_iter *from);
 int fuse_famfs_mmap(struct file *file, struct vm_area_struct *vma);
 void fuse_famfs_conn_put(struct fuse_conn *fc);
+
+/* famfs_devdax.c: device-dax instances as famfs devices */
+struct fuse_famfs_devdax;
+struct dax_device;
+int fuse_famfs_devdax_open(struct file *file, void (*remove)(void *),
+			   void *data, struct fuse_famfs_devdax **ddp,
+			   const char **why);
+void fuse_famfs_devdax_close(struct fuse_famfs_devdax *dd);
+struct dax_device *fuse_famfs_devdax_dax(const struct fuse_famfs_devdax *dd);
+u64 fuse_famfs_devdax_size(const struct fuse_famfs_devdax *dd);
+const void *fuse_famfs_devdax_ident(const struct fuse_famfs_devdax *dd);
+const char *fuse_famfs_devdax_name(const struct fuse_famfs_devdax *dd);
+int fuse_famfs_devdax_pfn(const struct fuse_famfs_devdax *dd, u64 off,
+			  u64 len, pfn_t *pfn);
 #else
 static inline bool fuse_inode_is_famfs(struct inode *inode)
 {

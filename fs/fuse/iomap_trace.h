@@ -129,6 +129,33 @@ TRACE_EVENT(fuse_iomap_cache_inval,
 		      __entry->offset, __entry->length, __get_str(who))
 );
 
+/* a page fault on famfs devdax memory, mapped by famfs itself */
+TRACE_EVENT(fuse_famfs_devdax_fault,
+	    TP_PROTO(struct inode *inode, u64 pos, unsigned int order,
+		     u64 dev_off, vm_fault_t result),
+	    TP_ARGS(inode, pos, order, dev_off, result),
+	    TP_STRUCT__entry(__field(dev_t, dev)
+			     __field(u64, ino)
+			     __field(u64, pos)
+			     __field(u64, dev_off)
+			     __field(unsigned int, order)
+			     __field(unsigned int, result)),
+	    TP_fast_assign(__entry->dev = inode->i_sb->s_dev;
+			   __entry->ino = get_fuse_inode(inode)->orig_ino;
+			   __entry->pos = pos;
+			   __entry->dev_off = dev_off;
+			   __entry->order = order;
+			   __entry->result = (__force unsigned int)result;),
+	    TP_printk("dev %d:%d ino %llu pos 0x%llx order %u device offset 0x%llx result 0x%x%s%s",
+		      MAJOR(__entry->dev), MINOR(__entry->dev), __entry->ino,
+		      __entry->pos, __entry->order, __entry->dev_off,
+		      __entry->result,
+		      __entry->result & (__force unsigned int)VM_FAULT_NOPAGE ?
+		      " NOPAGE" : "",
+		      __entry->result & (__force unsigned int)VM_FAULT_FALLBACK ?
+		      " FALLBACK" : "")
+);
+
 #endif /* _FUSE_IOMAP_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

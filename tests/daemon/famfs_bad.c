@@ -42,8 +42,8 @@ enum {
 	B_RETRY_AT_CAP,
 	/* GET_DAXDEV replies */
 	D_FIRST,
-	D_ENOENT = D_FIRST, D_NOTBLK, D_NOTDAX, D_INDEX, D_UNTERMINATED,
-	D_RELATIVE, D_ERROR, D_BUSY,
+	D_ENOENT = D_FIRST, D_NOTDEVDAX, D_NOTDAX, D_INDEX, D_UNTERMINATED,
+	D_RELATIVE, D_ERROR, D_BUSY, D_NOTDEV,
 	B_NR
 };
 
@@ -81,13 +81,14 @@ static const struct {
 	[B_CAP_MAX]	 = { "cap-max-fmap", 1 },
 	[B_RETRY_AT_CAP] = { "cap-retry-max", 0 },
 	[D_ENOENT]	 = { "baddev-enoent", 0 },
-	[D_NOTBLK]	 = { "baddev-notblk", 0 },
+	[D_NOTDEVDAX]	 = { "baddev-notdevdax", 0 },
 	[D_NOTDAX]	 = { "baddev-notdax", 0 },
 	[D_INDEX]	 = { "baddev-index", 0 },
 	[D_UNTERMINATED] = { "baddev-unterminated", 0 },
 	[D_RELATIVE]	 = { "baddev-relative", 0 },
 	[D_ERROR]	 = { "baddev-error", 0 },
 	[D_BUSY]	 = { "baddev-busy", 0 },
+	[D_NOTDEV]	 = { "baddev-notdev", 0 },
 };
 
 /* One file per class, laid out on device 0's spare range. */
@@ -312,8 +313,11 @@ int ff_bad_daxdev(const struct famfsd *d, uint32_t index,
 	case D_ENOENT:
 		strcpy(out->name, "/dev/famfs-no-such-device");
 		break;
-	case D_NOTBLK:
+	case D_NOTDEVDAX:
 		strcpy(out->name, "/dev/null");
+		break;
+	case D_NOTDEV:
+		strcpy(out->name, "/usr/bin/fusetd");
 		break;
 	case D_NOTDAX:
 		strcpy(out->name, "/dev/vdb");

@@ -1057,6 +1057,69 @@ static void check_daxdev_case(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, rule ? rule : "(none)", c->rule);
 }
 
+/* ---- device-dax ranges ---- */
+
+#define G4	0x100000000ULL
+#define M6	0x600000ULL
+
+struct span_case {
+	const char *desc;
+	u64 start, size;
+	int nr;			/* of span_ranges */
+	const char *why;	/* NULL: usable */
+};
+
+/* a static pmem instance (its range past the info block), two pieces */
+static const struct range span_ranges[] = {
+	{ .start = G4, .end = G4 + SZ_256M - 1 },
+	{ .start = G4 + SZ_512M, .end = G4 + SZ_512M + SZ_64M - 1 },
+};
+
+#define NOT_ONE	"its memory is not one physically contiguous range"
+#define NO_RANGE "it has no page-aligned range"
+
+static const struct span_case span_cases[] = {
+	{ "static instance past its info block", G4 + M6, SZ_256M - M6, 1,
+	  NULL },
+	{ "the whole range", G4, SZ_256M, 1, NULL },
+	{ "one page at the end", G4 + SZ_256M - PAGE_SIZE, PAGE_SIZE, 2, NULL },
+	{ "in the second range", G4 + SZ_512M, SZ_64M, 2, NULL },
+	{ "one page past the range", G4 + M6, SZ_256M - M6 + PAGE_SIZE, 1,
+	  NOT_ONE },
+	{ "spread over two ranges", G4, SZ_256M + SZ_64M, 2, NOT_ONE },
+	{ "empty", G4, 0, 1, NO_RANGE },
+	{ "start not page aligned", G4 + 512, PAGE_SIZE, 1, NO_RANGE },
+	{ "size not page aligned", G4, PAGE_SIZE + 1, 1, NO_RANGE },
+	{ "wraps around", -(u64)PAGE_SIZE, 2 * PAGE_SIZE, 1, NO_RANGE },
+	{ "start outside the ranges", G4 + SZ_256M, PAGE_SIZE, 2,
+	  "its range is not in its device pages" },
+	{ "no ranges", G4, PAGE_SIZE, 0,
+	  "its range is not in its device pages" },
+};
+
+static void span_case_desc(const struct span_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(span, span_cases, span_case_desc);
+
+static void devdax_span_case(struct kunit *test)
+{
+	const struct span_case *c = test->param_value;
+	const char *why = NULL;
+	int err;
+
+	err = fuse_famfs_devdax_span(c->start, c->size, span_ranges, c->nr,
+				     &why);
+	if (!c->why) {
+		KUNIT_EXPECT_EQ(test, err, 0);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, err, -EOPNOTSUPP);
+	KUNIT_EXPECT_STREQ(test, why ? why : "(none)", c->why);
+}
+
 /* ---- poisoned ranges ---- */
 
 static void poison_ranges(struct kunit *test)
@@ -1120,6 +1183,7 @@ static struct kunit_case fuse_famfs_fmap_cases[] = {
 	KUNIT_CASE(resolve_random),
 	KUNIT_CASE(reply_size),
 	KUNIT_CASE_PARAM(check_daxdev_case, daxdev_gen_params),
+	KUNIT_CASE_PARAM(devdax_span_case, span_gen_params),
 	KUNIT_CASE(poison_ranges),
 	KUNIT_CASE(poison_overflow),
 	KUNIT_CASE(abi_get_fmap_in),

@@ -50,8 +50,9 @@ bad-enosys|Operation not supported|GET_FMAP failed: -38
 bad-33-extents|$EUCLEAN|too many extents
 bad-33-strips|$EUCLEAN|too many strips
 bad-retry-over-cap|$EUCLEAN|asked for a buffer size out of range
-baddev-enoent|No such file or directory|cannot open /dev/famfs-no-such-device
-baddev-notblk|Block device required|cannot open /dev/null
+baddev-enoent|No such file or directory|cannot find /dev/famfs-no-such-device
+baddev-notdevdax|No such device|/dev/null: it is not a device-dax instance
+baddev-notdev|No such device|/usr/bin/fusetd is not a device
 baddev-notdax|Operation not supported|is not a DAX-capable block device
 baddev-index|$EUCLEAN|reply names another device index
 baddev-unterminated|$EUCLEAN|device name not NUL-terminated

@@ -4,6 +4,7 @@
  * FUSE_GET_FMAP and FUSE_GET_DAXDEV; the kernel does all their I/O.
  *
  *   fusetd famfs [--stats FILE] [--bad] [--keep] [--ro] [--atomic-o-trunc]
+ *                [--hold-map NAME]
  *                [--personality famfs [--daxdev PATH] [--chunk-size 4K|2M]]
  *                [--die-on OPCODE[:N[:FLAG]]] -d DEV [-d DEV]... -F SPEC... MOUNTPOINT
  *   fusetd famfs --check NAME SEED -d DEV... -F SPEC...
@@ -19,7 +20,10 @@
  * tests/tools/fileverify).  Mounting lays file N (from 1, in -F order)
  * down with seed N (--keep: the data already there stays; --ro mounts read
  * only, for a second host of the same memory).  --dump prints
- * a file's extents.  --atomic-o-trunc asks for FUSE_ATOMIC_O_TRUNC (and
+ * a file's extents.  Devices are pmem block devices or devdax char devices
+ * (read and written through short-lived mappings); --hold-map NAME keeps
+ * the first 2 MiB of file NAME's first strip mapped through its devdax
+ * device while serving (famfs shares its memory with the server).  --atomic-o-trunc asks for FUSE_ATOMIC_O_TRUNC (and
  * then ignores O_TRUNC: sizes are the layout's).
  *
  * --personality famfs (or FUSETD_PERSONALITY=famfs) behaves on the wire
@@ -72,7 +76,9 @@ struct ff_file {
 
 struct ff_dev {
 	const char	*path;
-	int		fd;		/* O_RDWR | O_DIRECT */
+	int		fd;		/* O_RDWR, O_DIRECT on a bdev */
+	int		devdax;		/* a devdax char device */
+	uint64_t	align;		/* devdax: its page size */
 	uint64_t	size;
 	uint64_t	next;		/* allocation cursor */
 };
@@ -103,6 +109,7 @@ int ff_alloc(struct famfsd *d, uint32_t dev, uint64_t len, uint64_t *off);
 int ff_spare(struct famfsd *d, uint32_t dev, uint64_t *off);
 int ff_lay_down(struct famfsd *d, const struct ff_file *f, uint64_t seed);
 int ff_check(struct famfsd *d, const struct ff_file *f, uint64_t seed);
+int ff_hold_map(struct famfsd *d, const struct ff_file *f);
 void ff_dump(const struct ff_file *f);
 struct ff_file *ff_find(struct famfsd *d, const char *name);
 size_t ff_fmap(const struct ff_file *f, void *buf, size_t max);

@@ -5,12 +5,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <linux/fs.h>
 
 #include "pattern.h"
@@ -19,30 +22,115 @@
 
 #define IO_CHUNK	(1U << 20)
 
+/* Attribute @attr of device-dax instance @rdev: "size" or "align". */
+static int devdax_attr(dev_t rdev, const char *attr, uint64_t *val)
+{
+	char path[64];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/%s", major(rdev),
+		 minor(rdev), attr);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%" SCNu64, val);
+	fclose(f);
+	return n == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * A block device (pmem) is read and written with O_DIRECT; a devdax
+ * char device has no read or write, only mmap (see dev_io()).
+ */
 int ff_add_dev(struct famfsd *d, const char *path)
 {
 	struct ff_dev *dev;
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	if (d->ndevs == FF_MAX_DEVS)
 		return -ENOSPC;
-	fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (stat(path, &st) < 0)
+		return -errno;
+	fd = open(path, O_RDWR | O_CLOEXEC |
+		  (S_ISCHR(st.st_mode) ? 0 : O_DIRECT));
 	if (fd < 0)
 		return -errno;
 	dev = &d->devs[d->ndevs];
 	dev->path = path;
 	dev->fd = fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
+	dev->devdax = S_ISCHR(st.st_mode);
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(fd, BLKGETSIZE64, &dev->size) < 0)
 			return -errno;
+	} else if (dev->devdax) {
+		err = devdax_attr(st.st_rdev, "size", &dev->size);
+		if (!err)
+			err = devdax_attr(st.st_rdev, "align", &dev->align);
+		if (err)
+			return err;
 	} else {
 		dev->size = st.st_size;
 	}
 	d->ndevs++;
 	return 0;
+}
+
+/*
+ * @len bytes at @off of @dev to or from @buf; both multiples of 4 KiB.  A
+ * devdax instance is mapped for the copy, in its own page size (align).
+ */
+static int dev_io(const struct ff_dev *dev, void *buf, uint64_t len,
+		  uint64_t off, int write)
+{
+	uint64_t start, maplen;
+	char *p;
+
+	if (!dev->devdax) {
+		if (write)
+			return pwrite(dev->fd, buf, len, off) == (ssize_t)len ?
+			       0 : -EIO;
+		return pread(dev->fd, buf, len, off) == (ssize_t)len ?
+		       0 : -EIO;
+	}
+	if (off + len > dev->size)
+		return -EIO;
+	start = off & ~(dev->align - 1);
+	maplen = (off + len - start + dev->align - 1) & ~(dev->align - 1);
+	p = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_SHARED, dev->fd,
+		 start);
+	if (p == MAP_FAILED)
+		return -errno;
+	if (write)
+		memcpy(p + (off - start), buf, len);
+	else
+		memcpy(buf, p + (off - start), len);
+	munmap(p, maplen);
+	return 0;
+}
+
+/*
+ * --hold-map: map the pages of the first strip of @f's first extent
+ * through the devdax char device, touch each, and keep the mapping.
+ */
+int ff_hold_map(struct famfsd *d, const struct ff_file *f)
+{
+	const struct ff_strip *s = &f->e[0].s[0];
+	const struct ff_dev *dev = &d->devs[s->dev];
+	uint64_t i, len = s->len < FF_ALIGN ? s->len : FF_ALIGN;
+	volatile unsigned char *p;
+	unsigned int sum = 0;
+
+	if (!dev->devdax)
+		return -ENODEV;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, dev->fd, s->off);
+	if (p == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < len; i += 4096)
+		sum += p[i];
+	(void)sum;
+	return 0;	/* mapped until the daemon exits */
 }
 
 /* A byte count with an optional K, M or G suffix. */
@@ -347,8 +435,7 @@ static int put_piece(struct famfsd *d, uint64_t seed, uint64_t foff,
 		w = (n + 4095) & ~4095ULL;
 		for (i = 0; i < w; i++)
 			buf[i] = byte_at(seed, foff + done + i);
-		if (pwrite(d->devs[dev].fd, buf, w, doff + done) != (ssize_t)w)
-			err = -EIO;
+		err = dev_io(&d->devs[dev], buf, w, doff + done, 1);
 	}
 	free(buf);
 	return err;
@@ -366,11 +453,10 @@ static int check_piece(struct famfsd *d, uint64_t seed, uint64_t foff,
 	/* device reads are whole 4 KiB blocks; compare only the piece */
 	for (done = 0; done < len && !err; done += n) {
 		n = len - done < IO_CHUNK ? len - done : IO_CHUNK;
-		if (pread(d->devs[dev].fd, buf, (n + 4095) & ~4095ULL,
-			  doff + done) < (ssize_t)n) {
-			err = -EIO;
+		err = dev_io(&d->devs[dev], buf, (n + 4095) & ~4095ULL,
+			     doff + done, 0);
+		if (err)
 			break;
-		}
 		for (i = 0; i < n; i++) {
 			if (buf[i] != byte_at(seed, foff + done + i)) {
 				fprintf(stderr,

@@ -442,6 +442,7 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd famfs [-f] [--stats FILE] [--bad] [--keep] [--ro] [--atomic-o-trunc]\n"
+		"                    [--hold-map NAME]\n"
 		"                    [--personality famfs [--daxdev PATH] [--chunk-size 4K|2M]]\n"
 		"                    [--die-on OPCODE[:N[:FLAG]]]\n"
 		"                    -d DEV... -F SPEC... MOUNTPOINT\n"
@@ -495,9 +496,10 @@ int famfs_main(int argc, char **argv)
 		{ "personality", required_argument, NULL, 'Y' },
 		{ "daxdev", required_argument, NULL, 'D' },
 		{ "chunk-size", required_argument, NULL, 'Z' },
+		{ "hold-map", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *pers = NULL, *chunk = NULL;
+	const char *pers = NULL, *chunk = NULL, *hold = NULL;
 	const char *devs[FF_MAX_DEVS], *specs[FF_MAX_FILES];
 	const char *stats_path = NULL, *check = NULL, *dump = NULL;
 	int c, i, ndevs = 0, nspecs = 0, bad = 0, keep = 0, fg = 0, err;
@@ -559,6 +561,9 @@ int famfs_main(int argc, char **argv)
 		case 'Z':
 			chunk = optarg;
 			break;
+		case 'H':
+			hold = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -609,6 +614,11 @@ int famfs_main(int argc, char **argv)
 				strerror(-err));
 			return 1;
 		}
+	}
+	f = hold ? ff_find(&d, hold) : NULL;
+	if (hold && (!f || ff_hold_map(&d, f))) {
+		ff_warn("--hold-map %s: no such file on a devdax device", hold);
+		return 1;
 	}
 	d.stats = stats_create(stats_path);
 	if (!d.stats) {

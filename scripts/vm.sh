@@ -5,7 +5,7 @@
 #   vm.sh [--tests all|NAME,...] [--fuse "param=val ..."] [--timeout SEC]
 #         [--env NAME=VALUE]...   (exported to the guest's tests)
 #         [--memmap "SIZE!START ..."]  (emulated pmem regions, one
-#                                       /dev/pmemN each; default 256M!2G)
+#                                       /dev/pmemN each; default three, see below)
 #         [--share-ram FILE]  (guest memory, pmem included, is FILE,
 #                              mapped shared: a later boot with the same
 #                              FILE finds the pmem as this one left it)
@@ -18,7 +18,9 @@
 . "$(dirname "$0")/lib.sh"
 
 tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-3600} env=
-memmap=${VM_MEMMAP:-256M!2G}
+# pmem0 for the famfs tests, pmem1 a second famfs device until test 48
+# makes it a devdax instance with 4 KiB pages, pmem2 one with 2 MiB pages
+memmap=${VM_MEMMAP:-256M!2G 256M!4G 256M!4608M}
 share_ram=
 while [ $# -gt 0 ]; do
 	case "$1" in

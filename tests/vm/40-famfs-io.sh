@@ -9,22 +9,18 @@
 # layout says they belong; the daemon must see no READ, WRITE or iomap
 # request, and no GET_FMAP again, during the data phase; 2 MiB-aligned
 # files take PMD faults (fs_dax:dax_pmd_fault_done).  With two pmem
-# devices (vm.sh --memmap "256M!2G 256M!4G") the layouts span both.
+# devices (vm.sh --memmap "256M!2G 256M!4G") the layouts span both;
+# FAMFS_DEVICES="DEV..." names the devices (pmem or devdax, test 48).
 . /tests/vm/lib.sh
 
 TRACE=/sys/kernel/debug/tracing
 famfs_begin
 
-require "a pmem device" test -b /dev/pmem0
-DEVS="-d /dev/pmem0"
-ndevs=1
-# FUSETD_PERSONALITY=famfs (test 47): famfs_fused serves one device
-if [ -b /dev/pmem1 ] && [ "${FUSETD_PERSONALITY:-}" != famfs ]; then
-	DEVS="$DEVS -d /dev/pmem1"
-	ndevs=2
-fi
-FAMFS_DEVS=$DEVS
-diag "$ndevs pmem device(s)"
+famfs_devices
+DEVS=$FAMFS_DEVS
+ndevs=$(echo $DEVS | wc -w)
+ndevs=$((ndevs / 2))
+diag "$ndevs device(s): $DEVS"
 
 # name size seed: seeds are the -F order, from 1
 FILES="simple 12582912 1
@@ -92,23 +88,29 @@ check "mmap writes into every file" each mwr
 check "read() sees the mmap writes" each rd20
 check "the mmap writes are on the devices" each devck20
 
-# PMD faults for the 2 MiB-aligned files.
-if [ -d $TRACE/events/fs_dax ]; then
+# PMD faults for the 2 MiB-aligned files: fs/dax.c's on pmem, famfs's own
+# on devdax memory.
+DEVDAX_EV=$TRACE/events/fuse_iomap/fuse_famfs_devdax_fault
+if [ -d $TRACE/events/fs_dax ] && [ -d $DEVDAX_EV ]; then
 	echo 0 > $TRACE/tracing_on
 	echo > $TRACE/trace
 	echo 1 > $TRACE/events/fs_dax/dax_pmd_fault_done/enable
+	echo 1 > $DEVDAX_EV/enable
 	echo 1 > $TRACE/tracing_on
 	out=$(mmapverify check -v "$T_MNT/simple" 12582912 21)
 	mmapverify check "$T_MNT/ilv" 25165824 23
 	echo 0 > $TRACE/tracing_on
 	echo 0 > $TRACE/events/fs_dax/dax_pmd_fault_done/enable
-	pmd=$(grep -c 'dax_pmd_fault_done.*NOPAGE' $TRACE/trace)
-	fallback=$(grep -c 'dax_pmd_fault_done.*FALLBACK' $TRACE/trace)
+	echo 0 > $DEVDAX_EV/enable
+	pmd=$(grep -c 'dax_pmd_fault_done.*NOPAGE\|devdax_fault.*order 9 .*NOPAGE' \
+		$TRACE/trace)
+	fallback=$(grep -c 'dax_pmd_fault_done.*FALLBACK\|devdax_fault.*order 9 .*FALLBACK' \
+		$TRACE/trace)
 	diag "$out; PMD faults: $pmd mapped, $fallback fell back"
 	check_eq "mmap of a 2 MiB multiple is 2 MiB aligned" yes "${out##*: }"
 	check_eq "each 2 MiB of the two files is one PMD fault" 18 "$pmd"
 else
-	fail "no fs_dax trace events"
+	fail "no fs_dax or fuse_famfs_devdax_fault trace events"
 fi
 
 # Unaligned pieces across chunk and extent boundaries.

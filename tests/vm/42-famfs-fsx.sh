@@ -26,12 +26,7 @@ ops=${FSX_OPS:-3000}
 SEEDS=$(echo "${FSX_SEEDS:-1,2,3}" | tr , ' ')
 jobs=${FSX_JOBS:-1}
 
-require "a pmem device" test -b /dev/pmem0
-DEVS="-d /dev/pmem0"
-# FUSETD_PERSONALITY=famfs (test 47): famfs_fused serves one device
-[ -b /dev/pmem1 ] && [ "${FUSETD_PERSONALITY:-}" != famfs ] &&
-	DEVS="$DEVS -d /dev/pmem1"
-FAMFS_DEVS=$DEVS
+famfs_devices
 
 # Files s$j (simple) and i$j (interleaved) for each job slot j; file n of
 # the -F list is laid down with fileverify's pattern of seed n.

@@ -22,11 +22,13 @@ cleanup() {
 famfs_begin
 trap cleanup EXIT
 
-require "a pmem device" test -b /dev/pmem0
+# FAMFS_DEVICES=/dev/daxR.N (test 48): on a devdax instance, as famfs
+DEV=${FAMFS_DEVICES:-/dev/pmem0}
+require "a DAX device $DEV" test -b "$DEV" -o -c "$DEV"
 famfs_on
 echo N > $IOMAP_PARAM
-FAMFS_DEVS="-d /dev/pmem0"
-ln -sf /dev/pmem0 "$T_TMP/dax"
+FAMFS_DEVS="-d $DEV"
+ln -sf "$DEV" "$T_TMP/dax"
 
 # a: interleaved, 3 strips, size not a multiple of 4 KiB; s: simple
 ASIZE=5000001

@@ -95,6 +95,23 @@ famfs_begin() {
 	trap famfs_cleanup EXIT
 }
 famfs_on() { echo 1 > $FAMFS_PARAM; }
+# famfs_devices: FAMFS_DEVS for the famfs tests: "-d DEV" for each of
+# $FAMFS_DEVICES if set (pmem block or devdax char devices, test 48), else
+# /dev/pmem0 and /dev/pmem1 if there is one (one device only under
+# FUSETD_PERSONALITY=famfs: famfs_fused serves one).  Ends the test
+# without a device.
+famfs_devices() {
+	_devs=${FAMFS_DEVICES:-/dev/pmem0}
+	if [ -z "${FAMFS_DEVICES:-}" ] && [ -b /dev/pmem1 ] &&
+	   [ "${FUSETD_PERSONALITY:-}" != famfs ]; then
+		_devs="$_devs /dev/pmem1"
+	fi
+	FAMFS_DEVS=
+	for _fd in $_devs; do
+		require "a DAX device $_fd" test -b "$_fd" -o -c "$_fd"
+		FAMFS_DEVS="$FAMFS_DEVS -d $_fd"
+	done
+}
 famfs_mount() {
 	# shellcheck disable=SC2086
 	"$FUSETD" famfs --stats "$STATS" $FAMFS_DEVS $SPECS "$@" "$T_MNT"
@@ -147,3 +164,25 @@ sub_test() {
 
 # Exit status for the end of a script.
 t_done() { [ "$T_FAILS" = 0 ]; }
+
+# devdax_make PMEM ALIGN: turn the namespace of pmem block device PMEM
+# (e.g. /dev/pmem1) into a device-dax instance with ALIGN-byte pages, the
+# sysfs steps "ndctl create-namespace -f -e NS -m devdax -a ALIGN" takes;
+# prints the instance's char device (/dev/daxR.N).
+devdax_make() {
+	_ns=$(basename "$(readlink -f "/sys/block/${1#/dev/}/device")")
+	_reg=$(basename "$(readlink -f "/sys/bus/nd/devices/$_ns/..")")
+	_dax=$(cat "/sys/bus/nd/devices/$_reg/dax_seed")
+	_d=/sys/bus/nd/devices/$_dax
+	echo "$_ns" > /sys/bus/nd/drivers/nd_pmem/unbind &&
+	cat /proc/sys/kernel/random/uuid > "$_d/uuid" &&
+	echo pmem > "$_d/mode" &&
+	echo "$2" > "$_d/align" &&
+	echo "$_ns" > "$_d/namespace" &&
+	echo "$_dax" > /sys/bus/nd/drivers/dax_pmem/bind || return 1
+	# the dax bus instance the nd_dax device made
+	_i=$(ls "$_d" | grep '^dax[0-9]*\.[0-9]*$' | head -1)
+	[ -z "$_i" ] && _i=$(ls "$_d/dax_region" 2>/dev/null | grep '^dax' | head -1)
+	[ -c "/dev/$_i" ] || { ls -R "$_d" | head -40 >&2; return 1; }
+	echo "/dev/$_i"
+}

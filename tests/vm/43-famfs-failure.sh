@@ -72,25 +72,8 @@ NS=$(basename "$DEV")
 DRV=$(readlink -f "$DEV/driver")
 diag "pmem0 is $NS, bound to $(basename "$DRV")"
 require "remount" famfs_mount --keep
-rm -f "$T_TMP/ready" "$T_TMP/go"
-memfail hold "$T_MNT/b" $MB4 "$T_TMP/ready" "$T_TMP/go" > "$T_TMP/hold" 2>&1 &
-hold=$!
-n=0
-while [ ! -e "$T_TMP/ready" ] && [ $n -lt 300 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-require "a process maps all of b" test -e "$T_TMP/ready"
-
-echo "$NS" > "$DRV/unbind" &
-unbind=$!
-n=0
-while kill -0 $unbind 2>/dev/null && [ $n -lt 600 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-check "the unbind returned" sh -c "! kill -0 $unbind 2>/dev/null"
-wait $unbind
+hold_map "$T_MNT/b" $MB4
+unbind "$DRV" "$NS"
 check "/dev/pmem0 is gone" test ! -b /dev/pmem0
 check "the holder was told" sh -c \
 	"dmesg | grep -q 'famfs: device 0 (pmem0): removal at 0x0'"

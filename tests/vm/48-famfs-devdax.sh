@@ -20,7 +20,7 @@
 . /tests/vm/lib.sh
 
 famfs_begin
-DAXNS= UNBOUND=
+DAXNS='' UNBOUND=''
 cleanup() {
 	if mounted; then umount "$T_MNT"; fi
 	if grep -q " $T_TMP/mnt2 " /proc/mounts; then umount "$T_TMP/mnt2"; fi
@@ -111,26 +111,9 @@ rm -f "$T_TMP/dev"
 # ---- the instance unbound under a mapping ----
 FAMFS_DEVS="-d $DAX"
 require "mount" famfs_mount --keep
-rm -f "$T_TMP/ready" "$T_TMP/go"
-memfail hold "$T_MNT/b" $((2 * MB2)) "$T_TMP/ready" "$T_TMP/go" \
-	> "$T_TMP/hold" 2>&1 &
-hold=$!
-n=0
-while [ ! -e "$T_TMP/ready" ] && [ $n -lt 300 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-require "a process maps all of b" test -e "$T_TMP/ready"
+hold_map "$T_MNT/b" $((2 * MB2))
 UNBOUND=1
-echo "$DAXNS" > /sys/bus/dax/drivers/device_dax/unbind &
-unbind=$!
-n=0
-while kill -0 $unbind 2>/dev/null && [ $n -lt 600 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-check "the unbind returned" sh -c "! kill -0 $unbind 2>/dev/null"
-wait $unbind
+unbind /sys/bus/dax/drivers/device_dax "$DAXNS"
 check "device_dax let go of $DAXNS" \
 	test ! -e "/sys/bus/dax/drivers/device_dax/$DAXNS"
 check "famfs was told" sh -c \

@@ -165,6 +165,35 @@ sub_test() {
 # Exit status for the end of a script.
 t_done() { [ "$T_FAILS" = 0 ]; }
 
+# hold_map FILE LEN: a process maps all LEN bytes of FILE, touches them,
+# and touches them again once $T_TMP/go exists (memfail hold: exit 3 for
+# a SIGBUS then, its report in $T_TMP/hold); $hold is its pid.
+hold_map() {
+	rm -f "$T_TMP/ready" "$T_TMP/go"
+	memfail hold "$1" "$2" "$T_TMP/ready" "$T_TMP/go" > "$T_TMP/hold" 2>&1 &
+	hold=$!
+	_n=0
+	while [ ! -e "$T_TMP/ready" ] && [ $_n -lt 300 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	require "a process maps all of $(basename "$1")" test -e "$T_TMP/ready"
+}
+
+# unbind DRIVER DEVICE: unbind DEVICE from DRIVER (its sysfs directory);
+# checks that the unbind returns within 60 s.
+unbind() {
+	echo "$2" > "$1/unbind" &
+	_u=$!
+	_n=0
+	while kill -0 $_u 2>/dev/null && [ $_n -lt 600 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	check "the unbind returned" sh -c "! kill -0 $_u 2>/dev/null"
+	wait $_u
+}
+
 # devdax_make PMEM ALIGN: turn the namespace of pmem block device PMEM
 # (e.g. /dev/pmem1) into a device-dax instance with ALIGN-byte pages, the
 # sysfs steps "ndctl create-namespace -f -e NS -m devdax -a ALIGN" takes;

@@ -60,6 +60,8 @@ cp "$TOP"/tests/share/*.sh "$root/tests/share/"
 for b in "$BUILD"/tests/bin/*; do
 	[ -x "$b" ] && install -m 755 "$b" "$root/usr/bin/"
 done
+# the helper mount(8) runs for "mount -t fuse.fusetd"
+ln -s fusetd "$root/usr/bin/mount.fuse.fusetd"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$BUILD/vm/initramfs-ours.cpio"
 
 # perf for the bench's profiles (Debian's /usr/bin/perf is the binary).

@@ -75,7 +75,9 @@ _Noreturn static void usage(void)
 		"       fusetd fsck [-v] IMAGE\n"
 		"       fusetd fragment [-w SEED] IMAGE NAME EXTENTS\n"
 		"       fusetd selftest [-v] [--big] [DIR]\n"
-		"       fusetd famfs ... (fusetd famfs --help)\n");
+		"       fusetd famfs ... (fusetd famfs --help)\n"
+		"       mount -t fuse.fusetd IMAGE MOUNTPOINT [-o iomap,stats=FILE]\n"
+		"         (mount.fuse.fusetd, a link to fusetd, is the helper mount(8) runs)\n");
 	exit(2);
 }
 
@@ -274,11 +276,12 @@ static int cmd_mount(int argc, char **argv)
 		{ "set-blocksize", required_argument, NULL, 'K' },
 		{ "probe-grant", no_argument, NULL, 'G' },
 		{ "inline-nopayload", no_argument, NULL, 'W' },
+		{ "fuse-type", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt, *pers = NULL;
 	const char *inject = NULL;
-	int upsert_explicit = 0, fuse_fd = -1, probe_grant = 0;
+	int upsert_explicit = 0, fuse_fd = -1, probe_grant = 0, as_type = 0;
 	char opts[1024] = "", data[1200];
 	struct fusetd d = {
 		.cache_maxbytes = 16 << 20,
@@ -302,6 +305,10 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'S':
 			stats_path = optarg;
+			break;
+		case 'M':
+			/* as mount(8) would show it: the image, fuse.fusetd */
+			as_type = 1;
 			break;
 		case 'I':
 			d.want_iomap = 1;
@@ -467,7 +474,8 @@ static int cmd_mount(int argc, char **argv)
 		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,"
 		 MOUNT_OPTS "%s%s", d.fuse_fd, getuid(), getgid(),
 		 d.nodeid_shift ? ",root_nodeid=2" : "", opts);
-	if (mount("fusetd", mnt, "fuse", 0, data) < 0) {
+	if (mount(as_type ? image : "fusetd", mnt,
+		  as_type ? "fuse.fusetd" : "fuse", 0, data) < 0) {
 		fprintf(stderr, "fusetd: mount %s on %s: %s\n", image, mnt,
 			strerror(errno));
 		return 1;
@@ -665,8 +673,64 @@ static int cmd_fragment(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The mount helper convention: mount(8) runs "mount.fuse.fusetd IMAGE DIR
+ * -o OPTS" (util-linux's mount.fuse runs "fusetd IMAGE DIR -o OPTS").
+ * OPTS are mount(8)'s generic options, which a FUSE mount does without,
+ * and ours: iomap, and stats=FILE.
+ */
+static int mount_helper(int argc, char **argv)
+{
+	static const char *const generic[] = {
+		"rw", "defaults", "auto", "noauto", "user", "nouser", "_netdev",
+		"suid", "nosuid", "dev", "nodev", "exec", "noexec", "async",
+		"atime", "relatime",
+	};
+	char *args[16], *opts = NULL, *o, *save = NULL;
+	int n = 0, i, c;
+
+	args[n++] = "mount";
+	args[n++] = "--fuse-type";
+	while ((c = getopt(argc, argv, "o:svnf")) != -1) {
+		if (c == 'o')
+			opts = optarg;
+		else if (c == '?')
+			usage();
+	}
+	if (optind + 2 != argc)
+		usage();
+	for (o = opts ? strtok_r(opts, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < (int)(sizeof(generic) / sizeof(generic[0])); i++)
+			if (!strcmp(o, generic[i]))
+				break;
+		if (i < (int)(sizeof(generic) / sizeof(generic[0])))
+			continue;
+		if (!strcmp(o, "iomap")) {
+			args[n++] = "--iomap";
+		} else if (!strncmp(o, "stats=", 6)) {
+			args[n++] = "--stats";
+			args[n++] = o + 6;
+		} else {
+			fprintf(stderr, "fusetd: unknown mount option %s\n", o);
+			return 32;	/* mount(8): mount failure */
+		}
+	}
+	args[n++] = argv[optind];
+	args[n++] = argv[optind + 1];
+	args[n] = NULL;
+	optind = 0;	/* a fresh getopt for cmd_mount() */
+	return cmd_mount(n, args) ? 32 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	const char *self = strrchr(argv[0], '/');
+
+	self = self ? self + 1 : argv[0];
+	if (!strcmp(self, "mount.fuse.fusetd") ||
+	    (argc > 2 && argv[1][0] == '/'))
+		return mount_helper(argc, argv);
 	if (argc < 2)
 		usage();
 	if (!strcmp(argv[1], "mkfs"))

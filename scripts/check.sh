@@ -19,20 +19,27 @@ rm -rf "$logdir"
 mkdir -p "$logdir"
 pass=0 fail=0
 t0=$(date +%s)
+# Failures are repeated at the end, where a truncated CI log still shows them.
+failures=$logdir/failures.txt
+: > "$failures"
 
 result() { # OK DESC [LOG]
 	if [ "$1" = 0 ]; then
 		pass=$((pass + 1)); echo "ok - $2"
 	else
-		fail=$((fail + 1)); echo "not ok - $2${3:+ (see $3)}"
-		[ -n "${3:-}" ] && tail -20 "$3" | sed 's/^/#   /'
+		fail=$((fail + 1))
+		{
+			echo "not ok - $2${3:+ (see $3)}"
+			[ -n "${3:-}" ] && tail -20 "$3" | sed 's/^/#   /'
+		} | tee -a "$failures"
 	fi
 }
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 # tally LOG WHAT: count the TAP lines of a run that ends "N passed, N failed"
 tally() {
 	local v
-	grep -E '^(not )?ok ' "$1"
+	grep -E '^(not )?ok |^#   ' "$1"
+	grep -E '^not ok |^#   ' "$1" >> "$failures"
 	v=$(tail -1 "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 	if [ -z "$v" ]; then
 		result 1 "$2 produced no verdict" "$1"
@@ -108,7 +115,7 @@ if has kunit; then
 	p=$(echo "$line" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
 	f=$(echo "$line" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
 	p=${p:-0} f=${f:-0}
-	grep -a '\[FAILED\]' "$l" | sed 's/^/not ok - kunit: /'
+	grep -a '\[FAILED\]' "$l" | sed 's/^/not ok - kunit: /' | tee -a "$failures"
 	echo "# kunit: $p passed, $f failed"
 	pass=$((pass + p)) fail=$((fail + f))
 	if [ "$rc" != 0 ] || [ "$p" = 0 ]; then
@@ -127,6 +134,10 @@ if has vm; then
 	tally "$l" "famfs across hosts"
 fi
 
+if [ -s "$failures" ]; then
+	echo "# ---- the failures again"
+	head -150 "$failures"
+fi
 echo "# make check took $(( $(date +%s) - t0 ))s; logs in $logdir"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -539,7 +539,7 @@ static int fuse_iomap_end(struct inode *inode, loff_t pos, loff_t count,
 	return err;
 }
 
-const struct iomap_ops fuse_iomap_ops = {
+const struct iomap_ops fuse_iomap_mapping_ops = {
 	.iomap_begin	= fuse_iomap_begin,
 	.iomap_end	= fuse_iomap_end,
 };

@@ -47,7 +47,7 @@ ssize_t fuse_iomap_direct_read(struct kiocb *iocb, struct iov_iter *to)
 	ret = fuse_iomap_lock(iocb, false);
 	if (ret)
 		return ret;
-	ret = iomap_dio_rw(iocb, to, &fuse_iomap_ops, NULL, 0, NULL, 0);
+	ret = iomap_dio_rw(iocb, to, &fuse_iomap_mapping_ops, NULL, 0, NULL, 0);
 	inode_unlock_shared(inode);
 	if (ret >= 0)
 		file_accessed(iocb->ki_filp);
@@ -130,7 +130,7 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 		dio_flags |= IOMAP_DIO_FORCE_WAIT;
 	}
 
-	dio = __iomap_dio_rw(iocb, from, &fuse_iomap_ops,
+	dio = __iomap_dio_rw(iocb, from, &fuse_iomap_mapping_ops,
 			     &fuse_iomap_dio_write_ops, dio_flags, &fallback, 0);
 	inode_unlock(inode);
 	/*

@@ -359,7 +359,7 @@ int fuse_iomap_unfreeze_fs(struct super_block *sb);
 long fuse_iomap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* iomap inodes and upcalls (iomap.c) */
-extern const struct iomap_ops fuse_iomap_ops;
+extern const struct iomap_ops fuse_iomap_mapping_ops;
 bool fuse_inode_is_iomap(struct inode *inode);
 void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr);
 void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize);

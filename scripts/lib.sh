@@ -48,3 +48,27 @@ cfg_hash() {
 devkernel_dir() {
 	echo "$CACHE/kernel-$(src_version)-$(cfg_hash "$TOP/scripts/devkernel.config")"
 }
+
+# Release of Debian's stock kernel built from our source version, e.g.
+# 6.12.118+deb12-amd64 for 6.12.118-1~deb12u1 (STOCK_KVER overrides).
+stock_kver() {
+	local ver p
+	if [ -n "${STOCK_KVER:-}" ]; then echo "$STOCK_KVER"; return; fi
+	ver=$(src_version)
+	for p in $(apt-cache pkgnames linux-headers-6.12. |
+		   grep -E '^linux-headers-6\.12\.[0-9]+\+deb[0-9]+-amd64$' | sort); do
+		if [ "$(apt-cache show --no-all-versions "$p" 2>/dev/null |
+			sed -n 's/^Version: //p' | head -1)" = "$ver" ]; then
+			echo "${p#linux-headers-}"
+			return
+		fi
+	done
+	die "no Debian kernel of source version $ver (linux-headers-*-amd64)"
+}
+
+# Build directory of the stock kernel's headers (linux-headers-<kver>).
+stock_kdir() {
+	local d=/usr/src/linux-headers-$(stock_kver)
+	[ -e "$d/Module.symvers" ] || die "$d missing (run scripts/setup.sh)"
+	echo "$d"
+}

@@ -24,7 +24,7 @@ for w in $(cat /proc/cmdline); do
 	fi.bench.runtime=*) runtime=${w#*=} ;;
 	esac
 done
-PARAM=/sys/module/fuse/parameters/enable_famfs
+PARAM=$FUSE_PARAMS/enable_famfs
 DEV=/dev/pmem0
 SIZE=$((96 << 20))		# the famfs file, and the raw range
 RAW_OFF=$((128 << 20))		# past the famfs file and its allocation gap

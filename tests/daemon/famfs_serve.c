@@ -23,6 +23,7 @@
 
 #include "die.h"
 #include "famfs.h"
+#include "fusedev.h"
 #include "personality.h"
 
 #define FF_MAX_WRITE	(128 * 1024)
@@ -462,14 +463,14 @@ static int mount_and_serve(struct famfsd *d, const char *mnt, int foreground,
 	d->out_buf = malloc(FF_OUT_BUF);
 	if (!d->in_buf || !d->out_buf)
 		return -ENOMEM;
-	d->fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	d->fuse_fd = open(fusedev_path(), O_RDWR | O_CLOEXEC);
 	if (d->fuse_fd < 0)
 		return -errno;
 	snprintf(data, sizeof(data),
 		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,allow_other,default_permissions",
 		 d->fuse_fd, getuid(), getgid());
-	if (mount(d->daxdev ? d->daxdev : "famfs", mnt, "fuse", mflags,
-		  data) < 0)
+	if (mount(d->daxdev ? d->daxdev : "famfs", mnt, fusedev_fstype(),
+		  mflags, data) < 0)
 		return -errno;
 	if (!foreground && daemonize())
 		return -errno;

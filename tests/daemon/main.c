@@ -44,6 +44,7 @@
 #include "caps.h"
 #include "die.h"
 #include "famfs.h"
+#include "fusedev.h"
 #include "pattern.h"
 #include "proto.h"
 
@@ -58,9 +59,11 @@ _Noreturn static void usage(void)
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
 		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
-		"                    [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload]\n"
+		"                    [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload] [--coexist]\n"
 		"                    [-o OPTS] IMAGE MOUNTPOINT\n"
 		"         --fuse-fd N: mount with /dev/fuse file N (from a mount helper: fuseioctl grant)\n"
+		"         --coexist: fuse-iomap's fuseiomap.ko beside a built-in FUSE: /dev/fuse-iomap and\n"
+		"           filesystem type fuseiomap (also FUSE_IOMAP_COEXIST=1, which famfs mount follows)\n"
 		"         --set-blocksize N: register the device O_EXCL, IOMAP_SET_BLOCKSIZE to N\n"
 		"         --probe-grant: FUSE_DEV_IOC_ADD_IOMAP after the mount; prints its errno\n"
 		"         --inline-nopayload: INLINE mappings without data, which moves with READ/WRITE\n"
@@ -77,7 +80,8 @@ _Noreturn static void usage(void)
 		"       fusetd selftest [-v] [--big] [DIR]\n"
 		"       fusetd famfs ... (fusetd famfs --help)\n"
 		"       mount -t fuse.fusetd IMAGE MOUNTPOINT [-o iomap,stats=FILE]\n"
-		"         (mount.fuse.fusetd, a link to fusetd, is the helper mount(8) runs)\n");
+		"         (mount.fuse.fusetd, a link to fusetd, is the helper mount(8) runs;\n"
+		"          mount -t fuseiomap.fusetd runs mount.fuseiomap.fusetd, which mounts with --coexist)\n");
 	exit(2);
 }
 
@@ -277,12 +281,13 @@ static int cmd_mount(int argc, char **argv)
 		{ "probe-grant", no_argument, NULL, 'G' },
 		{ "inline-nopayload", no_argument, NULL, 'W' },
 		{ "fuse-type", no_argument, NULL, 'M' },
+		{ "coexist", no_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt, *pers = NULL;
 	const char *inject = NULL;
 	int upsert_explicit = 0, fuse_fd = -1, probe_grant = 0, as_type = 0;
-	char opts[1024] = "", data[1200];
+	char opts[1024] = "", data[1200], fstype[32];
 	struct fusetd d = {
 		.cache_maxbytes = 16 << 20,
 		.upsert_on_open = 64,
@@ -309,6 +314,10 @@ static int cmd_mount(int argc, char **argv)
 		case 'M':
 			/* as mount(8) would show it: the image, fuse.fusetd */
 			as_type = 1;
+			break;
+		case 'Q':
+			/* fuseiomap.ko beside a built-in FUSE (fusedev.h) */
+			setenv("FUSE_IOMAP_COEXIST", "1", 1);
 			break;
 		case 'I':
 			d.want_iomap = 1;
@@ -460,10 +469,11 @@ static int cmd_mount(int argc, char **argv)
 			return 1;
 		}
 	} else {
-		d.fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+		d.fuse_fd = open(fusedev_path(),
+				 O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	}
 	if (d.fuse_fd < 0) {
-		error("/dev/fuse", errno);
+		error(fusedev_path(), errno);
 		return 1;
 	}
 
@@ -474,8 +484,9 @@ static int cmd_mount(int argc, char **argv)
 		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,"
 		 MOUNT_OPTS "%s%s", d.fuse_fd, getuid(), getgid(),
 		 d.nodeid_shift ? ",root_nodeid=2" : "", opts);
-	if (mount(as_type ? image : "fusetd", mnt,
-		  as_type ? "fuse.fusetd" : "fuse", 0, data) < 0) {
+	snprintf(fstype, sizeof(fstype), "%s%s", fusedev_fstype(),
+		 as_type ? ".fusetd" : "");
+	if (mount(as_type ? image : "fusetd", mnt, fstype, 0, data) < 0) {
 		fprintf(stderr, "fusetd: mount %s on %s: %s\n", image, mnt,
 			strerror(errno));
 		return 1;
@@ -675,11 +686,12 @@ static int cmd_fragment(int argc, char **argv)
 
 /*
  * The mount helper convention: mount(8) runs "mount.fuse.fusetd IMAGE DIR
- * -o OPTS" (util-linux's mount.fuse runs "fusetd IMAGE DIR -o OPTS").
+ * -o OPTS" (util-linux's mount.fuse runs "fusetd IMAGE DIR -o OPTS"), or
+ * "mount.fuseiomap.fusetd" for "mount -t fuseiomap.fusetd".
  * OPTS are mount(8)'s generic options, which a FUSE mount does without,
  * and ours: iomap, and stats=FILE.
  */
-static int mount_helper(int argc, char **argv)
+static int mount_helper(int argc, char **argv, int coexist)
 {
 	static const char *const generic[] = {
 		"rw", "defaults", "auto", "noauto", "user", "nouser", "_netdev",
@@ -691,6 +703,8 @@ static int mount_helper(int argc, char **argv)
 
 	args[n++] = "mount";
 	args[n++] = "--fuse-type";
+	if (coexist)
+		args[n++] = "--coexist";
 	while ((c = getopt(argc, argv, "o:svnf")) != -1) {
 		if (c == 'o')
 			opts = optarg;
@@ -728,9 +742,11 @@ int main(int argc, char **argv)
 	const char *self = strrchr(argv[0], '/');
 
 	self = self ? self + 1 : argv[0];
+	if (!strcmp(self, "mount.fuseiomap.fusetd"))
+		return mount_helper(argc, argv, 1);
 	if (!strcmp(self, "mount.fuse.fusetd") ||
 	    (argc > 2 && argv[1][0] == '/'))
-		return mount_helper(argc, argv);
+		return mount_helper(argc, argv, 0);
 	if (argc < 2)
 		usage();
 	if (!strcmp(argv[1], "mkfs"))

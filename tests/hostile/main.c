@@ -42,6 +42,7 @@
 #include <linux/fs.h>
 
 #include "hostile.h"
+#include "fusedev.h"
 
 static struct hs_server server;
 
@@ -268,15 +269,15 @@ static int serve_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	s->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	s->fd = open(fusedev_path(), O_RDWR | O_CLOEXEC);
 	if (s->fd < 0) {
-		perror("/dev/fuse");
+		perror(fusedev_path());
 		return 1;
 	}
 	snprintf(data, sizeof(data),
 		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions",
 		 s->fd);
-	if (mount("hostile", mnt, "fuse", 0, data) < 0) {
+	if (mount("hostile", mnt, fusedev_fstype(), 0, data) < 0) {
 		fprintf(stderr, "hostile: mount on %s: %s\n", mnt, strerror(errno));
 		return 1;
 	}

@@ -27,6 +27,7 @@
 #include <linux/fuse.h>
 
 #include "caps.h"
+#include "fusedev.h"
 
 static int grant(int argc, char **argv)
 {
@@ -43,9 +44,9 @@ static int grant(int argc, char **argv)
 	if (argc - i < 2)
 		return 2;
 	target = atoi(argv[i]);
-	fd = open("/dev/fuse", O_RDWR);
+	fd = open(fusedev_path(), O_RDWR);
 	if (fd < 0) {
-		perror("fuseioctl: /dev/fuse");
+		perror(fusedev_path());
 		return 1;
 	}
 	if (ioctl(fd, FUSE_DEV_IOC_ADD_IOMAP)) {
@@ -80,9 +81,10 @@ int main(int argc, char **argv)
 	}
 	if (argc != 2)
 		goto usage;
-	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	fd = open(fusedev_path(), O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "fuseioctl: /dev/fuse: %s\n", strerror(errno));
+		fprintf(stderr, "fuseioctl: %s: %s\n", fusedev_path(),
+			strerror(errno));
 		return 1;
 	}
 	if (!strcmp(argv[1], "support")) {

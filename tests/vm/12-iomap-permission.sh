@@ -6,7 +6,7 @@
 # /dev/fuse ioctls still fail with ENOTTY.
 . /tests/vm/lib.sh
 
-param=/sys/module/fuse/parameters/enable_iomap
+param=$FUSE_PARAMS/enable_iomap
 require "enable_iomap is a module parameter" test -w "$param"
 old=$(cat "$param")
 

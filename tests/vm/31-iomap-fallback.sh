@@ -7,7 +7,7 @@
 # registered read-only only backs reads.
 . /tests/vm/lib.sh
 
-param=/sys/module/fuse/parameters/enable_iomap
+param=$FUSE_PARAMS/enable_iomap
 old=$(cat "$param")
 cleanup() { mounted && umount "$T_MNT"; echo "$old" > "$param"; }
 trap cleanup EXIT

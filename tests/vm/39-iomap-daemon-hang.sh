@@ -15,11 +15,10 @@ trap cleanup EXIT
 require "mkfs" "$FUSETD" mkfs "$T_DISK1"
 require "mount with --iomap" iomap_mount
 check "fsynced data" fileverify write "$T_MNT/safe" 1048576 1
-grep -q " /sys/fs/fuse/connections " /proc/mounts ||
-	mount -t fusectl fusectl /sys/fs/fuse/connections
-conn=$(ls /sys/fs/fuse/connections | tail -1)
+fusectl_mount
+conn=$(ls "$FUSE_SYSFS/connections" | tail -1)
 require "the connection is in sysfs ($conn)" \
-	test -e "/sys/fs/fuse/connections/$conn/abort"
+	test -e "$FUSE_SYSFS/connections/$conn/abort"
 
 # Dirty data held by an open file (closing would write it back): a holder
 # keeps the file open, so that no other task here inherits it.
@@ -81,7 +80,7 @@ syncer=$!
 sleep 2
 check "the writer waits for the stopped server" kill -0 $writer
 kill -0 $syncer 2>/dev/null && diag "sync waits for the stopped server"
-echo 1 > "/sys/fs/fuse/connections/$conn/abort"
+echo 1 > "$FUSE_SYSFS/connections/$conn/abort"
 n=0
 while { kill -0 $writer || kill -0 $syncer; } 2>/dev/null && [ $n -lt 300 ]; do
 	sleep 0.1; n=$((n + 1))

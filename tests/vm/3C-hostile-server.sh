@@ -41,8 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-grep -q " /sys/fs/fuse/connections " /proc/mounts ||
-	mount -t fusectl fusectl /sys/fs/fuse/connections
+fusectl_mount
 
 # start_workers TAG SEED: the I/O workers, in the background.
 start_workers() {
@@ -60,7 +59,7 @@ start_workers() {
 
 # abort_conn: release whatever waits on the connection of $T_MNT.
 abort_conn() {
-	for _c in /sys/fs/fuse/connections/*; do
+	for _c in "$FUSE_SYSFS"/connections/*; do
 		[ -e "$_c/abort" ] && echo 1 > "$_c/abort"
 	done
 }
@@ -158,7 +157,7 @@ done
 # classic ones, beside the iomap files.  Fewer notifications, so that the
 # mutated messages are mostly replies.
 FSEED=${HOSTILE_FAMFS_SEED:-3}
-FPARAM=/sys/module/fuse/parameters/enable_famfs
+FPARAM=$FUSE_PARAMS/enable_famfs
 if [ -n "$T_PMEM" ] && [ "$FSEED" != none ]; then
 	old_famfs=$(cat $FPARAM)
 	echo 1 > $FPARAM

@@ -13,7 +13,7 @@
 # others, "" none).
 . /tests/vm/lib.sh
 
-IOMAP_PARAM=/sys/module/fuse/parameters/enable_iomap
+IOMAP_PARAM=$FUSE_PARAMS/enable_iomap
 old_iomap=$(cat $IOMAP_PARAM)
 cleanup() {
 	famfs_cleanup

@@ -16,6 +16,9 @@
 #   T_TMP             scratch directory on tmpfs (shadow copies etc.)
 #   T_BIN             directory holding fusetd, the test tools and fuse2fs
 #   T_FUSE_PARAMS     parameters fuse.ko was loaded with (for re-insmod)
+#   FUSE_IOMAP_COEXIST 1 when the module under test is fuseiomap.ko beside
+#                     a built-in FUSE (Debian's stock kernel): our programs
+#                     then use /dev/fuse-iomap and filesystem type fuseiomap
 
 T_NAME=${T_NAME:-$(basename "$0" .sh)}
 T_TMP=${T_TMP:-/tmp/fuse-iomap-test}
@@ -70,6 +73,20 @@ check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected '$2', got '$3')"; fi
 }
 
+# The module under test: fuse.ko, or fuseiomap.ko beside a built-in FUSE.
+if [ "${FUSE_IOMAP_COEXIST:-}" = 1 ]; then
+	FUSE_MOD=fuseiomap FUSE_SYSFS=/sys/fs/fuse-iomap FUSE_CTLFS=fuseiomapctl
+	FUSE_TYPE=fuseiomap
+else
+	FUSE_MOD=fuse FUSE_SYSFS=/sys/fs/fuse FUSE_CTLFS=fusectl FUSE_TYPE=fuse
+fi
+FUSE_PARAMS=/sys/module/$FUSE_MOD/parameters
+# fusectl_mount: the connections directory of the module under test
+fusectl_mount() {
+	grep -q " $FUSE_SYSFS/connections " /proc/mounts ||
+		mount -t $FUSE_CTLFS $FUSE_CTLFS "$FUSE_SYSFS/connections"
+}
+
 # The test daemon, mounted on $T_DISK1 at $T_MNT with its stats in $STATS.
 FUSETD=$T_BIN/fusetd
 STATS=$T_TMP/$T_NAME.stats
@@ -81,7 +98,7 @@ iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 # and sets an EXIT trap (famfs_cleanup: unmount $T_MNT, put the parameter
 # back); famfs_on sets it; famfs_mount [ARGS...] mounts the files of
 # $SPECS (fusetd -F specs) on the devices of $FAMFS_DEVS.
-FAMFS_PARAM=/sys/module/fuse/parameters/enable_famfs
+FAMFS_PARAM=$FUSE_PARAMS/enable_famfs
 FAMFS_DEVS="-d ${T_PMEM:-/dev/pmem0}"
 famfs_restore() {
 	if [ -n "$old_famfs" ]; then echo "$old_famfs" > $FAMFS_PARAM; fi
@@ -120,7 +137,7 @@ famfs_mount() {
 # module_reload: unload fuse.ko and cuse.ko and load them again, with the
 # runner's parameters.  Nothing may hold the module (fusectl is part of it).
 module_reload() {
-	umount /sys/fs/fuse/connections
+	umount "$FUSE_SYSFS/connections"
 	rmmod cuse 2>/dev/null
 	grep -w ^fuse /proc/modules | sed 's/^/# /'
 	check "rmmod fuse" rmmod fuse

@@ -6,12 +6,20 @@
 #   $BUILD/vm/initramfs-ours.cpio      our modules, daemon, tools, tests
 # and, with --bench, a third one:
 #   $CACHE/initramfs-perf-<hash>.cpio  perf and its libraries, if installed
-# Usage: initramfs.sh [--bench] OUT.cpio
+# With --stock KVER the guest is Debian's stock kernel KVER: ours carries
+# the coexisting fuseiomap.ko ($BUILD/coexist) instead of fuse.ko and
+# cuse.ko, and a third archive the kernel's own modules the tests need:
+#   $CACHE/initramfs-stock-<kver>-<hash>.cpio  /lib/modules/stock/*.ko and
+#                                     "order", the insmod order
+# Usage: initramfs.sh [--bench] [--stock KVER] OUT.cpio
 . "$(dirname "$0")/lib.sh"
 
-bench=
+bench= stock=
 [ "${1:-}" = --bench ] && { bench=1; shift; }
+[ "${1:-}" = --stock ] && { stock=$2; shift 2; }
 out=$1
+# Debian's modules for virtio disks, legacy pmem and devdax, ext4
+stock_mods="virtio_blk nd_e820 nd_pmem dax_pmem device_dax crc32c_generic ext4"
 base_bins="/bin/busybox /usr/bin/fio /usr/bin/fuse2fs /usr/sbin/mke2fs /usr/bin/chattr /usr/bin/lsattr
 	/usr/sbin/e2fsck /usr/sbin/debugfs"
 
@@ -52,16 +60,25 @@ rm -rf "$root"
 mkdir -p "$root/lib/modules" "$root/usr/bin" "$root/tests/vm" "$root/tests/bench" \
 	"$root/tests/share"
 install -m 755 "$TOP/tests/vm/init" "$root/init"
-install -m 644 "$BUILD"/tree/fs/fuse/fuse.ko "$BUILD"/tree/fs/fuse/cuse.ko \
-	"$root/lib/modules/"
+if [ -n "$stock" ]; then
+	install -m 644 "$BUILD"/coexist/fs/fuse/fuseiomap.ko "$root/lib/modules/"
+else
+	install -m 644 "$BUILD"/tree/fs/fuse/fuse.ko "$BUILD"/tree/fs/fuse/cuse.ko \
+		"$root/lib/modules/"
+fi
 cp "$TOP"/tests/vm/*.sh "$root/tests/vm/"
 cp "$TOP"/tests/bench/*.sh "$root/tests/bench/"
 cp "$TOP"/tests/share/*.sh "$root/tests/share/"
 for b in "$BUILD"/tests/bin/*; do
 	[ -x "$b" ] && install -m 755 "$b" "$root/usr/bin/"
 done
+# unchanged FUSE servers on the coexisting module (tools/coexist)
+install -D -m 644 "$BUILD/tests/lib/fuseiomap-preload.so" \
+	"$root/usr/lib/fuse-iomap/fuseiomap-preload.so"
+install -m 755 "$TOP/tools/coexist/fuseiomap-run" "$root/usr/bin/"
 # the helper mount(8) runs for "mount -t fuse.fusetd"
 ln -s fusetd "$root/usr/bin/mount.fuse.fusetd"
+ln -s fusetd "$root/usr/bin/mount.fuseiomap.fusetd"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$BUILD/vm/initramfs-ours.cpio"
 
 # perf for the bench's profiles (Debian's /usr/bin/perf is the binary).
@@ -80,4 +97,30 @@ if [ -n "$bench" ] && [ -x /usr/bin/perf ]; then
 elif [ -n "$bench" ]; then
 	log "no /usr/bin/perf (Debian package linux-perf): no profiles"
 fi
-cat "$base" "$BUILD/vm/initramfs-ours.cpio" ${perf:+"$perf"} > "$out"
+# The stock kernel's modules, uncompressed, in the order modprobe would
+# load them (the guest has no kmod).
+smods=
+if [ -n "$stock" ]; then
+	smods=$CACHE/initramfs-stock-$stock-$(cfg_hash "$0" <(echo "$stock_mods")).cpio
+	if [ ! -e "$smods" ]; then
+		log "building $smods"
+		sroot=$(mktemp -d)
+		mkdir -p "$sroot/lib/modules/stock"
+		for m in $stock_mods; do
+			modprobe -S "$stock" --show-depends "$m" ||
+				die "no module $m in /lib/modules/$stock"
+		done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
+		while read -r ko; do
+			name=$(basename "$ko"); name=${name%.xz}
+			case "$ko" in
+			*.xz) xz -dc "$ko" > "$sroot/lib/modules/stock/$name" ;;
+			*) cp "$ko" "$sroot/lib/modules/stock/$name" ;;
+			esac
+			echo "$name" >> "$sroot/lib/modules/stock/order"
+		done
+		(cd "$sroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$smods.tmp"
+		mv "$smods.tmp" "$smods"
+		rm -rf "$sroot"
+	fi
+fi
+cat "$base" "$BUILD/vm/initramfs-ours.cpio" ${perf:+"$perf"} ${smods:+"$smods"} > "$out"

@@ -9,8 +9,13 @@
 #         [--share-ram FILE]  (guest memory, pmem included, is FILE,
 #                              mapped shared: a later boot with the same
 #                              FILE finds the pmem as this one left it)
+#         [--stock]  (boot Debian's stock kernel of our source version,
+#                     /boot/vmlinuz-<kver> from linux-image-<kver>, which
+#                     builds FUSE in, and load the coexisting fuseiomap.ko
+#                     beside it; scripts/coexist.sh builds that module)
 #
-# fuse.ko is loaded with enable_iomap=1 unless --fuse says otherwise.
+# fuse.ko (or fuseiomap.ko) is loaded with enable_iomap=1 unless --fuse
+# says otherwise.
 #
 # Prints the guest's TAP block and "N passed, N failed"; exits non-zero on
 # any failed test, a guest that did not finish, or any kernel splat (oops,
@@ -21,7 +26,7 @@ tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-3600} env=
 # pmem0 for the famfs tests, pmem1 a second famfs device until test 48
 # makes it a devdax instance with 4 KiB pages, pmem2 one with 2 MiB pages
 memmap=${VM_MEMMAP:-256M!2G 256M!4G 256M!4608M}
-share_ram=
+share_ram= stock=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--tests) tests=$2; shift 2 ;;
@@ -30,14 +35,24 @@ while [ $# -gt 0 ]; do
 	--env) env+=" $2"; shift 2 ;;
 	--memmap) memmap=$2; shift 2 ;;
 	--share-ram) share_ram=$2; shift 2 ;;
+	--stock) stock=$(stock_kver); shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
 
-kdir=$(devkernel_dir)
-[ -e "$kdir/.built" ] || die "no dev kernel; run 'make kernel'"
 mkdir -p "$BUILD/vm"
-"$TOP/scripts/initramfs.sh" "$BUILD/vm/initramfs.cpio"
+if [ -n "$stock" ]; then
+	kernel=/boot/vmlinuz-$stock
+	[ -r "$kernel" ] || die "no $kernel; run scripts/setup.sh"
+	[ -e "$BUILD/coexist/fs/fuse/fuseiomap.ko" ] ||
+		die "no fuseiomap.ko; run scripts/coexist.sh"
+	"$TOP/scripts/initramfs.sh" --stock "$stock" "$BUILD/vm/initramfs.cpio"
+else
+	kdir=$(devkernel_dir)
+	[ -e "$kdir/.built" ] || die "no dev kernel; run 'make kernel'"
+	kernel=$kdir/arch/x86/boot/bzImage
+	"$TOP/scripts/initramfs.sh" "$BUILD/vm/initramfs.cpio"
+fi
 
 # Fresh scratch disks every run; the third is large, sparse, and for tests
 # that need room for metadata rather than data.
@@ -56,6 +71,7 @@ for m in $memmap; do append+=" memmap=$m"; done
 # Keep our slab caches visible in /proc/slabinfo (tests read them).
 append+=" slab_nomerge"
 append+=" fi.tests=$tests"
+[ -n "$stock" ] && append+=" fi.coexist=1"
 [ -n "$fuse" ] && append+=" fi.fuse=${fuse// /,}"
 for e in $env; do append+=" fi.env.$e"; done
 
@@ -67,11 +83,11 @@ if [ -n "$share_ram" ]; then
 	     -machine "pc,memory-backend=ram0")
 fi
 
-log "booting the dev kernel (TCG), tests: $tests; console in $logf"
+log "booting ${stock:-the dev kernel} (TCG), tests: $tests; console in $logf"
 start=$(date +%s)
 timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G "${ram[@]}" \
 	-nographic -no-reboot -monitor none -serial stdio \
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$BUILD/vm/initramfs.cpio" \
+	-kernel "$kernel" -initrd "$BUILD/vm/initramfs.cpio" \
 	-append "$append" \
 	-drive file="$BUILD/vm/disk1.img",if=virtio,format=raw,cache=unsafe \
 	-drive file="$BUILD/vm/disk2.img",if=virtio,format=raw,cache=unsafe \

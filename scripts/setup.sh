@@ -1,19 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install the Debian packages the project needs (idempotent).
+#
+# Then the Debian kernel built from the same source version as our
+# linux-source-6.12 (e.g. linux-headers-6.12.118+deb12-amd64, which pulls
+# in its linux-image): the coexisting fuseiomap.ko builds against those
+# headers, DKMS builds through them, and "vm.sh --stock" boots that image.
 set -euo pipefail
 pkgs=(linux-source-6.12 build-essential bc flex bison libelf-dev libssl-dev
 	dwarves cpio kmod xz-utils python3 qemu-system-x86 busybox-static
 	fio fuse2fs e2fsprogs sparse coccinelle ocaml-nox libaio-dev
-	liburing-dev gnuplot-nox)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
-[ ${#missing[@]} = 0 ] && exit 0
-echo "[setup] installing: ${missing[*]}" >&2
+	liburing-dev gnuplot-nox dkms)
 sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
-$sudo apt-get update -q >/dev/null
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
-	"${missing[@]}" >/dev/null
+updated=
+install() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	echo "[setup] installing: ${missing[*]}" >&2
+	[ -n "$updated" ] || { $sudo apt-get update -q >/dev/null; updated=1; }
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+install "${pkgs[@]}"
+
+. "$(dirname "$0")/lib.sh"
+if ! kver=$(stock_kver 2>/dev/null); then
+	[ -n "$updated" ] || { $sudo apt-get update -q >/dev/null; updated=1; }
+	kver=$(stock_kver)
+fi
+install "linux-headers-$kver"

@@ -11,6 +11,16 @@
 #   make soak       long fsx and fio --verify runs (not in check)
 #   make fuzz       the hostile server, HOSTILE_MESSAGES per seed (not in check)
 #
+# fuseiomap.ko, the coexisting variant for kernels that build FUSE in
+# (Debian's): /dev/fuse-iomap, filesystem types fuseiomap and fuseiomapblk.
+#   make coexist       build it against Debian's stock kernel headers of
+#                      our source version (or KDIR=...)
+#   make vmtest-stock  boot Debian's stock kernel in the VM, load it beside
+#                      the built-in FUSE, run the VM tests of STOCK_TESTS
+#   make dkms          as root: install it with DKMS for the running kernel
+#                      (DKMS_KERNELS="kver ..." for others); then
+#                      "modprobe fuseiomap"
+#
 # KDIR=/path/to/kernel/build builds against another kernel instead.
 
 TOP	:= $(CURDIR)
@@ -22,7 +32,7 @@ KDIR_DEFAULT := 1
 endif
 
 .PHONY: all modules setup kernel assemble kunit tests vmtest run check \
-	soak fuzz bench clean distclean
+	soak fuzz bench clean distclean coexist vmtest-stock dkms
 
 all: modules
 
@@ -64,6 +74,17 @@ bench: modules tests
 
 check: setup
 	@scripts/check.sh
+
+coexist: setup
+	@scripts/coexist.sh build $(if $(KDIR_DEFAULT),,$(KDIR))
+
+STOCK_TESTS ?= $(shell scripts/lib-print.sh print_stock_tests)
+vmtest-stock: coexist tests
+	@scripts/vm.sh --stock --tests $(STOCK_TESTS) \
+		$(shell scripts/lib-print.sh print_stock_env)
+
+dkms: setup
+	@scripts/dkms.sh install $(DKMS_KERNELS)
 
 # Long runs that CI does not do: fsx over iomap files (36-iomap-fsx, one
 # file per seed) and over famfs files (42-famfs-fsx, a simple and an

@@ -3,11 +3,14 @@
 # Every check and test of the project; the last line is "N passed, N failed".
 #
 #   static:  checkpatch --strict on our files and hook patches, sparse (C=2)
-#            and W=1 on the module, coccicheck on the assembled fs/fuse,
-#            userspace builds with -Werror, the userspace tool self-test
+#            and W=1 on the module and on the coexisting fuseiomap.ko
+#            (against Debian's stock headers: FUSE_DAX=y there), a DKMS
+#            build of it, coccicheck on the assembled fs/fuse, userspace
+#            builds with -Werror, the userspace tool self-test
 #   kunit:   every KUnit case in UML (each counts)
 #   vm:      every VM test (each TAP line counts), then famfs across
-#            hosts (scripts/famfs-share.sh: three boots on one memory)
+#            hosts (scripts/famfs-share.sh: three boots on one memory),
+#            then $STOCK_TESTS on Debian's stock kernel with fuseiomap.ko
 #
 # CHECK_ONLY="static kunit vm" selects parts.
 . "$(dirname "$0")/lib.sh"
@@ -83,6 +86,18 @@ if has static; then
 	[ "$rc" = 0 ] && [ "$bad" = 0 ]
 	result $? "module builds with sparse (C=2) and W=1, no warnings" "$l"
 
+	l=$logdir/coexist.log
+	touch "$BUILD"/coexist/fs/fuse/*.c 2>/dev/null
+	W=1 C=2 "$TOP/scripts/coexist.sh" build >"$l" 2>&1
+	rc=$?
+	bad=$(grep -E 'warning:|error:' "$l" | grep -c .)
+	[ "$rc" = 0 ] && [ "$bad" = 0 ]
+	result $? "fuseiomap.ko builds against linux-headers-$(stock_kver), sparse and W=1 clean" "$l"
+
+	l=$logdir/dkms.log
+	"$TOP/scripts/dkms.sh" build >"$l" 2>&1
+	result $? "DKMS builds fuseiomap.ko for $(stock_kver)" "$l"
+
 	l=$logdir/coccicheck.log
 	make -C "$kdir" coccicheck MODE=report M="$BUILD/tree/fs/fuse" \
 		J="$JOBS" >"$l" 2>&1
@@ -132,6 +147,16 @@ if has vm; then
 	l=$logdir/famfs-share.log
 	"$TOP/scripts/famfs-share.sh" >"$l" 2>&1
 	tally "$l" "famfs across hosts"
+	l=$logdir/vm-stock.log
+	if "$TOP/scripts/coexist.sh" build >"$logdir/vm-stock-build.log" 2>&1; then
+		# shellcheck disable=SC2086
+		"$TOP/scripts/vm.sh" --stock --tests "$STOCK_TESTS" \
+			$STOCK_ENV >"$l" 2>&1
+		tally "$l" "VM run on Debian's stock kernel"
+	else
+		result 1 "build of fuseiomap.ko for the stock VM run" \
+			"$logdir/vm-stock-build.log"
+	fi
 fi
 
 if [ -s "$failures" ]; then

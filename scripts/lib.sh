@@ -49,6 +49,15 @@ devkernel_dir() {
 	echo "$CACHE/kernel-$(src_version)-$(cfg_hash "$TOP/scripts/devkernel.config")"
 }
 
+# The VM tests run on Debian's stock kernel (vm.sh --stock) by make check
+# and make vmtest-stock: the two FUSEs side by side, the mount helper,
+# direct I/O, fsx, the mapping cache, famfs; with the cache test's
+# million-extent file cut to 100,000 extents, and fsx to 3 seeds.
+STOCK_TESTS=16-coexist,15-mount-helper,30-iomap-dio,36-iomap-fsx,3B-iomap-cache,40-famfs-io
+STOCK_ENV="--env CACHE_EXTENTS=100000 --env FSX_SEEDS=1,2,3"
+print_stock_tests() { echo "$STOCK_TESTS"; }
+print_stock_env() { echo "$STOCK_ENV"; }
+
 # Release of Debian's stock kernel built from our source version, e.g.
 # 6.12.118+deb12-amd64 for 6.12.118-1~deb12u1 (STOCK_KVER overrides).
 stock_kver() {

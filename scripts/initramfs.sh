@@ -65,6 +65,10 @@ if [ -n "$stock" ]; then
 else
 	install -m 644 "$BUILD"/tree/fs/fuse/fuse.ko "$BUILD"/tree/fs/fuse/cuse.ko \
 		"$root/lib/modules/"
+	# built against our fuse.ko where the dev kernel has VIRTIO_FS=m
+	if [ -e "$BUILD/tree/fs/fuse/virtiofs.ko" ]; then
+		install -m 644 "$BUILD/tree/fs/fuse/virtiofs.ko" "$root/lib/modules/"
+	fi
 fi
 cp "$TOP"/tests/vm/*.sh "$root/tests/vm/"
 cp "$TOP"/tests/bench/*.sh "$root/tests/bench/"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Judge a guest console log: print the TAP block with our own verdicts added
-# (guest finished, no kernel splat), then "N passed, N failed".
+# (guest finished, no kernel splat) and the host's checks (TAP lines in an
+# optional second file), then "N passed, N failed".
 #
 # A guest that crashed or hung prints no TAP block.  Its tests' results
 # were streamed to the console as they ran, so they are taken from there,
@@ -10,6 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 logf=$1
+hostchecks=${2:-}
 clean=$(tr -d '\r' < "$logf")
 tap=$(printf '%s\n' "$clean" | sed -n '/^# ---- TAP begin/,/^# ---- TAP end/p')
 extra=()
@@ -36,6 +38,9 @@ while IFS= read -r line; do
 	[ $n -ge 5 ] && break
 done <<< "$hits"
 [ $n = 0 ] && extra+=("ok - vm: no kernel splat in the guest log")
+if [ -n "$hostchecks" ] && [ -s "$hostchecks" ]; then
+	while IFS= read -r line; do extra+=("$line"); done < "$hostchecks"
+fi
 
 printf '%s\n' "$tap" | grep -E '^(not )?ok |^# ' | grep -v '^# ---- TAP' || true
 printf '%s\n' "${extra[@]}"

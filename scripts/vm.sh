@@ -22,6 +22,7 @@
 # WARN, BUG, lockdep, kmemleak, KASAN, hung task) in the guest log.
 . "$(dirname "$0")/lib.sh"
 
+VIRTIOFSD=${VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
 tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-3600} env=
 # pmem0 for the famfs tests, pmem1 a second famfs device until test 48
 # makes it a devdax instance with 4 KiB pages, pmem2 one with 2 MiB pages
@@ -83,9 +84,37 @@ if [ -n "$share_ram" ]; then
 	     -machine "pc,memory-backend=ram0")
 fi
 
+# virtiofs (test 17) on the dev kernel: Debian's virtiofsd (qemu 7.2's,
+# no DAX window) exports a fresh directory holding two files of known
+# content; vhost-user needs the guest memory shared with it.
+vfs=()
+vfsd_pid=
+case ",$tests," in *,all,*|*,17-virtiofs,*) want_vfs=1 ;; *) want_vfs= ;; esac
+if [ -n "$want_vfs" ] && [ -z "$share_ram" ] && [ -z "$stock" ] &&
+   [ -x "$VIRTIOFSD" ] && [ -e "$BUILD/tree/fs/fuse/virtiofs.ko" ]; then
+	share=$BUILD/vm/virtiofs
+	rm -rf "$share" "$BUILD/vm/virtiofs.sock"
+	mkdir -p "$share"
+	"$BUILD/tests/bin/fileverify" write "$share/host1" 1048576 11
+	"$BUILD/tests/bin/fileverify" write "$share/host2" 4097 12
+	"$VIRTIOFSD" --socket-path="$BUILD/vm/virtiofs.sock" \
+		-o source="$share" -o sandbox=chroot -o cache=auto -f \
+		>"$BUILD/vm/virtiofsd.log" 2>&1 &
+	vfsd_pid=$!
+	n=0
+	while [ ! -S "$BUILD/vm/virtiofs.sock" ] && [ $n -lt 50 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	vfs=(-chardev "socket,id=vfs,path=$BUILD/vm/virtiofs.sock"
+	     -device "vhost-user-fs-pci,chardev=vfs,tag=fishare"
+	     -object "memory-backend-memfd,id=ram0,size=4G,share=on"
+	     -machine "pc,memory-backend=ram0")
+	append+=" fi.env.VIRTIOFS_TAG=fishare"
+fi
+
 log "booting ${stock:-the dev kernel} (TCG), tests: $tests; console in $logf"
 start=$(date +%s)
-timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G "${ram[@]}" \
+timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G "${ram[@]}" "${vfs[@]}" \
 	-nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$kernel" -initrd "$BUILD/vm/initramfs.cpio" \
 	-append "$append" \
@@ -95,10 +124,26 @@ timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G "${ram[@]}" \
 	</dev/null >"$logf" 2>&1
 rc=$?
 log "qemu exited $rc after $(( $(date +%s) - start ))s"
+# Checks made on the host after the guest, in TAP, for vm-verdict.sh.
+hostchecks=$BUILD/vm/host-checks.tap
+: > "$hostchecks"
+if [ -n "$vfsd_pid" ]; then
+	kill "$vfsd_pid" 2>/dev/null || true
+	wait "$vfsd_pid" 2>/dev/null || true
+	# test 17 moved its file there; a guest that did not run it left none
+	if grep -aq '^ok - 17-virtiofs: the data is on the host' "$logf"; then
+		if "$BUILD/tests/bin/fileverify" check "$share/d/e/moved" 3145728 13 \
+			>/dev/null 2>&1; then
+			echo "ok - 17-virtiofs: the host reads the guest's file" >> "$hostchecks"
+		else
+			echo "not ok - 17-virtiofs: the host reads the guest's file" >> "$hostchecks"
+		fi
+	fi
+fi
 
 # The demo's own output (listing, upcall counts) is worth showing.
 if [ "$tests" = demo ]; then
 	sed -n '/^# --- demo/,/^# demo took/p' "$logf" | tr -d '\r' |
 		grep -v '^\[ *[0-9.]*\]'
 fi
-exec "$TOP/scripts/vm-verdict.sh" "$logf"
+exec "$TOP/scripts/vm-verdict.sh" "$logf" "$hostchecks"

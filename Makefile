@@ -19,7 +19,7 @@
 #                      the built-in FUSE, run the VM tests of STOCK_TESTS
 #   make dkms          as root: install it with DKMS for the running kernel
 #                      (DKMS_KERNELS="kver ..." for others); then
-#                      "modprobe fuseiomap"
+#                      "modprobe fuseiomap"; make dkms-remove undoes it
 #
 # KDIR=/path/to/kernel/build builds against another kernel instead.
 
@@ -32,7 +32,7 @@ KDIR_DEFAULT := 1
 endif
 
 .PHONY: all modules setup kernel assemble kunit tests vmtest run check \
-	soak fuzz bench clean distclean coexist vmtest-stock dkms
+	soak fuzz bench clean distclean coexist vmtest-stock dkms dkms-remove
 
 all: modules
 
@@ -85,6 +85,9 @@ vmtest-stock: coexist tests
 
 dkms: setup
 	@scripts/dkms.sh install $(DKMS_KERNELS)
+
+dkms-remove:
+	@scripts/dkms.sh remove
 
 # Long runs that CI does not do: fsx over iomap files (36-iomap-fsx, one
 # file per seed) and over famfs files (42-famfs-fsx, a simple and an

@@ -47,7 +47,11 @@ install)
 	done
 	;;
 remove)
-	dkms remove -m "$name" --all
+	# dkms 3.0 wants a version: every one it knows, from all kernels
+	for v in $(dkms status -m "$name" 2>/dev/null |
+		   sed -n "s|^$name/\([^,:]*\)[,:].*|\1|p" | sort -u); do
+		dkms remove -m "$name" -v "$v" --all
+	done
 	rm -rf /usr/src/"$name"-*
 	;;
 *) die "usage: dkms.sh build [KVER] | install [KVER...] | remove" ;;

@@ -148,9 +148,13 @@ if has vm; then
 	"$TOP/scripts/famfs-share.sh" >"$l" 2>&1
 	tally "$l" "famfs across hosts"
 	l=$logdir/vm-stock.log
+	# The module DKMS built (static part) is the one tested, if there is one.
+	dko=$(find "$BUILD/dkms/tree" -name 'fuseiomap.ko*' -path "*/$(stock_kver)/*" \
+		2>/dev/null | head -1)
 	if "$TOP/scripts/coexist.sh" build >"$logdir/vm-stock-build.log" 2>&1; then
+		echo "# stock kernel VM run with ${dko:-$BUILD/coexist/fs/fuse/fuseiomap.ko}"
 		# shellcheck disable=SC2086
-		"$TOP/scripts/vm.sh" --stock --tests "$STOCK_TESTS" \
+		COEXIST_KO=$dko "$TOP/scripts/vm.sh" --stock --tests "$STOCK_TESTS" \
 			$STOCK_ENV >"$l" 2>&1
 		tally "$l" "VM run on Debian's stock kernel"
 	else

@@ -61,7 +61,12 @@ mkdir -p "$root/lib/modules" "$root/usr/bin" "$root/tests/vm" "$root/tests/bench
 	"$root/tests/share"
 install -m 755 "$TOP/tests/vm/init" "$root/init"
 if [ -n "$stock" ]; then
-	install -m 644 "$BUILD"/coexist/fs/fuse/fuseiomap.ko "$root/lib/modules/"
+	# COEXIST_KO: another build of it, e.g. what DKMS built (.ko.xz)
+	ko=${COEXIST_KO:-$BUILD/coexist/fs/fuse/fuseiomap.ko}
+	case "$ko" in
+	*.xz) xz -dc "$ko" > "$root/lib/modules/fuseiomap.ko" ;;
+	*) install -m 644 "$ko" "$root/lib/modules/fuseiomap.ko" ;;
+	esac
 else
 	install -m 644 "$BUILD"/tree/fs/fuse/fuse.ko "$BUILD"/tree/fs/fuse/cuse.ko \
 		"$root/lib/modules/"

@@ -12,7 +12,8 @@
 #         [--stock]  (boot Debian's stock kernel of our source version,
 #                     /boot/vmlinuz-<kver> from linux-image-<kver>, which
 #                     builds FUSE in, and load the coexisting fuseiomap.ko
-#                     beside it; scripts/coexist.sh builds that module)
+#                     beside it; scripts/coexist.sh builds that module,
+#                     COEXIST_KO=PATH names another build of it)
 #
 # fuse.ko (or fuseiomap.ko) is loaded with enable_iomap=1 unless --fuse
 # says otherwise.
@@ -45,7 +46,7 @@ mkdir -p "$BUILD/vm"
 if [ -n "$stock" ]; then
 	kernel=/boot/vmlinuz-$stock
 	[ -r "$kernel" ] || die "no $kernel; run scripts/setup.sh"
-	[ -e "$BUILD/coexist/fs/fuse/fuseiomap.ko" ] ||
+	[ -e "${COEXIST_KO:-$BUILD/coexist/fs/fuse/fuseiomap.ko}" ] ||
 		die "no fuseiomap.ko; run scripts/coexist.sh"
 	"$TOP/scripts/initramfs.sh" --stock "$stock" "$BUILD/vm/initramfs.cpio"
 else

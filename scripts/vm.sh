@@ -69,8 +69,10 @@ logf=$BUILD/vm/console.log
 append="console=ttyS0 printk.time=1 panic=-1 oops=panic"
 # TCG on a loaded host stalls vCPUs for seconds: report only long lockups
 # (and RCU stalls: early boot's stop_machine() tripped the 21 s default
-# with two VMs on two host cores).
+# with two VMs on two host cores), and tasks blocked for longer than the
+# kernel's default 120 s (the dev kernel's 60 s is meant for KVM speed).
 append+=" watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=60"
+append+=" sysctl.kernel.hung_task_timeout_secs=120"
 for m in $memmap; do append+=" memmap=$m"; done
 # Keep our slab caches visible in /proc/slabinfo (tests read them).
 append+=" slab_nomerge"

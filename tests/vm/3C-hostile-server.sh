@@ -104,7 +104,14 @@ server_gone() {
 		sleep 0.1
 		_n=$((_n + 1))
 	done
-	! kill -0 "$(cat "$PIDF")" 2>/dev/null
+	_p=$(cat "$PIDF")
+	kill -0 "$_p" 2>/dev/null || return 0
+	# still there: what each of its threads waits in
+	diag "server $_p: $(grep -E '^(State|Threads)' /proc/$_p/status | tr '\n' ' ')"
+	for _t in /proc/$_p/task/*; do
+		diag "server thread ${_t##*/}: $(tr '\n' ' ' < "$_t/stack" 2>/dev/null | head -c 600)"
+	done
+	return 1
 }
 
 # mutated FILE: the "M mutated" of a summary

@@ -134,10 +134,18 @@ famfs_mount() {
 	"$FUSETD" famfs --stats "$STATS" $FAMFS_DEVS $SPECS "$@" "$T_MNT"
 }
 
-# module_reload: unload fuse.ko and cuse.ko and load them again, with the
-# runner's parameters.  Nothing may hold the module (fusectl is part of it).
+# module_reload: unload fuse.ko and cuse.ko (or fuseiomap.ko) and load
+# them again, with the runner's parameters.  Nothing may hold the module (fusectl is part of it).
 module_reload() {
 	umount "$FUSE_SYSFS/connections"
+	if [ "$FUSE_MOD" = fuseiomap ]; then
+		check "rmmod fuseiomap" rmmod fuseiomap
+		# shellcheck disable=SC2086
+		check "insmod fuseiomap $T_FUSE_PARAMS" \
+			insmod /lib/modules/fuseiomap.ko $T_FUSE_PARAMS
+		check "/dev/fuse-iomap is back" test -c /dev/fuse-iomap
+		return
+	fi
 	rmmod cuse 2>/dev/null
 	grep -w ^fuse /proc/modules | sed 's/^/# /'
 	check "rmmod fuse" rmmod fuse

@@ -83,7 +83,9 @@ vmtest-stock: coexist tests
 	@scripts/vm.sh --stock --tests $(STOCK_TESTS) \
 		$(shell scripts/lib-print.sh print_stock_env)
 
-dkms: setup
+# Not after setup: a user installing the module needs only linux-source-6.12,
+# dkms and the kernel's headers (README), not the test harness's packages.
+dkms:
 	@scripts/dkms.sh install $(DKMS_KERNELS)
 
 dkms-remove:

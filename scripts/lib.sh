@@ -52,7 +52,8 @@ devkernel_dir() {
 # The VM tests run on Debian's stock kernel (vm.sh --stock) by make check
 # and make vmtest-stock: every one but 10-module-cycles, which cycles
 # fuse.ko and cuse.ko (16 cycles fuseiomap.ko; 17 skips itself there).
-# Without the dev kernel's debug options they run about twice as fast.
+# Without the dev kernel's debug options they run about three times as
+# fast (390 s against 1,154 s on 2026-12-06).
 STOCK_TESTS=$(cd "$TOP/tests/vm" && ls [0-9]*.sh | sed 's/\.sh$//' |
 	grep -v '^10-module-cycles$' | paste -sd,)
 STOCK_ENV=

@@ -22,10 +22,17 @@
 #                      "modprobe fuseiomap"; make dkms-remove undoes it
 #
 # KDIR=/path/to/kernel/build builds against another kernel instead.
+# SAN=1 selects the sanitizer variant of the dev kernel (KASAN, UBSAN and
+# KFENCE on top of the debug options) for kernel, modules, vmtest, run,
+# soak, fuzz and bench; make check uses it for its VM runs.
 
 TOP	:= $(CURDIR)
 BUILD	?= $(TOP)/build
 export BUILD
+
+ifeq ($(SAN),1)
+export FI_KERNEL := san
+endif
 
 ifeq ($(origin KDIR), undefined)
 KDIR_DEFAULT := 1

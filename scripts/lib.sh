@@ -44,9 +44,29 @@ cfg_hash() {
 	cat "$@" | sha256sum | cut -c1-12
 }
 
-# Output directory of the dev kernel for the current source and fragment.
+# The dev kernel comes in two variants; FI_KERNEL picks one (make ... SAN=1
+# sets it to san):
+#   dev  tinyconfig + devkernel.config: lockdep, kmemleak and the other
+#        debug options (make vmtest, bench, soak and fuzz by default)
+#   san  the same + sankernel.config: KASAN, UBSAN and KFENCE besides
+#        (make check runs the VM suite on it)
+FI_KERNEL=${FI_KERNEL:-dev}
+case "$FI_KERNEL" in dev|san) ;; *) die "FI_KERNEL=$FI_KERNEL: dev or san" ;; esac
+export FI_KERNEL
+
+# The config fragments of the selected variant, in merge order.
+kernel_fragments() {
+	echo "$TOP/scripts/devkernel.config"
+	[ "$FI_KERNEL" = dev ] || echo "$TOP/scripts/sankernel.config"
+}
+
+# Output directory of the selected dev kernel variant for the current
+# source and fragments.
 devkernel_dir() {
-	echo "$CACHE/kernel-$(src_version)-$(cfg_hash "$TOP/scripts/devkernel.config")"
+	local name=kernel
+	[ "$FI_KERNEL" = dev ] || name=kernel-$FI_KERNEL
+	# shellcheck disable=SC2046
+	echo "$CACHE/$name-$(src_version)-$(cfg_hash $(kernel_fragments))"
 }
 
 # The VM tests run on Debian's stock kernel (vm.sh --stock) by make check

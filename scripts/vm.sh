@@ -51,8 +51,15 @@ if [ -n "$stock" ]; then
 	"$TOP/scripts/initramfs.sh" --stock "$stock" "$BUILD/vm/initramfs.cpio"
 else
 	kdir=$(devkernel_dir)
-	[ -e "$kdir/.built" ] || die "no dev kernel; run 'make kernel'"
+	san=; [ "$FI_KERNEL" = san ] && san=" SAN=1"
+	[ -e "$kdir/.built" ] || die "no $FI_KERNEL kernel; run 'make kernel$san'"
 	kernel=$kdir/arch/x86/boot/bzImage
+	# fuse.ko must have been built against this variant (make modules
+	# with the same SAN=): its release string tells.
+	rel=$(cat "$kdir/include/config/kernel.release")
+	vm=$(modinfo -F vermagic "$BUILD/tree/fs/fuse/fuse.ko" 2>/dev/null || true)
+	[ "${vm%% *}" = "$rel" ] ||
+		die "fuse.ko is built for '${vm%% *}', not $rel; run 'make modules$san'"
 	"$TOP/scripts/initramfs.sh" "$BUILD/vm/initramfs.cpio"
 fi
 
@@ -126,7 +133,7 @@ if [ -n "$want_vfs" ] && [ -z "$share_ram" ] && [ -z "$stock" ] &&
 	fi
 fi
 
-log "booting ${stock:-the dev kernel} (TCG), tests: $tests; console in $logf"
+log "booting ${stock:-the $FI_KERNEL kernel} (TCG), tests: $tests; console in $logf"
 start=$(date +%s)
 timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G "${ram[@]}" "${vfs[@]}" \
 	-nographic -no-reboot -monitor none -serial stdio \

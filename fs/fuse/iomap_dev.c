@@ -57,6 +57,7 @@ void fuse_iomap_conn_put(struct fuse_conn *fc)
 	xa_for_each(&fc->iomap_conn.devs, id, dev)
 		fuse_iomap_dev_put(dev);
 	xa_destroy(&fc->iomap_conn.devs);
+	fuse_iomap_server_put(fc);
 }
 
 /**
@@ -168,8 +169,9 @@ int fuse_iomap_dev_open(struct fuse_conn *fc,
 	u32 id;
 	int err;
 
-	if (!fc->iomap_conn.iomap)
-		return -EPERM;
+	err = fuse_iomap_may_add_dev(fc);
+	if (err)
+		return err;
 	if (map->flags & ~FUSE_BACKING_TYPE_MASK || map->padding)
 		return -EINVAL;
 

@@ -6,6 +6,7 @@
 #define _FS_FUSE_IOMAP_I_H
 
 #include <linux/iomap.h>
+#include <linux/path.h>
 #include <linux/rbtree_types.h>
 #include <linux/rwlock.h>
 #include <linux/spinlock.h>
@@ -111,6 +112,9 @@ struct fuse_iomap_conn {
 	unsigned int source_chr:1;
 	/* a mount helper granted iomap (FUSE_DEV_IOC_ADD_IOMAP) */
 	unsigned int granted:1;
+	/* the mount may be offered iomap / famfs (the mounting task's say) */
+	unsigned int may_iomap:1;
+	unsigned int may_famfs:1;
 	/* inline data travels in BEGIN and END (iomap_inline.c) */
 	unsigned int inline_payload:1;
 
@@ -124,6 +128,14 @@ struct fuse_iomap_conn {
 
 	/* FUSE_IOMAP_* state bits (iomap_super.c) */
 	unsigned long state;
+
+	/*
+	 * The root and credentials of the server that accepted famfs, taken
+	 * from the task that wrote the INIT reply: famfs resolves and opens
+	 * the devices the server names with these (iomap_init.c).
+	 */
+	struct path server_root;
+	const struct cred *server_cred;
 
 	/* registered block devices, by cookie (iomap_dev.c) */
 	struct xarray devs;
@@ -286,8 +298,11 @@ int fuse_iomap_notify(struct fuse_conn *fc, unsigned int code,
 int fuse_iomap_module_init(void);
 void fuse_iomap_module_exit(void);
 
-/* INIT negotiation (iomap_init.c) */
+/* INIT negotiation and the privilege model (iomap_init.c) */
 bool fuse_iomap_permitted(void);
+u64 fuse_iomap_server_features(u64 got, bool rawio, bool granted);
+int fuse_iomap_may_add_dev(struct fuse_conn *fc);
+void fuse_iomap_server_put(struct fuse_conn *fc);
 
 /* What INIT offers; bit 43 has one meaning per connection. */
 struct fuse_iomap_offer {

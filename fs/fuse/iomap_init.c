@@ -22,9 +22,32 @@
  * server names a block device or an image file.  Bit 44 is this module's
  * own, unambiguous famfs flag, so that one server can have both features.
  * Whatever the server echoes, it gets the feature the kernel meant.
+ *
+ * The privilege model (Documentation/filesystems/fuse-iomap.rst has it in
+ * full).  Both features let a server aim the kernel's I/O at devices, so
+ * at every boundary where that power grows the task asking must hold
+ * CAP_SYS_RAWIO in the initial user namespace:
+ *
+ *   mount        the mounting task: whether INIT offers a feature at all
+ *                (and only /dev/fuse mounts are ever offered one)
+ *   INIT reply   the task writing the reply, i.e. the server: a feature
+ *                it accepted is dropped unless it is privileged.  A setuid
+ *                mount helper (fusermount3) passes the mount check for
+ *                any user; this one it cannot pass for them
+ *   BACKING_OPEN every registration of a block device (iomap_dev.c)
+ *   famfs device resolved and opened with the root and credentials of
+ *                the privileged server that accepted famfs (famfs.c)
+ *
+ * A grant by a privileged mount helper (FUSE_DEV_IOC_ADD_IOMAP) stands in
+ * for the server's CAP_SYS_RAWIO for iomap, never for famfs.  The module
+ * parameters are the administrator's switch for what new mounts may
+ * negotiate: they are read at mount and by ADD_IOMAP; a mounted
+ * filesystem keeps what its INIT negotiated until it is unmounted.
  */
 
 #include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs_struct.h>
 #include <linux/module.h>
 #include <linux/namei.h>
 
@@ -33,17 +56,78 @@
 static bool enable_iomap;
 module_param(enable_iomap, bool, 0644);
 MODULE_PARM_DESC(enable_iomap,
-		 "Offer iomap file I/O to servers holding CAP_SYS_RAWIO");
+		 "Offer iomap file I/O to servers holding CAP_SYS_RAWIO (read at mount)");
 
 static bool enable_famfs;
 module_param(enable_famfs, bool, 0644);
 MODULE_PARM_DESC(enable_famfs,
-		 "Offer famfs DAX fmaps to servers holding CAP_SYS_RAWIO");
+		 "Offer famfs DAX fmaps to servers holding CAP_SYS_RAWIO (read at mount)");
 
 /* May servers of this kernel, run by the current task, use iomap? */
 bool fuse_iomap_permitted(void)
 {
-	return enable_iomap && capable(CAP_SYS_RAWIO);
+	return READ_ONCE(enable_iomap) && capable(CAP_SYS_RAWIO);
+}
+
+/**
+ * fuse_iomap_server_features - what a server may keep of what it accepted
+ * @got: FUSE_IOMAP and/or FUSE_DAX_FMAP, from fuse_iomap_accept_flags()
+ * @rawio: the server (the task writing the INIT reply) has CAP_SYS_RAWIO
+ * @granted: a privileged mount helper granted this mount iomap
+ *
+ * Return: @got without the features the server may not have.
+ */
+u64 fuse_iomap_server_features(u64 got, bool rawio, bool granted)
+{
+	if (rawio)
+		return got;
+	got &= ~FUSE_DAX_FMAP;
+	if (!granted)
+		got &= ~FUSE_IOMAP;
+	return got;
+}
+
+/**
+ * fuse_iomap_may_add_dev - may the current task register a block device?
+ * @fc: the connection, on whose /dev/fuse file the ioctl came
+ *
+ * Anyone holding the /dev/fuse file can issue BACKING_OPEN, so the
+ * privilege is checked on every call, as stock FUSE does for passthrough:
+ * CAP_SYS_RAWIO, or a mount a privileged helper granted iomap to.
+ *
+ * Return: 0, or -EPERM.
+ */
+int fuse_iomap_may_add_dev(struct fuse_conn *fc)
+{
+	const struct fuse_iomap_conn *ic = &fc->iomap_conn;
+
+	if (!ic->iomap)
+		return -EPERM;
+	if (ic->granted || capable(CAP_SYS_RAWIO))
+		return 0;
+	pr_warn_ratelimited("fuse: BACKING_OPEN of an iomap device without CAP_SYS_RAWIO (pid %d)\n",
+			    task_tgid_vnr(current));
+	return -EPERM;
+}
+
+/* Keep the famfs server's root and credentials; see fuse_iomap_conn. */
+static void fuse_iomap_server_hold(struct fuse_conn *fc)
+{
+	struct fuse_iomap_conn *ic = &fc->iomap_conn;
+
+	get_fs_root(current->fs, &ic->server_root);
+	ic->server_cred = get_current_cred();
+}
+
+void fuse_iomap_server_put(struct fuse_conn *fc)
+{
+	struct fuse_iomap_conn *ic = &fc->iomap_conn;
+
+	if (!ic->server_cred)
+		return;
+	path_put(&ic->server_root);
+	put_cred(ic->server_cred);
+	ic->server_cred = NULL;
 }
 
 /**
@@ -118,19 +202,27 @@ void fuse_iomap_mount_source(struct fuse_conn *fc, const char *source)
 void fuse_iomap_mount_setup(struct fuse_conn *fc, const char *source,
 			    struct file *file)
 {
+	struct fuse_iomap_conn *ic = &fc->iomap_conn;
+	bool iomap = READ_ONCE(enable_iomap), famfs = READ_ONCE(enable_famfs);
+	bool rawio = (iomap || famfs) && capable(CAP_SYS_RAWIO);
+
 	fuse_iomap_mount_source(fc, source);
-	fc->iomap_conn.granted = fuse_iomap_dev_take_grant(file);
+	ic->granted = fuse_iomap_dev_take_grant(file);
+	ic->may_iomap = iomap && (rawio || ic->granted);
+	ic->may_famfs = famfs && rawio;
 }
 
-/* Called while building the INIT request, in the mounting task. */
+/*
+ * Called while building the INIT request.  Only /dev/fuse mounts went
+ * through fuse_iomap_mount_setup(); virtio-fs is offered neither feature.
+ */
 u64 fuse_iomap_init_offer(struct fuse_mount *fm)
 {
 	struct fuse_iomap_conn *ic = &fm->fc->iomap_conn;
-	bool rawio = capable(CAP_SYS_RAWIO);
 	struct fuse_iomap_offer o;
 
-	o = fuse_iomap_offer_flags(enable_iomap && (rawio || ic->granted),
-				   enable_famfs && rawio, ic->source_chr);
+	o = fuse_iomap_offer_flags(ic->may_iomap, ic->may_famfs,
+				   ic->source_chr);
 	ic->bit43_famfs = o.bit43_famfs;
 	ic->offered_famfs = !!(o.wire & FUSE_DAX_FMAP);
 	ic->offered_iomap = !o.bit43_famfs && (o.wire & FUSE_IOMAP);
@@ -148,12 +240,15 @@ u32 fuse_iomap_init_minor(const struct fuse_conn *fc, u32 minor)
 	return fc->iomap_conn.offered_iomap ? FUSE_IOMAP_KERNEL_MINOR : minor;
 }
 
-/* Called with the server's INIT reply flags (flags2 included). */
+/*
+ * Called with the server's INIT reply flags (flags2 included), in the
+ * task that wrote the reply to /dev/fuse: the server.
+ */
 void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply)
 {
 	struct fuse_iomap_conn *ic = &fc->iomap_conn;
 	struct fuse_iomap_offer o = { .bit43_famfs = ic->bit43_famfs };
-	u64 got;
+	u64 got, kept, dropped;
 
 	if (ic->offered_iomap)
 		o.wire |= FUSE_IOMAP;
@@ -163,8 +258,20 @@ void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply)
 		o.wire |= FUSE_DAX_FMAP_BIT43;
 
 	got = fuse_iomap_accept_flags(&o, reply);
-	ic->iomap = !!(got & FUSE_IOMAP);
-	ic->famfs = !!(got & FUSE_DAX_FMAP);
+	kept = got ? fuse_iomap_server_features(got, capable(CAP_SYS_RAWIO),
+						 ic->granted) : 0;
+	dropped = got & ~kept;
+	if (dropped)
+		pr_warn_ratelimited("fuse: server without CAP_SYS_RAWIO (pid %d) accepted %s%s%s; refused\n",
+				    task_tgid_vnr(current),
+				    dropped & FUSE_IOMAP ? "iomap" : "",
+				    dropped == (FUSE_IOMAP | FUSE_DAX_FMAP) ?
+				    " and " : "",
+				    dropped & FUSE_DAX_FMAP ? "famfs" : "");
+	ic->iomap = !!(kept & FUSE_IOMAP);
+	ic->famfs = !!(kept & FUSE_DAX_FMAP);
+	if (ic->famfs)
+		fuse_iomap_server_hold(fc);
 
 	if (!ic->iomap)
 		return;

@@ -127,6 +127,65 @@ static void init_reply_sets_conn(struct kunit *test)
 	/* the minor follows the iomap offer, never a famfs bit 43 */
 	KUNIT_EXPECT_EQ(test, fuse_iomap_init_minor(fc, 41),
 			fc->iomap_conn.offered_iomap ? 99U : 41U);
+	/* a famfs server's root and credentials are kept, and let go */
+	KUNIT_EXPECT_EQ(test, !!fc->iomap_conn.server_cred,
+			(bool)fc->iomap_conn.famfs);
+	fuse_iomap_server_put(fc);
+	KUNIT_EXPECT_NULL(test, fc->iomap_conn.server_cred);
+}
+
+/* What a server keeps of the features it accepted, by its privilege. */
+struct server_case {
+	const char *desc;
+	u64 got;
+	bool rawio;
+	bool granted;
+	u64 kept;
+};
+
+static const struct server_case server_cases[] = {
+	{ "privileged server keeps iomap", IOMAP, true, false, IOMAP },
+	{ "privileged server keeps famfs", FAMFS, true, false, FAMFS },
+	{ "privileged server keeps both", IOMAP | FAMFS, true, false,
+	  IOMAP | FAMFS },
+	{ "unprivileged server loses iomap", IOMAP, false, false, 0 },
+	{ "unprivileged server loses famfs", FAMFS, false, false, 0 },
+	{ "unprivileged server loses both", IOMAP | FAMFS, false, false, 0 },
+	{ "granted unprivileged server keeps iomap", IOMAP, false, true,
+	  IOMAP },
+	{ "a grant is never one for famfs", FAMFS, false, true, 0 },
+	{ "granted unprivileged server keeps only iomap", IOMAP | FAMFS,
+	  false, true, IOMAP },
+	{ "nothing accepted, nothing kept", 0, false, true, 0 },
+};
+
+static void server_case_desc(const struct server_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(server, server_cases, server_case_desc);
+
+static void init_server_privilege(struct kunit *test)
+{
+	const struct server_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, fuse_iomap_server_features(c->got, c->rawio,
+							 c->granted),
+			c->kept);
+}
+
+/* No device can join a connection that did not negotiate iomap. */
+static void init_no_dev_without_iomap(struct kunit *test)
+{
+	struct fuse_conn *fc;
+
+	fc = kunit_kzalloc(test, sizeof(*fc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fc);
+	fc->iomap_conn.granted = 1;
+	KUNIT_EXPECT_EQ(test, fuse_iomap_may_add_dev(fc), -EPERM);
+	fc->iomap_conn.iomap = 1;
+	KUNIT_EXPECT_EQ(test, fuse_iomap_may_add_dev(fc), 0);
 }
 
 /*
@@ -163,6 +222,8 @@ static struct kunit_case fuse_iomap_init_cases[] = {
 	KUNIT_CASE_PARAM(init_reply_sets_conn, init_gen_params),
 	KUNIT_CASE(init_without_init_ext),
 	KUNIT_CASE(init_source_not_a_path),
+	KUNIT_CASE_PARAM(init_server_privilege, server_gen_params),
+	KUNIT_CASE(init_no_dev_without_iomap),
 	{}
 };
 

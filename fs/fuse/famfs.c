@@ -16,7 +16,10 @@
  * Devices are device-dax instances (/dev/daxX.Y, what famfs names;
  * famfs_devdax.c) or DAX-capable pmem block devices.  The server names
  * each one by path in the reply to FUSE_GET_DAXDEV, asked lazily, the
- * first time an fmap uses its index; the connection then holds the device
+ * first time an fmap uses its index.  The path is resolved from the
+ * server's root and opened with its credentials, never the opener's
+ * (fuse_famfs_dev_lookup()), a pmem device claimed exclusively by the
+ * connection; the connection then holds the device
  * open, and is the holder of its dax_device (pmem) or holds the instance
  * (devdax), until the connection goes away (at unmount, once the server
  * has closed /dev/fuse).  A memory failure a pmem device reports marks
@@ -31,11 +34,13 @@
  */
 
 #include <linux/blkdev.h>
+#include <linux/cred.h>
 #include <linux/dax.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/iomap.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
@@ -344,8 +349,9 @@ static void fuse_famfs_dev_free(struct fuse_famfs_dev *dev)
 		fuse_famfs_devdax_close(dev->devdax);	/* and the file */
 	else if (dev->dax_dev)
 		fs_put_dax(dev->dax_dev, dev);
+	/* gives the exclusive claim back now, not at a deferred fput */
 	if (dev->bdev_file)
-		fput(dev->bdev_file);
+		bdev_fput(dev->bdev_file);
 	kfree(dev);
 }
 
@@ -361,16 +367,18 @@ static bool fuse_famfs_dev_held(struct fuse_famfs_conn *fconn,
 	return false;
 }
 
-/* Hold the devdax instance @name, opened for read and write. */
+/* Hold the devdax instance at @path, opened for read and write. */
 static int fuse_famfs_devdax_hold(struct inode *inode,
 				  struct fuse_famfs_conn *fconn,
-				  struct fuse_famfs_dev *dev, const char *name)
+				  struct fuse_famfs_dev *dev,
+				  const struct path *path, const char *name)
 {
+	const struct cred *cred = get_fuse_conn(inode)->iomap_conn.server_cred;
 	const char *why;
 	struct file *file;
 	int err;
 
-	file = filp_open(name, O_RDWR | O_LARGEFILE, 0);
+	file = dentry_open(path, O_RDWR | O_LARGEFILE, cred);
 	if (IS_ERR(file)) {
 		famfs_warn(inode, "device %u: cannot open %s: %ld", dev->index,
 			   name, PTR_ERR(file));
@@ -395,16 +403,22 @@ static int fuse_famfs_devdax_hold(struct inode *inode,
 	return 0;
 }
 
-/* Open the DAX-capable block device @name and claim its dax_device. */
+/*
+ * Open the DAX-capable block device at @path, claimed exclusively with the
+ * connection as holder (a filesystem mounted on it, or another famfs
+ * connection, keeps it), and become the holder of its dax_device.
+ */
 static int fuse_famfs_pmem_hold(struct inode *inode,
 				struct fuse_famfs_conn *fconn,
-				struct fuse_famfs_dev *dev, const char *name)
+				struct fuse_famfs_dev *dev,
+				const struct path *path, const char *name)
 {
 	u32 index = dev->index;
 	int err;
 
-	dev->bdev_file = bdev_file_open_by_path(name, BLK_OPEN_READ |
-						BLK_OPEN_WRITE, NULL, NULL);
+	dev->bdev_file = bdev_file_open_by_dev(d_inode(path->dentry)->i_rdev,
+					       BLK_OPEN_READ | BLK_OPEN_WRITE,
+					       fconn, NULL);
 	if (IS_ERR(dev->bdev_file)) {
 		err = PTR_ERR(dev->bdev_file);
 		dev->bdev_file = NULL;
@@ -441,28 +455,73 @@ static int fuse_famfs_pmem_hold(struct inode *inode,
 	return 0;
 }
 
-/* Open the device a GET_DAXDEV reply named: devdax or pmem. */
-static int fuse_famfs_dev_open(struct inode *inode,
-			       struct fuse_famfs_conn *fconn, u32 index,
-			       const char *name, struct fuse_famfs_dev **devp)
+/*
+ * Find the device @name as the server that accepted famfs sees it: from
+ * its root, with its credentials (iomap_init.c keeps both), and check that
+ * it may open it for reading and writing, as open(2) would.  The task that
+ * happens to open the first file using a device (any user, in any mount
+ * namespace) has no say in which device that is.  Called with the
+ * server's credentials in force.
+ */
+static int fuse_famfs_dev_lookup(struct inode *inode, u32 index,
+				 const char *name, struct path *path)
 {
-	struct fuse_famfs_dev *dev;
-	struct path path;
-	umode_t mode;
+	const struct path *root = &get_fuse_conn(inode)->iomap_conn.server_root;
+	struct inode *dinode;
 	int err;
 
-	err = kern_path(name, LOOKUP_FOLLOW, &path);
+	err = vfs_path_lookup(root->dentry, root->mnt, name, LOOKUP_FOLLOW,
+			      path);
 	if (err) {
 		famfs_warn(inode, "device %u: cannot find %s: %d", index, name,
 			   err);
 		return err;
 	}
-	mode = d_inode(path.dentry)->i_mode;
+	dinode = d_inode(path->dentry);
 	err = -ENODEV;
-	if (!S_ISCHR(mode) && !S_ISBLK(mode)) {
+	if (!S_ISCHR(dinode->i_mode) && !S_ISBLK(dinode->i_mode)) {
 		famfs_warn(inode, "device %u: %s is not a device", index, name);
 		goto out_path;
 	}
+	err = -EACCES;
+	if ((path->mnt->mnt_flags & MNT_NODEV) ||
+	    (path->mnt->mnt_sb->s_iflags & SB_I_NODEV)) {
+		famfs_warn(inode, "device %u: %s is on a nodev mount", index,
+			   name);
+		goto out_path;
+	}
+	err = inode_permission(mnt_idmap(path->mnt), dinode,
+			       MAY_READ | MAY_WRITE);
+	if (err) {
+		famfs_warn(inode, "device %u: the server may not open %s: %d",
+			   index, name, err);
+		goto out_path;
+	}
+	return 0;
+
+out_path:
+	path_put(path);
+	return err;
+}
+
+/* Open the device a GET_DAXDEV reply named: devdax or pmem. */
+static int fuse_famfs_dev_open(struct inode *inode,
+			       struct fuse_famfs_conn *fconn, u32 index,
+			       const char *name, struct fuse_famfs_dev **devp)
+{
+	const struct cred *server = get_fuse_conn(inode)->iomap_conn.server_cred;
+	const struct cred *old;
+	struct fuse_famfs_dev *dev;
+	struct path path;
+	int err;
+
+	/* iomap_init.c keeps them whenever famfs was negotiated */
+	if (!server)
+		return -EPERM;
+	old = override_creds(server);
+	err = fuse_famfs_dev_lookup(inode, index, name, &path);
+	if (err)
+		goto out_creds;
 	err = -ENOMEM;
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
@@ -471,16 +530,18 @@ static int fuse_famfs_dev_open(struct inode *inode,
 	dev->fc = get_fuse_conn(inode);
 	spin_lock_init(&dev->lock);
 
-	if (S_ISCHR(mode))
-		err = fuse_famfs_devdax_hold(inode, fconn, dev, name);
+	if (S_ISCHR(d_inode(path.dentry)->i_mode))
+		err = fuse_famfs_devdax_hold(inode, fconn, dev, &path, name);
 	else
-		err = fuse_famfs_pmem_hold(inode, fconn, dev, name);
+		err = fuse_famfs_pmem_hold(inode, fconn, dev, &path, name);
 	if (err)
 		fuse_famfs_dev_free(dev);
 	else
 		*devp = dev;
 out_path:
 	path_put(&path);
+out_creds:
+	revert_creds(old);
 	return err;
 }
 

@@ -5,7 +5,7 @@
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
  *   fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
- *                [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
+ *                [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
  *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]]
  *                [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload]
  *                [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
@@ -57,7 +57,7 @@ _Noreturn static void usage(void)
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
 		"       fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
-		"                    [--inline-max BYTES] [--drop-rawio] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
+		"                    [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
 		"                    [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload] [--coexist]\n"
 		"                    [-o OPTS] IMAGE MOUNTPOINT\n"
@@ -66,6 +66,7 @@ _Noreturn static void usage(void)
 		"           filesystem type fuseiomap (also FUSE_IOMAP_COEXIST=1, which famfs mount follows)\n"
 		"         --set-blocksize N: register the device O_EXCL, IOMAP_SET_BLOCKSIZE to N\n"
 		"         --probe-grant: FUSE_DEV_IOC_ADD_IOMAP after the mount; prints its errno\n"
+		"         --drop-rawio-late: drop CAP_SYS_RAWIO after mount(2), before answering INIT\n"
 		"         --inline-nopayload: INLINE mappings without data, which moves with READ/WRITE\n"
 		"         --personality fuse4fs: on the wire like fuse4fs over libfuse 3.99 (implies --iomap;\n"
 		"           also FUSETD_PERSONALITY=fuse4fs; see personality.h)\n"
@@ -266,6 +267,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "inline-max", required_argument, NULL, 'L' },
 		{ "probe-backing", no_argument, NULL, 'P' },
 		{ "drop-rawio", no_argument, NULL, 'D' },
+		{ "drop-rawio-late", no_argument, NULL, 'r' },
 		{ "cache-maxbytes", required_argument, NULL, 'C' },
 		{ "no-cache", no_argument, NULL, 'n' },
 		{ "upsert-on-open", required_argument, NULL, 'U' },
@@ -287,6 +289,7 @@ static int cmd_mount(int argc, char **argv)
 	const char *stats_path = NULL, *image, *mnt, *pers = NULL;
 	const char *inject = NULL;
 	int upsert_explicit = 0, fuse_fd = -1, probe_grant = 0, as_type = 0;
+	int drop_late = 0;
 	char opts[1024] = "", data[1200], fstype[32];
 	struct fusetd d = {
 		.cache_maxbytes = 16 << 20,
@@ -364,6 +367,9 @@ static int cmd_mount(int argc, char **argv)
 				error("capset", errno);
 				return 1;
 			}
+			break;
+		case 'r':
+			drop_late = 1;
 			break;
 		case 'J':
 			d.inject = inject_lookup(optarg);
@@ -489,6 +495,17 @@ static int cmd_mount(int argc, char **argv)
 	if (mount(as_type ? image : "fusetd", mnt, fstype, 0, data) < 0) {
 		fprintf(stderr, "fusetd: mount %s on %s: %s\n", image, mnt,
 			strerror(errno));
+		return 1;
+	}
+	/*
+	 * --drop-rawio-late: a privileged mount helper (fusermount3 is setuid
+	 * root) mounted for a server without CAP_SYS_RAWIO, which answers
+	 * INIT: the kernel offered iomap to the helper, and must refuse it
+	 * to the server.
+	 */
+	if (drop_late && drop_rawio()) {
+		error("capset", errno);
+		umount2(mnt, MNT_DETACH);
 		return 1;
 	}
 	/* --probe-grant: a grant after the mount comes too late */

@@ -39,6 +39,10 @@
  *   fsop shutdown PATH FLAGS                ioctl(FS_IOC_SHUTDOWN) on PATH
  *                                           (a file or directory): 0 sync
  *                                           first, 1 flush the log, 2 now
+ *   fsop claim DEV                          open the block device DEV
+ *                                           O_EXCL, as mount(2) and mkfs
+ *                                           do: fails with EBUSY while
+ *                                           someone holds it exclusively
  *
  * copy prints the bytes copied.  Exit: 0 ok, 1 a call failed, 2 usage.
  */
@@ -71,7 +75,8 @@ static int usage(void)
 		"       fsop hold FILE OFF LEN READY GO\n"
 		"       fsop mapfail FILE OFF\n"
 		"       fsop resident FILE OFF LEN\n"
-		"       fsop shutdown PATH FLAGS\n");
+		"       fsop shutdown PATH FLAGS\n"
+		"       fsop claim DEV\n");
 	return 2;
 }
 
@@ -364,6 +369,16 @@ static int shutdown_fs(char **argv)
 	return 0;
 }
 
+static int claim(char **argv)
+{
+	int fd = open(argv[2], O_RDONLY | O_EXCL | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(argv[2]);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 7 && !strcmp(argv[1], "copy"))
@@ -384,5 +399,7 @@ int main(int argc, char **argv)
 		return resident(argv);
 	if (argc == 4 && !strcmp(argv[1], "shutdown"))
 		return shutdown_fs(argv);
+	if (argc == 3 && !strcmp(argv[1], "claim"))
+		return claim(argv);
 	return usage();
 }

@@ -10,6 +10,14 @@
  *                       it, and run CMD with it as descriptor FD (for
  *                       fusetd mount --fuse-fd FD); --drop-rawio drops
  *                       CAP_SYS_RAWIO first, so that the grant must fail
+ *   fuseioctl backing-open [--drop-rawio] PID FD DEV
+ *                       take a copy of descriptor FD of process PID (a
+ *                       server's /dev/fuse file, pidfd_getfd()), open the
+ *                       block device DEV read-write, and register it as an
+ *                       iomap device on that connection
+ *                       (FUSE_DEV_IOC_BACKING_OPEN); print "cookie N" and
+ *                       give it back; --drop-rawio drops CAP_SYS_RAWIO
+ *                       before the ioctl, so that it must fail
  *
  * Exit: 0 ok, 1 the ioctl failed (its error is printed), 2 usage.
  */
@@ -68,6 +76,49 @@ static int grant(int argc, char **argv)
 	return 1;
 }
 
+static int backing_open(int argc, char **argv)
+{
+	struct fuse_backing_map map = { .flags = FUSE_BACKING_TYPE_IOMAP };
+	int pidfd, fuse, i = 2, drop = 0, id;
+
+	if (i < argc && !strcmp(argv[i], "--drop-rawio")) {
+		drop = 1;
+		i++;
+	}
+	if (argc - i != 3)
+		return 2;
+	pidfd = syscall(SYS_pidfd_open, atoi(argv[i]), 0);
+	if (pidfd < 0) {
+		perror("fuseioctl: pidfd_open");
+		return 1;
+	}
+	fuse = syscall(SYS_pidfd_getfd, pidfd, atoi(argv[i + 1]), 0);
+	if (fuse < 0) {
+		perror("fuseioctl: pidfd_getfd");
+		return 1;
+	}
+	map.fd = open(argv[i + 2], O_RDWR | O_CLOEXEC);
+	if (map.fd < 0) {
+		perror(argv[i + 2]);
+		return 1;
+	}
+	if (drop && drop_rawio()) {
+		perror("fuseioctl: capset");
+		return 1;
+	}
+	id = ioctl(fuse, FUSE_DEV_IOC_BACKING_OPEN, &map);
+	if (id < 0) {
+		fprintf(stderr, "fuseioctl: backing-open: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("cookie %d\n", id);
+	if (ioctl(fuse, FUSE_DEV_IOC_BACKING_CLOSE, &id)) {
+		fprintf(stderr, "fuseioctl: backing-close: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_iomap_support s = { 0 };
@@ -75,6 +126,12 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "grant")) {
 		ret = grant(argc, argv);
+		if (ret == 2)
+			goto usage;
+		return ret;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "backing-open")) {
+		ret = backing_open(argc, argv);
 		if (ret == 2)
 			goto usage;
 		return ret;
@@ -104,6 +161,7 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: fuseioctl support|bogus\n"
-		"       fuseioctl grant [--drop-rawio] FD CMD [ARG...]\n");
+		"       fuseioctl grant [--drop-rawio] FD CMD [ARG...]\n"
+		"       fuseioctl backing-open [--drop-rawio] PID FD DEV\n");
 	return 2;
 }

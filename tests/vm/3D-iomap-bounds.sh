@@ -107,6 +107,19 @@ umount "$T_MNT"
 wait_gone fusetd
 
 slabs() { awk 'NR > 2 { print $1, $2 }' /proc/slabinfo; }
+# Objects in use in our caches (fuse_inode, fuse_request: or fuseiomap_*
+# for the coexisting module), after handing back what KASAN's quarantine
+# and RCU still keep of freed objects.
+OURS="fuse_iomap_cache_entry $(awk 'NR > 2 && $1 ~ /^fuse(iomap)?_(inode|request)$/ { print $1 }' /proc/slabinfo)"
+ours_in_use() {
+	sleep 1		# kfree_rcu(), call_rcu()
+	for _c in $OURS; do
+		[ -w "/sys/kernel/slab/$_c/shrink" ] &&
+			echo 1 > "/sys/kernel/slab/$_c/shrink"
+		echo "$_c $(awk -v s="$_c" '$1 == s { print $2 }' /proc/slabinfo)"
+	done
+}
+ours_in_use > "$T_TMP/ours.before"
 slabs > "$T_TMP/slab.before"
 require "mount with a $LIMIT-byte cache, to flood inode $ino once opened" \
 	"$FUSETD" mount --iomap --cache-maxbytes $LIMIT --flood "$N:$ino" \
@@ -193,6 +206,13 @@ check "the file's second half reads back" \
 check "umount" umount "$T_MNT"
 wait_gone fusetd
 check "the connection's counters went with it" test ! -e "$DBG/$CONN"
+ours_in_use > "$T_TMP/ours.after"
+diag "in use before the mount: $(tr '\n' ' ' < "$T_TMP/ours.before")"
+diag "after the umount: $(tr '\n' ' ' < "$T_TMP/ours.after")"
+# (other tests' inodes may still be in the inode cache: at most as many)
+check "our slab caches are back to the pre-mount level after umount" \
+	awk 'NR == FNR { a[$1] = $2; next } $2 > a[$1] { bad = 1 }
+	     END { exit bad }' "$T_TMP/ours.before" "$T_TMP/ours.after"
 kmemleak_clean "after the flood"
 
 require "remount" iomap_mount

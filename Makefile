@@ -53,7 +53,7 @@ assemble: setup
 	@scripts/assemble.sh
 
 modules: assemble $(if $(KDIR_DEFAULT),kernel)
-	$(eval KDIR ?= $(shell scripts/lib-print.sh devkernel_dir))
+	$(eval KDIR ?= $(shell FI_KERNEL=$(or $(FI_KERNEL),dev) scripts/lib-print.sh devkernel_dir))
 	@if grep -qs '^CONFIG_FUSE_FS=y' $(KDIR)/.config; then \
 		echo "error: $(KDIR) has FUSE built in (CONFIG_FUSE_FS=y):" \
 		     "its vmlinux already provides every fuse symbol, the" \

@@ -12,7 +12,13 @@
 #            hosts (scripts/famfs-share.sh: three boots on one memory),
 #            then $STOCK_TESTS on Debian's stock kernel with fuseiomap.ko
 #
+# The module is built against, and the VM runs boot, the sanitizer variant
+# of the dev kernel (KASAN, UBSAN and KFENCE over lockdep, kmemleak and the
+# other debug options; scripts/sankernel.config), so any of their reports
+# fails the run; CHECK_KERNEL=dev uses the plain dev kernel instead.
+#
 # CHECK_ONLY="static kunit vm" selects parts.
+FI_KERNEL=${CHECK_KERNEL:-san}
 . "$(dirname "$0")/lib.sh"
 set +e
 

@@ -50,6 +50,8 @@
 #define FF_MAX_DEVS	8
 #define FF_MAX_FILES	128
 #define FF_BAD_DEV_BASE	20	/* device indices of the bad device replies */
+/* baddev-nodev names this path, which 41-famfs-bad makes on a nodev mount */
+#define FF_NODEV_PATH	"/run/famfs-nodev/pmem0"
 
 struct ff_strip {
 	uint32_t	dev;

@@ -43,7 +43,7 @@ enum {
 	/* GET_DAXDEV replies */
 	D_FIRST,
 	D_ENOENT = D_FIRST, D_NOTDEVDAX, D_NOTDAX, D_INDEX, D_UNTERMINATED,
-	D_RELATIVE, D_ERROR, D_BUSY, D_NOTDEV,
+	D_RELATIVE, D_ERROR, D_BUSY, D_NOTDEV, D_NODEV,
 	B_NR
 };
 
@@ -89,6 +89,7 @@ static const struct {
 	[D_ERROR]	 = { "baddev-error", 0 },
 	[D_BUSY]	 = { "baddev-busy", 0 },
 	[D_NOTDEV]	 = { "baddev-notdev", 0 },
+	[D_NODEV]	 = { "baddev-nodev", 0 },
 };
 
 /* One file per class, laid out on device 0's spare range. */
@@ -321,6 +322,10 @@ int ff_bad_daxdev(const struct famfsd *d, uint32_t index,
 		break;
 	case D_NOTDAX:
 		strcpy(out->name, "/dev/vdb");
+		break;
+	case D_NODEV:
+		/* the test makes it: device 0's node on a nodev tmpfs */
+		strcpy(out->name, FF_NODEV_PATH);
 		break;
 	case D_INDEX:
 		out->index = index + 1;

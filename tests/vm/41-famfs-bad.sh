@@ -6,6 +6,7 @@
 # good files; an fmap one over a cap (33 extents, 33 strips, a buffer of
 # FUSE_FAMFS_MAX_FMAP_SIZE + 1) is refused, one at the caps (32 extents
 # of 32 strips; a buffer of exactly FUSE_FAMFS_MAX_FMAP_SIZE) is not;
+# a device node on a nodev mount is refused too;
 # poisoned pmem (the device's badblocks) makes read() fail with EIO and a
 # fault there SIGBUS, and a full-page write clears it; without
 # enable_famfs the server is not offered FUSE_DAX_FMAP.  The VM
@@ -16,6 +17,14 @@ famfs_begin
 
 require "a pmem device" test -b /dev/pmem0
 SPECS="-F good:4M:simple:2M -F poison:4M:simple:4M"
+
+# baddev-nodev's path: pmem0's node on a nodev mount
+mkdir -p /run/famfs-nodev
+require "a nodev tmpfs" mount -t tmpfs -o nodev famfs-nodev /run/famfs-nodev
+require "holding pmem0's node" mknod /run/famfs-nodev/pmem0 b \
+	$((0x$(stat -L -c %t /dev/pmem0))) $((0x$(stat -L -c %T /dev/pmem0)))
+nodev_cleanup() { umount /run/famfs-nodev; famfs_cleanup; }
+trap nodev_cleanup EXIT
 
 famfs_on
 require "mount fusetd famfs --bad" famfs_mount --bad
@@ -58,7 +67,8 @@ baddev-index|$EUCLEAN|reply names another device index
 baddev-unterminated|$EUCLEAN|device name not NUL-terminated
 baddev-relative|$EUCLEAN|device name not an absolute path
 baddev-error|No such device|GET_DAXDEV 26 failed: -19
-baddev-busy|Device or resource busy|held under another index already"
+baddev-busy|Device or resource busy|held under another index already
+baddev-nodev|Permission denied|/run/famfs-nodev/pmem0 is on a nodev mount"
 
 n=0
 echo "$BAD" > "$T_TMP/bad.list"

@@ -8,17 +8,14 @@
 #            build of it, coccicheck on the assembled fs/fuse, userspace
 #            builds with -Werror, the userspace tool self-test
 #   kunit:   every KUnit case in UML (each counts)
-#   vm:      every VM test (each TAP line counts), then famfs across
-#            hosts (scripts/famfs-share.sh: three boots on one memory),
-#            then $STOCK_TESTS on Debian's stock kernel with fuseiomap.ko
-#
-# The module is built against, and the VM runs boot, the sanitizer variant
-# of the dev kernel (KASAN, UBSAN and KFENCE over lockdep, kmemleak and the
-# other debug options; scripts/sankernel.config), so any of their reports
-# fails the run; CHECK_KERNEL=dev uses the plain dev kernel instead.
+#   vm:      the VM tests of $DEV_TESTS on the dev kernel (each TAP line
+#            counts), famfs across hosts (scripts/famfs-share.sh: three
+#            boots on one memory), the tests of $SAN_TESTS on the
+#            sanitizer kernel (KASAN, UBSAN, KFENCE; lib.sh says why not
+#            all), then $STOCK_TESTS on Debian's stock kernel with
+#            fuseiomap.ko
 #
 # CHECK_ONLY="static kunit vm" selects parts.
-FI_KERNEL=${CHECK_KERNEL:-san}
 . "$(dirname "$0")/lib.sh"
 set +e
 
@@ -148,11 +145,23 @@ if has vm; then
 	l=$logdir/vm.log
 	make -s -C "$TOP" modules tests >"$logdir/vm-build.log" 2>&1 ||
 		result 1 "build for the VM run" "$logdir/vm-build.log"
-	"$TOP/scripts/vm.sh" >"$l" 2>&1
+	"$TOP/scripts/vm.sh" --tests "$DEV_TESTS" >"$l" 2>&1
 	tally "$l" "VM run"
 	l=$logdir/famfs-share.log
 	"$TOP/scripts/famfs-share.sh" >"$l" 2>&1
 	tally "$l" "famfs across hosts"
+	# The sanitizer kernel; fuse.ko is rebuilt for it in place.
+	l=$logdir/vm-san.log
+	if FI_KERNEL=san make -s -C "$TOP" kernel modules \
+		>"$logdir/vm-san-build.log" 2>&1; then
+		# shellcheck disable=SC2086
+		FI_KERNEL=san "$TOP/scripts/vm.sh" --tests "$SAN_TESTS" $SAN_ENV \
+			>"$l" 2>&1
+		tally "$l" "VM run on the sanitizer kernel"
+	else
+		result 1 "build for the sanitizer kernel's VM run" \
+			"$logdir/vm-san-build.log"
+	fi
 	l=$logdir/vm-stock.log
 	# The module DKMS built (static part) is the one tested, if there is one.
 	dko=$(find "$BUILD/dkms/tree" -name 'fuseiomap.ko*' -path "*/$(stock_kver)/*" \

@@ -2,7 +2,9 @@
 /*
  * KUnit: the fork's wire ABI, checked field by field against the layout
  * recorded in the project's ABI reference (sizes for x86-64, which match
- * every 64-bit architecture since all fields are naturally aligned).
+ * every 64-bit architecture since all fields are naturally aligned; with
+ * the explicit padding they match i386 too, which tests/abi checks with
+ * -m32 and -m64).
  */
 
 #include <kunit/test.h>
@@ -79,6 +81,7 @@ static const struct abi_fact abi_layout[] = {
 	OFF(fuse_iomap_config_out, s_time_max, 80),
 	OFF(fuse_iomap_config_out, s_maxbytes, 88),
 	OFF(fuse_iomap_config_out, cache_maxbytes, 96),
+	OFF(fuse_iomap_config_out, padding, 100),
 
 	SZ(fuse_range, 16),
 	OFF(fuse_range, offset, 0),
@@ -102,6 +105,7 @@ static const struct abi_fact abi_layout[] = {
 	OFF(fuse_iomap_upsert_mappings_out, write, 48),
 
 	SZ(fuse_iomap_support, 16),
+	SZ(fuse_iomap_set_blocksize, 8),
 	SZ(fuse_backing_map, 16),
 
 	SZ(fuse_famfs_fmap_header, 32),
@@ -126,6 +130,7 @@ static const struct abi_fact abi_layout[] = {
 	OFF(fuse_famfs_iext, ie_nbytes, 8),
 	OFF(fuse_famfs_iext, reserved, 16),
 
+	SZ(fuse_get_fmap_in, 8),
 	SZ(fuse_get_daxdev_in, 4),
 	SZ(fuse_daxdev_out, 280),
 	OFF(fuse_daxdev_out, index, 0),
@@ -188,7 +193,9 @@ static const struct abi_fact abi_values[] = {
 	VAL(FUSE_DEV_IOC_IOMAP_SUPPORT, 0x8010e563),
 	VAL(FUSE_DEV_IOC_SET_NOFS, 0x4004e564),
 	VAL(FUSE_DEV_IOC_ADD_IOMAP, 0xe565),
+	VAL(FUSE_DEV_IOC_IOMAP_SET_BLOCKSIZE, 0x4008e566),
 	VAL(FUSE_DEV_IOC_BACKING_OPEN, 0x4010e501),
+	VAL(FUSE_DEV_IOC_BACKING_CLOSE, 0x4004e502),
 	VAL(FUSE_FAMFS_MAX_FMAP_SIZE, 32768),
 	VAL(FUSE_FAMFS_MAX_EXTENTS, 32),
 	VAL(FUSE_FAMFS_MAX_STRIPS, 32),

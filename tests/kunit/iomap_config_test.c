@@ -41,6 +41,16 @@ static const struct config_case config_cases[] = {
 	  offsetofend(struct fuse_iomap_config_out, cache_maxbytes), 0 },
 	{ "no mapping cache (limit 0)", { .flags = F(CACHE_MAXBYTES) }, FULL,
 	  0 },
+	/* i386 servers built before the explicit tail padding send 100 */
+	{ "every field, without the tail padding", { .flags = F(SID) |
+	  F(UUID) | F(BLOCKSIZE) | F(MAX_LINKS) | F(TIME) | F(MAXBYTES) |
+	  F(CACHE_MAXBYTES), .s_id = "fusetd", .s_uuid_len = 16,
+	  .s_blocksize = 4096, .s_max_links = 65000, .s_time_gran = 1,
+	  .s_time_min = -1, .s_time_max = 1LL << 40,
+	  .s_maxbytes = 1LL << 40, .cache_maxbytes = 1 << 20 },
+	  offsetof(struct fuse_iomap_config_out, padding), 0 },
+	{ "tail padding not zero (ignored)", { .flags = F(CACHE_MAXBYTES),
+	  .cache_maxbytes = 1 << 20, .padding = 0xdeadbeef }, FULL, 0 },
 	{ "reply too short for the cache limit",
 	  { .flags = F(CACHE_MAXBYTES), .cache_maxbytes = 1 << 20 },
 	  offsetof(struct fuse_iomap_config_out, cache_maxbytes),

@@ -19,6 +19,16 @@
 #endif
 
 /*
+ * Every structure below has one layout on every ABI: each field sits at a
+ * multiple of the size of its type (of an element, for an array), and a
+ * structure with a 64-bit field is a multiple of 8 bytes long, with
+ * explicit padding wherever a 64-bit ABI would pad by itself.  So a 32-bit
+ * server (i386, whose uint64_t is only 4-byte aligned) talks to a 64-bit
+ * kernel exactly as a 64-bit server does.  tests/abi checks every size and
+ * offset with -m32 and with -m64.
+ */
+
+/*
  * INIT flags (bits 32..63 travel in fuse_init_in/out.flags2).
  *
  * FUSE_IOMAP: the kernel offers iomap file I/O; the server echoes it to use it.
@@ -254,6 +264,7 @@ struct fuse_iomap_config_out {
 	int64_t		s_time_max;
 	int64_t		s_maxbytes;
 	uint32_t	cache_maxbytes;
+	uint32_t	padding;	/* 104 bytes on every ABI, i386's too */
 };
 
 struct fuse_range {

@@ -9,6 +9,7 @@
 #define FUSETD_STATS_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FT_STATS_MAGIC		"FTSTATS2"
@@ -64,6 +65,11 @@ struct ft_stats {
 };
 
 _Static_assert(FT_EV_NR <= FT_STATS_NR_EVENTS, "too many events");
+/* one layout for every ABI: an i386 fusetd's file reads on x86-64 */
+_Static_assert(offsetof(struct ft_stats, ops) == 16, "ops at 16");
+_Static_assert(sizeof(struct ft_stats) ==
+	       16 + 8 * (FT_STATS_NR_OPS + FT_STATS_NR_NOTIFY +
+			 FT_STATS_NR_EVENTS), "no padding");
 
 struct ft_stats *stats_create(const char *path);
 void stats_count_op(struct ft_stats *stats, uint32_t opcode);

@@ -6,11 +6,15 @@
 # linux-source-6.12 (e.g. linux-headers-6.12.118+deb12-amd64, which pulls
 # in its linux-image): the coexisting fuseiomap.ko builds against those
 # headers, DKMS builds through them, and "vm.sh --stock" boots that image.
+#
+# gcc-multilib gives gcc -m32, for the i386 test server (tests/Makefile
+# bin32) and the ABI check (tests/abi); it would remove Debian's cross
+# compilers, which the project does not use.
 set -euo pipefail
 pkgs=(linux-source-6.12 build-essential bc flex bison libelf-dev libssl-dev
 	dwarves cpio kmod xz-utils python3 qemu-system-x86 busybox-static
 	fio fuse2fs e2fsprogs sparse coccinelle ocaml-nox libaio-dev
-	liburing-dev gnuplot-nox dkms)
+	liburing-dev gnuplot-nox dkms gcc-multilib)
 sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
 updated=
 install() {

@@ -6,7 +6,9 @@
 #            and W=1 on the module and on the coexisting fuseiomap.ko
 #            (against Debian's stock headers: FUSE_DAX=y there), a DKMS
 #            build of it, coccicheck on the assembled fs/fuse, userspace
-#            builds with -Werror, the userspace tool self-test
+#            builds with -Werror (i386 ones too), the wire ABI checked
+#            with -m32 and -m64 (tests/abi) and its self-test, the
+#            userspace tool self-test
 #   kunit:   every KUnit case in UML (each counts)
 #   vm:      the VM tests of $DEV_TESTS on the dev kernel (each TAP line
 #            counts), famfs across hosts (scripts/famfs-share.sh: three
@@ -117,6 +119,10 @@ if has static; then
 	make -C "$TOP/tests" O="$BUILD/tests" STATIC=1 \
 		UAPI_INC="$BUILD/tree/include/uapi" >"$l" 2>&1
 	result $? "userspace test programs build with -Wall -Wextra -Werror" "$l"
+
+	l=$logdir/abi-selftest.log
+	UAPI_INC=$BUILD/tree/include/uapi "$TOP/tests/abi/selftest.sh" >"$l" 2>&1
+	result $? "ABI check self-test (it fails without the explicit padding)" "$l"
 
 	if [ -x "$TOP/tests/tools/selftest.sh" ]; then
 		l=$logdir/tools-selftest.log

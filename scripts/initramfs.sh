@@ -81,6 +81,10 @@ cp "$TOP"/tests/share/*.sh "$root/tests/share/"
 for b in "$BUILD"/tests/bin/*; do
 	[ -x "$b" ] && install -m 755 "$b" "$root/usr/bin/"
 done
+# their i386 builds (tests/Makefile bin32) as NAME32: fusetd32, ...
+for b in "$BUILD"/tests/bin32/*; do
+	[ -f "$b" ] && [ -x "$b" ] && install -m 755 "$b" "$root/usr/bin/${b##*/}32"
+done
 # unchanged FUSE servers on the coexisting module (tools/coexist)
 install -D -m 644 "$BUILD/tests/lib/fuseiomap-preload.so" \
 	"$root/usr/lib/fuse-iomap/fuseiomap-preload.so"

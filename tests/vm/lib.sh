@@ -49,10 +49,14 @@ require() {
 	if "$@"; then pass "$_d"; else fail "$_d (exit $?: $*)"; exit 1; fi
 }
 
-# wait_gone NAME: wait up to 5 s for processes called NAME to exit.
+# wait_gone NAME: wait up to 5 s for processes called NAME to exit
+# (fusetd: its i386 build fusetd32 too).
 wait_gone() {
 	_n=0
-	while pidof "$1" >/dev/null && [ $_n -lt 50 ]; do
+	_w=$1
+	[ "$1" = fusetd ] && _w="fusetd fusetd32"
+	# shellcheck disable=SC2086
+	while pidof $_w >/dev/null && [ $_n -lt 50 ]; do
 		sleep 0.1
 		_n=$((_n + 1))
 	done
@@ -88,7 +92,9 @@ fusectl_mount() {
 }
 
 # The test daemon, mounted on $T_DISK1 at $T_MNT with its stats in $STATS.
-FUSETD=$T_BIN/fusetd
+# FUSETD in the environment names another build of it (sub_test NAME
+# FUSETD=$T_BIN/fusetd32: the i386 one, test 3K).
+FUSETD=${FUSETD:-$T_BIN/fusetd}
 STATS=$T_TMP/$T_NAME.stats
 mounted() { grep -q " $T_MNT fuse" /proc/mounts; }
 fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }

@@ -9,6 +9,10 @@
 src=$(kernel_src)
 out=$(devkernel_dir)
 
+# One build per directory: a second caller waits for the first.
+mkdir -p "$(dirname "$out")"
+exec 9>"$out.lock"
+flock 9
 if [ -e "$out/.built" ]; then
 	echo "$out"
 	exit 0

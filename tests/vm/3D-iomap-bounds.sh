@@ -199,8 +199,11 @@ slabs > "$T_TMP/slab.after"
 grow=$(awk 'NR == FNR { a[$1] = $2; next } $1 == "kmemleak_object" { next }
 	    { d = $2 - a[$1]; if (d > m) { m = d; n = $1 } }
 	    END { print m + 0, n }' "$T_TMP/slab.before" "$T_TMP/slab.after")
+# A leak per notification grows a cache by N or more; the workers' own
+# objects stay far below 5,000 (the floor for small floods).
+lim=$((N / 20)); [ $lim -lt 5000 ] && lim=5000
 check "no slab cache grew with the notifications (most: $grow objects)" \
-	test "${grow%% *}" -lt $((N / 20))
+	test "${grow%% *}" -lt $lim
 check "the file's second half reads back" \
 	fileverify check -o $half "$T_MNT/frag" $half 9
 check "umount" umount "$T_MNT"

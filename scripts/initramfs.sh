@@ -68,11 +68,12 @@ if [ -n "$stock" ]; then
 	*) install -m 644 "$ko" "$root/lib/modules/fuseiomap.ko" ;;
 	esac
 else
-	install -m 644 "$BUILD"/tree/fs/fuse/fuse.ko "$BUILD"/tree/fs/fuse/cuse.ko \
-		"$root/lib/modules/"
+	# FUSE_KO_DIR: another build of them (make coverage's, with gcov)
+	kodir=${FUSE_KO_DIR:-$BUILD/tree/fs/fuse}
+	install -m 644 "$kodir/fuse.ko" "$kodir/cuse.ko" "$root/lib/modules/"
 	# built against our fuse.ko where the dev kernel has VIRTIO_FS=m
-	if [ -e "$BUILD/tree/fs/fuse/virtiofs.ko" ]; then
-		install -m 644 "$BUILD/tree/fs/fuse/virtiofs.ko" "$root/lib/modules/"
+	if [ -e "$kodir/virtiofs.ko" ]; then
+		install -m 644 "$kodir/virtiofs.ko" "$root/lib/modules/"
 	fi
 fi
 cp "$TOP"/tests/vm/*.sh "$root/tests/vm/"

@@ -14,7 +14,12 @@
 #                     builds FUSE in, and load the coexisting fuseiomap.ko
 #                     beside it; scripts/coexist.sh builds that module,
 #                     COEXIST_KO=PATH names another build of it)
+#         [--gcov DIR]  (make coverage: fuse.ko is built with GCOV_PROFILE;
+#                        the guest writes its gcov counters to a fourth
+#                        disk, unpacked into DIR after qemu exits)
 #
+# FUSE_KO_DIR names the directory of the fuse.ko, cuse.ko and virtiofs.ko
+# to load (default $BUILD/tree/fs/fuse, where "make modules" builds them).
 # fuse.ko (or fuseiomap.ko) is loaded with enable_iomap=1 unless --fuse
 # says otherwise.
 #
@@ -28,7 +33,9 @@ tests=all fuse=${VM_FUSE_PARAMS-enable_iomap=1} timeout=${VM_TIMEOUT:-3600} env=
 # pmem0 for the famfs tests, pmem1 a second famfs device until test 48
 # makes it a devdax instance with 4 KiB pages, pmem2 one with 2 MiB pages
 memmap=${VM_MEMMAP:-256M!2G 256M!4G 256M!4608M}
-share_ram= stock=
+share_ram= stock= gcov=
+kodir=${FUSE_KO_DIR:-$BUILD/tree/fs/fuse}
+export FUSE_KO_DIR=$kodir
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--tests) tests=$2; shift 2 ;;
@@ -38,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--memmap) memmap=$2; shift 2 ;;
 	--share-ram) share_ram=$2; shift 2 ;;
 	--stock) stock=$(stock_kver); shift ;;
+	--gcov) gcov=$2; shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -57,7 +65,7 @@ else
 	# fuse.ko must have been built against this variant (make modules
 	# with the same SAN=): its release string tells.
 	rel=$(cat "$kdir/include/config/kernel.release")
-	vm=$(modinfo -F vermagic "$BUILD/tree/fs/fuse/fuse.ko" 2>/dev/null || true)
+	vm=$(modinfo -F vermagic "$kodir/fuse.ko" 2>/dev/null || true)
 	[ "${vm%% *}" = "$rel" ] ||
 		die "fuse.ko is built for '${vm%% *}', not $rel; run 'make modules$san'"
 	"$TOP/scripts/initramfs.sh" "$BUILD/vm/initramfs.cpio"
@@ -89,6 +97,18 @@ for m in $memmap; do append+=" memmap=$m"; done
 append+=" slab_nomerge"
 append+=" fi.tests=$tests"
 [ -n "$stock" ] && append+=" fi.coexist=1"
+# The counters of a gcov run leave the guest on a disk of their own, in
+# the last PCI slot, so that it is enumerated after the scratch disks
+# (the -drive if=virtio disks are placed after the -device ones).
+gdisk=()
+if [ -n "$gcov" ]; then
+	[ -z "$stock" ] || die "--gcov: only our fuse.ko on the dev kernel"
+	rm -f "$BUILD/vm/gcov.img"
+	truncate -s 64M "$BUILD/vm/gcov.img"
+	gdisk=(-drive "file=$BUILD/vm/gcov.img,if=none,id=gcov,format=raw"
+	       -device "virtio-blk-pci,drive=gcov,serial=gcov,addr=0x1e")
+	append+=" fi.gcov=1"
+fi
 [ -n "$fuse" ] && append+=" fi.fuse=${fuse// /,}"
 for e in $env; do append+=" fi.env.$e"; done
 
@@ -108,7 +128,7 @@ vfsd_pid=
 vfs_fail=
 case ",$tests," in *,all,*|*,17-virtiofs,*) want_vfs=1 ;; *) want_vfs= ;; esac
 if [ -n "$want_vfs" ] && [ -z "$share_ram" ] && [ -z "$stock" ] &&
-   [ -x "$VIRTIOFSD" ] && [ -e "$BUILD/tree/fs/fuse/virtiofs.ko" ]; then
+   [ -x "$VIRTIOFSD" ] && [ -e "$kodir/virtiofs.ko" ]; then
 	share=$BUILD/vm/virtiofs
 	rm -rf "$share" "$BUILD/vm/virtiofs.sock"
 	mkdir -p "$share"
@@ -146,9 +166,16 @@ timeout "$timeout" qemu-system-x86_64 -accel tcg -smp 2 -m 4G "${ram[@]}" "${vfs
 	-drive file="$BUILD/vm/disk1.img",if=virtio,format=raw,cache=unsafe \
 	-drive file="$BUILD/vm/disk2.img",if=virtio,format=raw,cache=unsafe \
 	-drive file="$BUILD/vm/disk3.img",if=virtio,format=raw,cache=unsafe \
-	</dev/null >"$logf" 2>&1
+	"${gdisk[@]}" </dev/null >"$logf" 2>&1
 rc=$?
 log "qemu exited $rc after $(( $(date +%s) - start ))s"
+if [ -n "$gcov" ]; then
+	rm -rf "$gcov"
+	mkdir -p "$gcov"
+	# an empty disk (the guest did not get that far) is no archive
+	tar -xf "$BUILD/vm/gcov.img" -C "$gcov" 2>/dev/null ||
+		log "no gcov data from the guest"
+fi
 # Checks made on the host after the guest, in TAP, for vm-verdict.sh.
 hostchecks=$BUILD/vm/host-checks.tap
 : > "$hostchecks"

@@ -44,6 +44,25 @@ cfg_hash() {
 	cat "$@" | sha256sum | cut -c1-12
 }
 
+# The UML gcov build's fixes (scripts/kunit.sh): a compiler flag, and an
+# edit of its linker scripts.
+UML_GCOV_KCFLAGS=-Dmangle_path=kernel_mangle_path
+UML_GCOV_LDS_FIX='s/\*(\.fini_array)/*(SORT(.fini_array.*)) &/'
+# Build directory of the UML kernel that runs the KUnit suites, keyed by
+# source version and kunitconfig; KUNIT_GCOV=1: the gcov build of make
+# coverage, keyed by both its fragments so that it never replaces the
+# plain one.
+uml_dir() {
+	local k=$TOP/tests/kunit
+	if [ "${KUNIT_GCOV:-}" = 1 ]; then
+		echo "$CACHE/uml-gcov-$(src_version)-$(cfg_hash "$k/.kunitconfig" \
+			"$k/coverage.kunitconfig" \
+			<(echo "$UML_GCOV_KCFLAGS $UML_GCOV_LDS_FIX"))"
+	else
+		echo "$CACHE/uml-$(src_version)-$(cfg_hash "$k/.kunitconfig")"
+	fi
+}
+
 # The dev kernel comes in two variants; FI_KERNEL picks one (make ... SAN=1
 # sets it to san):
 #   dev  tinyconfig + devkernel.config: lockdep, kmemleak and the other

@@ -10,6 +10,8 @@
 #   make check      every check and test; ends with "N passed, N failed"
 #   make soak       long fsx and fio --verify runs (not in check)
 #   make fuzz       the hostile server, HOSTILE_MESSAGES per seed (not in check)
+#   make coverage   line coverage of our kernel files by KUnit and the VM
+#                   suite (gcov, lcov): build/coverage/html (not in check)
 #
 # fuseiomap.ko, the coexisting variant for kernels that build FUSE in
 # (Debian's): /dev/fuse-iomap, filesystem types fuseiomap and fuseiomapblk.
@@ -39,7 +41,8 @@ KDIR_DEFAULT := 1
 endif
 
 .PHONY: all modules setup kernel assemble kunit tests vmtest run check \
-	soak fuzz bench clean distclean coexist vmtest-stock dkms dkms-remove
+	soak fuzz bench clean distclean coexist vmtest-stock dkms dkms-remove \
+	coverage
 
 all: modules
 
@@ -126,6 +129,15 @@ fuzz: modules tests
 		--env HOSTILE_MESSAGES=$(HOSTILE_MESSAGES) \
 		--env HOSTILE_SEEDS=$(HOSTILE_SEEDS) \
 		--env HOSTILE_LIMIT=3600 --timeout 14400
+
+# gcov line coverage of fs/fuse/*.[ch] (ours) by the KUnit suites in UML
+# and by the VM suite on a fuse.ko built with GCOV_PROFILE=y, merged by
+# lcov: an HTML report in build/coverage/html, lines hit per file in
+# build/coverage/summary.txt (Documentation/dev/testing.rst, "Coverage").
+# COVERAGE_TESTS=NAME,... runs only those VM tests, COVERAGE_PARTS="kunit
+# vm" selects parts.  The plain UML build and fuse.ko are left alone.
+coverage: kernel tests
+	@scripts/coverage.sh
 
 clean:
 	rm -rf $(BUILD) Module.symvers modules.order .*.cmd

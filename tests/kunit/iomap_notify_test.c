@@ -393,6 +393,87 @@ static void notify_later_protocols(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fuse_iomap_notify(fc, 8, buf, 0), -ENOSYS);
 }
 
+/*
+ * The checks fuse_iomap_notify() makes before and while it looks for the
+ * inode or device, on a connection that has no mount (so no inode can be
+ * found, and device ranges are in 512-byte sectors) and no device.
+ */
+
+union notify_msg {
+	struct fuse_iomap_upsert_mappings_out up;
+	struct fuse_iomap_inval_mappings_out inv;
+	struct fuse_iomap_dev_inval_out dev;
+};
+
+struct notify_case {
+	const char *desc;
+	unsigned int code;
+	int delta;		/* bytes more or less than the message */
+	bool not_iomap;		/* iomap was not negotiated */
+	union notify_msg msg;
+	int err;
+};
+
+#define UPSERT		FUSE_NOTIFY_IOMAP_UPSERT_MAPPINGS
+#define INVAL		FUSE_NOTIFY_IOMAP_INVAL_MAPPINGS
+#define DEVINVAL	FUSE_NOTIFY_IOMAP_DEV_INVAL
+
+static const struct notify_case notify_cases[] = {
+	{ "upsert a byte short", UPSERT, -1, .err = -EINVAL },
+	{ "upsert a byte long", UPSERT, 1, .err = -EINVAL },
+	{ "invalidation a byte short", INVAL, -1, .err = -EINVAL },
+	{ "device invalidation a byte long", DEVINVAL, 1, .err = -EINVAL },
+	{ "upsert without iomap", UPSERT, .not_iomap = true,
+	  .msg.up = { 5, 5, MAPPED(0, 1, 1), NOCACHE }, .err = -EINVAL },
+	{ "invalidation without iomap", INVAL, .not_iomap = true,
+	  .msg.inv = { 5, 5 }, .err = -EINVAL },
+	{ "device invalidation without iomap", DEVINVAL, .not_iomap = true,
+	  .msg.dev = { 1 }, .err = -EINVAL },
+	{ "upsert of an inode not in core", UPSERT,
+	  .msg.up = { 5, 5, MAPPED(0, 1, 1), NOCACHE }, .err = -ESTALE },
+	{ "invalidation of an inode not in core", INVAL,
+	  .msg.inv = { 5, 5, { 0, TO_EOF } }, .err = -ESTALE },
+	{ "device invalidation with the reserved field set", DEVINVAL,
+	  .msg.dev = { 1, 1, { 0, TO_EOF } }, .err = -EINVAL },
+	{ "device invalidation not sector aligned", DEVINVAL,
+	  .msg.dev = { 1, 0, { 100, 512 } }, .err = -EINVAL },
+	{ "device invalidation overflowing", DEVINVAL,
+	  .msg.dev = { 1, 0, { 512, U64_MAX - 511 } }, .err = -EINVAL },
+	{ "device invalidation of a cookie not registered", DEVINVAL,
+	  .msg.dev = { 1, 0, { 0, TO_EOF } }, .err = -ENODEV },
+	{ "device invalidation of the null cookie", DEVINVAL,
+	  .msg.dev = { FUSE_IOMAP_DEV_NULL, 0, { 0, 512 } },
+	  .err = -ENODEV },
+};
+
+KUNIT_ARRAY_PARAM_DESC(notify, notify_cases, desc);
+
+static void notify_refused(struct kunit *test)
+{
+	const struct notify_case *tc = test->param_value;
+	struct fuse_conn *fc;
+	size_t size = fuse_iomap_notify_size(tc->code) + tc->delta;
+	u8 *buf;
+
+	fc = kunit_kzalloc(test, sizeof(*fc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fc);
+	buf = kunit_kzalloc(test, sizeof(tc->msg) + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memcpy(buf, &tc->msg, sizeof(tc->msg));
+	init_rwsem(&fc->killsb);
+	INIT_LIST_HEAD(&fc->mounts);
+	fuse_iomap_conn_init(fc);
+	fc->iomap_conn.iomap = !tc->not_iomap;
+
+	KUNIT_EXPECT_EQ(test, fuse_iomap_notify(fc, tc->code, buf, size),
+			tc->err);
+	/* counted as refused */
+	KUNIT_EXPECT_EQ(test,
+			atomic_long_read(&fc->iomap_conn.cache.stats[FUSE_IOMAP_STAT_REJECTED]),
+			1);
+	fuse_iomap_conn_put(fc);
+}
+
 /* RETRY_CACHE in a begin reply is fine only with a cache. */
 static void begin_retry_needs_cache(struct kunit *test)
 {
@@ -426,6 +507,7 @@ static struct kunit_case fuse_iomap_notify_cases[] = {
 	KUNIT_CASE(begin_retry_needs_cache),
 	KUNIT_CASE_PARAM(upsert_plan, upsert_plan_gen_params),
 	KUNIT_CASE(notify_later_protocols),
+	KUNIT_CASE_PARAM(notify_refused, notify_gen_params),
 	{}
 };
 

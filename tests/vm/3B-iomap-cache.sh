@@ -169,6 +169,21 @@ check "the file system still works" sh -c "
 umount "$T_MNT"
 wait_gone fusetd
 
+# A connection without a mapping cache has nowhere to put an upsert: a
+# valid one is refused with EOPNOTSUPP, and an invalidation has nothing
+# to do.
+"$FUSETD" mount -f --iomap --no-cache --probe-notify --stats "$STATS" \
+	"$T_DISK1" "$T_MNT" > "$T_TMP/probe-nocache.out" &
+require "mount with --no-cache --probe-notify" wait_mount
+cat "$T_MNT/probe"
+nocache() { awk -v p="$1" '$2 == p { $1 = $2 = ""; sub(/^ +/, ""); print }' "$T_TMP/probe-nocache.out"; }
+check_eq "notification upsert-valid without a cache" \
+	"Operation not supported" "$(nocache upsert-valid)"
+check_eq "notification inval-valid without a cache" accepted \
+	"$(nocache inval-valid)"
+umount "$T_MNT"
+wait_gone fusetd
+
 # A million extents through a cache limited to 1 MiB.
 NEXT=${CACHE_EXTENTS:-1000000}
 LIMIT=1048576

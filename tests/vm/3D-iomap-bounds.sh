@@ -44,7 +44,14 @@ conn_id() {
 }
 cstat() { awk -v k="$1" '$1 == k { print $2 }' "$DBG/$CONN/cache"; }
 # The bytes the active objects of a slab cache take.
-slab_bytes() { awk -v s="$1" '$1 == s { print $2 * $4 }' /proc/slabinfo; }
+# Bytes of objects in use in cache $1: the objects' own size, without the
+# redzones and metadata KASAN adds (slabinfo's objsize includes them).
+slab_bytes() {
+	_n=$(awk -v s="$1" '$1 == s { print $2 }' /proc/slabinfo)
+	_o=$(cat "/sys/kernel/slab/$1/object_size" 2>/dev/null ||
+	     awk -v s="$1" '$1 == s { print $4 }' /proc/slabinfo)
+	echo $((${_n:-0} * ${_o:-0}))
+}
 
 # kmemleak_clean WHEN: no unreferenced objects
 kmemleak_clean() {

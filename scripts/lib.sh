@@ -99,7 +99,7 @@ devkernel_dir() {
 # test loses lockdep or kmemleak.
 SAN_TESTS=13-privilege,3C-hostile-server,36-iomap-fsx,3D-iomap-bounds
 SAN_TESTS+=,40-famfs-io,41-famfs-bad,42-famfs-fsx
-SAN_ENV="--env FSX_OPS=300 --env FLOOD_NOTIFICATIONS=20000"
+SAN_ENV="--env FSX_OPS=1000 --env FLOOD_NOTIFICATIONS=20000"
 # (the famfs seed needs its 10,000 to reach every GET_DAXDEV check)
 SAN_ENV+=" --env HOSTILE_MESSAGES=1000 --env HOSTILE_FAMFS_MESSAGES=10000"
 DEV_TESTS=$(cd "$TOP/tests/vm" && ls [0-9]*.sh | sed 's/\.sh$//' |

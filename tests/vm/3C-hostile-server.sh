@@ -129,11 +129,12 @@ run() {
 		--rate "$RATE" --count "$_count" --done "$_done" \
 		--summary "$_sum" --pidfile "$PIDF" "$@" "$T_DISK1" "$T_MNT"
 	start_workers "$_tag" "$_seed"
+	_start=$(date +%s)
 	_t=0
 	while [ ! -e "$_done" ] && [ $_t -lt "$LIMIT" ] &&
 	      kill -0 "$(cat "$PIDF")" 2>/dev/null; do
 		sleep 1
-		_t=$((_t + 1))
+		_t=$(($(date +%s) - _start))
 	done
 	check "$_tag: $_count mutated messages within ${LIMIT}s (${_t}s)" \
 		test -e "$_done"

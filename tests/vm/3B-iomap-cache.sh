@@ -13,19 +13,6 @@
 cleanup() { mounted && umount "$T_MNT"; }
 trap cleanup EXIT
 
-DBG=/sys/kernel/debug/fuse-iomap
-grep -q " /sys/kernel/debug " /proc/mounts ||
-	mount -t debugfs none /sys/kernel/debug
-
-# The connection's number: the kernel's dev_t of the mount, decoded from
-# the st_dev that stat(2) encodes for userspace.
-conn_id() {
-	_d=$(stat -c %d "$T_MNT")
-	echo $(( (((_d >> 8) & 0xfff) << 20) | (_d & 0xff) |
-		 ((_d >> 12) & 0xfff00) ))
-}
-# cstat NAME: a counter of the mounted connection's mapping caches.
-cstat() { awk -v k="$1" '$1 == k { print $2 }' "$DBG/$(conn_id)/cache"; }
 # Requests the daemon received (notifications it sent are not upcalls).
 upcalls() {
 	"$FUSETD" stats "$STATS" |
@@ -210,13 +197,10 @@ diag "$(tr '\n' ' ' < "$DBG/$(conn_id)/cache")"
 check "cache within its limit ($bytes of $LIMIT bytes)" test "$bytes" -le $LIMIT
 check "entries were evicted for the limit ($(cstat evictions))" \
 	test "$(cstat evictions)" -gt $((NEXT / 2))
-# KASAN keeps freed objects in its quarantine, still counted as active:
-# shrinking the cache hands them back (kasan_cache_shrink()).
-shrink=/sys/kernel/slab/fuse_iomap_cache_entry/shrink
-[ -w "$shrink" ] && echo 1 > "$shrink"
-slab=$(awk '$1 == "fuse_iomap_cache_entry" { print $2 * $4 }' /proc/slabinfo)
-check "the slab of cached mappings is bounded too (${slab:-no slab} bytes)" \
-	test -n "$slab" -a "${slab:-0}" -le $((LIMIT * 3 / 2))
+shrink_slab fuse_iomap_cache_entry
+slab=$(slab_bytes fuse_iomap_cache_entry)
+check "the slab of cached mappings is bounded too ($slab bytes)" \
+	test "$slab" -gt 0 -a "$slab" -le $((LIMIT * 3 / 2))
 id=$(conn_id)
 umount "$T_MNT"
 wait_gone fusetd

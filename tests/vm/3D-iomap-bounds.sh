@@ -21,10 +21,7 @@ cleanup() {
 trap cleanup EXIT
 
 LOG=$T_TMP/$T_NAME.log
-DBG=/sys/kernel/debug/fuse-iomap
 KMEMLEAK=/sys/kernel/debug/kmemleak
-grep -q " /sys/kernel/debug " /proc/mounts ||
-	mount -t debugfs none /sys/kernel/debug
 
 # Allocated struct files (the kernel holds one per registration).  The
 # count is a per-CPU counter read without summing: off by up to 32 per
@@ -35,22 +32,6 @@ wait_for() {
 	_n=0
 	while ! "$@" && [ $_n -lt 600 ]; do sleep 0.1; _n=$((_n + 1)); done
 	"$@"
-}
-# Connection number of the mount (see 3B-iomap-cache.sh).
-conn_id() {
-	_d=$(stat -c %d "$T_MNT")
-	echo $(( (((_d >> 8) & 0xfff) << 20) | (_d & 0xff) |
-		 ((_d >> 12) & 0xfff00) ))
-}
-cstat() { awk -v k="$1" '$1 == k { print $2 }' "$DBG/$CONN/cache"; }
-# The bytes the active objects of a slab cache take.
-# Bytes of objects in use in cache $1: the objects' own size, without the
-# redzones and metadata KASAN adds (slabinfo's objsize includes them).
-slab_bytes() {
-	_n=$(awk -v s="$1" '$1 == s { print $2 }' /proc/slabinfo)
-	_o=$(cat "/sys/kernel/slab/$1/object_size" 2>/dev/null ||
-	     awk -v s="$1" '$1 == s { print $4 }' /proc/slabinfo)
-	echo $((${_n:-0} * ${_o:-0}))
 }
 
 # kmemleak_clean WHEN: no unreferenced objects
@@ -114,17 +95,6 @@ umount "$T_MNT"
 wait_gone fusetd
 
 slabs() { awk 'NR > 2 { print $1, $2 }' /proc/slabinfo; }
-# KASAN's quarantine keeps freed objects, counted as active: hand them
-# back before counting (kasan_cache_shrink(); elsewhere this only flushes
-# the per-CPU slabs).
-shrink_slab() {
-	[ -w "/sys/kernel/slab/$1/shrink" ] && echo 1 > "/sys/kernel/slab/$1/shrink"
-	return 0
-}
-shrink_all() {
-	for _s in /sys/kernel/slab/*/shrink; do echo 1 > "$_s" 2>/dev/null; done
-	return 0
-}
 # Objects in use in our caches (fuse_inode, fuse_request: or fuseiomap_*
 # for the coexisting module), after handing back what KASAN's quarantine
 # and RCU still keep of freed objects.
@@ -143,8 +113,8 @@ require "mount with a $LIMIT-byte cache, to flood inode $ino once opened" \
 	"$FUSETD" mount --iomap --cache-maxbytes $LIMIT --flood "$N:$ino" \
 	--stats "$STATS" "$T_DISK1" "$T_MNT" 2> "$LOG"
 CONN=$(conn_id)
-check "a cache limit of at most $LIMIT bytes ($(cstat max_bytes))" \
-	test "$(cstat max_bytes)" -gt 0 -a "$(cstat max_bytes)" -le $LIMIT
+check "a cache limit of at most $LIMIT bytes ($(cstat max_bytes "$CONN"))" \
+	test "$(cstat max_bytes "$CONN")" -gt 0 -a "$(cstat max_bytes "$CONN")" -le $LIMIT
 
 STOP=$T_TMP/stop
 rm -f "$STOP"
@@ -181,7 +151,7 @@ flooded() {
 t0=$(date +%s)
 n=0
 while ! flooded && [ $n -lt 3600 ]; do
-	b=$(cstat bytes)
+	b=$(cstat bytes "$CONN")
 	[ "$b" -gt $max ] && max=$b
 	shrink_slab fuse_iomap_cache_entry
 	s=$(slab_bytes fuse_iomap_cache_entry)
@@ -200,17 +170,17 @@ for w in fio:$fio_pid reader:$reader_pid fsx:$fsx_pid; do
 		test $? = 0
 done
 check "all $N notifications were sent" grep -q "flood: $N notifications" "$LOG"
-check_eq "none was refused" "0 0" "$(op_count notify_refused) $(cstat rejected)"
+check_eq "none was refused" "0 0" "$(op_count notify_refused) $(cstat rejected "$CONN")"
 diag "$(tr '\n' ' ' < "$DBG/$CONN/cache")"
-check "the kernel applied them ($(cstat upserts) upserts, $(cstat invals) invals)" \
-	test $(( $(cstat upserts) + $(cstat invals) )) -ge $((N * 9 / 10))
-check "entries were evicted for the limit ($(cstat evictions))" \
-	test "$(cstat evictions)" -gt 0
+check "the kernel applied them ($(cstat upserts "$CONN") upserts, $(cstat invals "$CONN") invals)" \
+	test $(( $(cstat upserts "$CONN") + $(cstat invals "$CONN") )) -ge $((N * 9 / 10))
+check "entries were evicted for the limit ($(cstat evictions "$CONN"))" \
+	test "$(cstat evictions "$CONN")" -gt 0
 # A change inserts up to two entries and then evicts down to the limit:
 # a sample may catch two entries more per CPU inserting.
 check "the cache stayed within $LIMIT bytes and 4 entries ($samples samples, most $max)" \
 	test "$max" -le $((LIMIT + 4 * 56))
-check "and ended within $LIMIT ($(cstat bytes))" test "$(cstat bytes)" -le $LIMIT
+check "and ended within $LIMIT ($(cstat bytes "$CONN"))" test "$(cstat bytes "$CONN")" -le $LIMIT
 check "and its slab too (most ${maxslab} bytes)" \
 	test "$maxslab" -le $((LIMIT * 3 / 2))
 shrink_all

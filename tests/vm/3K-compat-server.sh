@@ -32,16 +32,6 @@ FUSETD=$T_BIN/fusetd32
 cleanup() { if mounted; then umount "$T_MNT"; fi; }
 trap cleanup EXIT
 
-DBG=/sys/kernel/debug/fuse-iomap
-grep -q " /sys/kernel/debug " /proc/mounts ||
-	mount -t debugfs none /sys/kernel/debug
-# The connection's number (see 3B-iomap-cache.sh) and its cache stats.
-conn_id() {
-	_d=$(stat -c %d "$T_MNT")
-	echo $(( (((_d >> 8) & 0xfff) << 20) | (_d & 0xff) |
-		 ((_d >> 12) & 0xfff00) ))
-}
-cstat() { awk -v k="$1" '$1 == k { print $2 }' "$DBG/$(conn_id)/cache"; }
 # elf FILE: its ELF class and machine, "01 03" for i386
 elf() { od -An -tx1 -j4 -N1 "$1"; od -An -tx1 -j18 -N1 "$1"; }
 

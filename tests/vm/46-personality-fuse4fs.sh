@@ -16,13 +16,6 @@ export FUSETD_PERSONALITY=fuse4fs
 cleanup() { if mounted; then umount "$T_MNT"; fi; }
 trap cleanup EXIT
 
-DBG=/sys/kernel/debug/fuse-iomap
-conn_id() {
-	_d=$(stat -c %d "$T_MNT")
-	echo $(( (((_d >> 8) & 0xfff) << 20) | (_d & 0xff) |
-		 ((_d >> 12) & 0xfff00) ))
-}
-cstat() { awk -v k="$1" '$1 == k { print $2 }' "$DBG/$(conn_id)/cache"; }
 
 require "mkfs" "$FUSETD" mkfs "$T_DISK1"
 # no --iomap: the personality implies it

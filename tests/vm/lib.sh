@@ -167,6 +167,47 @@ op_count() {
 		awk -v op="$1" '$1 == op { n = $2 } END { print n + 0 }'
 }
 
+# The counters of each connection's mapping caches, in debugfs (which
+# init mounts): $DBG/<connection>/cache, "name value" lines.
+DBG=/sys/kernel/debug/fuse-iomap
+
+# conn_id: the connection number of the mount on $T_MNT, the kernel's
+# dev_t decoded from the st_dev that stat(2) encodes for userspace.
+conn_id() {
+	_d=$(stat -c %d "$T_MNT")
+	echo $(( (((_d >> 8) & 0xfff) << 20) | (_d & 0xff) |
+		 ((_d >> 12) & 0xfff00) ))
+}
+
+# cstat NAME [CONN]: a counter of the mapping caches of connection CONN
+# (by default the one mounted on $T_MNT).
+cstat() {
+	awk -v k="$1" '$1 == k { print $2 }' "$DBG/${2:-$(conn_id)}/cache"
+}
+
+# shrink_slab CACHE: hand back what the slab cache keeps of freed objects.
+# KASAN's quarantine keeps them and /proc/slabinfo counts them as active;
+# the shrink file empties it (kasan_cache_shrink()), elsewhere it only
+# flushes the per-CPU slabs.  shrink_all: every cache.
+shrink_slab() {
+	[ -w "/sys/kernel/slab/$1/shrink" ] && echo 1 > "/sys/kernel/slab/$1/shrink"
+	return 0
+}
+shrink_all() {
+	for _s in /sys/kernel/slab/*/shrink; do echo 1 > "$_s" 2>/dev/null; done
+	return 0
+}
+
+# slab_bytes CACHE: bytes of the objects in use in CACHE, at the objects'
+# own size, without the redzones and metadata KASAN adds (slabinfo's
+# objsize includes them).
+slab_bytes() {
+	_n=$(awk -v s="$1" '$1 == s { print $2 }' /proc/slabinfo)
+	_o=$(cat "/sys/kernel/slab/$1/object_size" 2>/dev/null ||
+	     awk -v s="$1" '$1 == s { print $4 }' /proc/slabinfo)
+	echo $((${_n:-0} * ${_o:-0}))
+}
+
 # t_now: centiseconds since boot; t_secs CS: them as seconds;
 # t_rate N CS: N per second over CS centiseconds.
 t_now() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }

@@ -355,17 +355,22 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	ddev = dst == &out.read ? rdev : wdev;
 	sdev = src ? rdev : NULL;
 	fuse_iomap_to_iomap(dst, fuse_iomap_dev_bdev(ddev), iomap);
-	iomap->private = ddev;
 	fuse_iomap_inline_attach(iomap, &inline_buf);
-	if (src) {
+	if (src)
 		fuse_iomap_to_iomap(src, fuse_iomap_dev_bdev(sdev), srcmap);
-		srcmap->private = sdev;
-	}
-	/* Drop the references that neither mapping keeps. */
-	if (rdev != ddev && rdev != sdev)
-		fuse_iomap_dev_put(rdev);
-	if (wdev != ddev)
-		fuse_iomap_dev_put(wdev);
+	/*
+	 * ->iomap_end is handed @iomap alone, so one reference in
+	 * iomap->private keeps the devices of both: an out-of-place write
+	 * reads only from its own device (fuse_iomap_check_begin()).  The
+	 * others are dropped.
+	 */
+	iomap->private = ddev ?: sdev;
+	if (iomap->private == rdev)
+		rdev = NULL;
+	else
+		wdev = NULL;
+	fuse_iomap_dev_put(rdev);
+	fuse_iomap_dev_put(wdev);
 	iomap->validity_cookie = seq;
 	err = 0;
 out_inline:
@@ -425,7 +430,6 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 
 	if (fuse_iomap_nowait_partial(flags, pos, count, iomap)) {
 		fuse_iomap_unmap(iomap);
-		fuse_iomap_unmap(srcmap);
 		return -EAGAIN;
 	}
 
@@ -438,7 +442,6 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 		bool *fallback = iter->private;
 
 		fuse_iomap_unmap(iomap);
-		fuse_iomap_unmap(srcmap);
 		*fallback = true;
 		return -ENOTBLK;
 	}
@@ -446,7 +449,6 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 	err = fuse_iomap_inline_begin(inode, pos, count, flags, iomap);
 	if (err) {
 		fuse_iomap_unmap(iomap);
-		fuse_iomap_unmap(srcmap);
 		return err;
 	}
 
@@ -504,7 +506,6 @@ static int fuse_iomap_end(struct inode *inode, loff_t pos, loff_t count,
 			  ssize_t written, unsigned int flags,
 			  struct iomap *iomap)
 {
-	struct iomap_iter *iter = container_of(iomap, struct iomap_iter, iomap);
 	struct fuse_iomap_dev *dev = iomap->private;
 	struct fuse_conn *fc = get_fuse_conn(inode);
 	int err = 0;
@@ -533,9 +534,8 @@ static int fuse_iomap_end(struct inode *inode, loff_t pos, loff_t count,
 						    iomap->length);
 	}
 
-	/* iomap_iter() zeroes both maps before each ->iomap_begin. */
+	/* The source's device is held by @iomap too (fuse_iomap_map()). */
 	fuse_iomap_unmap(iomap);
-	fuse_iomap_unmap(&iter->srcmap);
 	return err;
 }
 

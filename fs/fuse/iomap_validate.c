@@ -277,6 +277,11 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 		wmap = &out->write;
 		if (!fuse_iomap_covers(wmap, pos))
 			return BAD("write mapping does not cover the position");
+		/* One device reference serves both (fuse_iomap_map()). */
+		if (fuse_iomap_type_has_blocks(out->read.type) &&
+		    fuse_iomap_type_has_blocks(wmap->type) &&
+		    out->read.dev != wmap->dev)
+			return BAD("out-of-place write from another device");
 		break;
 	}
 	/* Zeroing and unsharing leave holes alone: they may be told so. */

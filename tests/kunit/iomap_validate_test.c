@@ -16,7 +16,7 @@
 #define NULLA		FUSE_IOMAP_NULL_ADDR
 
 /* Device cookies of the fake device table. */
-enum { DEV_RW = 1, DEV_RO = 2, DEV_GONE = 3, DEV_NONE = 7 };
+enum { DEV_RW = 1, DEV_RO = 2, DEV_GONE = 3, DEV_RW2 = 4, DEV_NONE = 7 };
 
 static const struct fuse_iomap_limits lim = {
 	.blocksize = BS,
@@ -27,6 +27,7 @@ static const struct fuse_iomap_devinfo devs[] = {
 	[DEV_RW] = { .found = true, .writable = true, .size = DEV_SIZE },
 	[DEV_RO] = { .found = true, .writable = false, .size = DEV_SIZE },
 	[DEV_GONE] = { .found = true, .writable = true, .size = 0 },
+	[DEV_RW2] = { .found = true, .writable = true, .size = DEV_SIZE },
 };
 
 static const struct fuse_iomap_devinfo *lookup(u32 dev)
@@ -203,7 +204,19 @@ static const struct begin_case begin_cases[] = {
 	  IO(MAPPED, 0, BS, 0, DEV_RW, FUSE_IOMAP_F_NEW),
 	  IO(MAPPED, 0, BS, BS, DEV_RW, FUSE_IOMAP_F_SHARED), UNSHARE, 0,
 	  -EFSCORRUPTED, "unshare source marked new" },
+	{ "out-of-place write from another device",
+	  IO(MAPPED, 0, BS, 0, DEV_RW2, 0),
+	  IO(MAPPED, 0, BS, BS, DEV_RW, FUSE_IOMAP_F_SHARED), WR, 0,
+	  -EFSCORRUPTED, "out-of-place write from another device" },
+	{ "unwritten write over a source on another device",
+	  IO(UNWRITTEN, 0, BS, 0, DEV_RW2, 0), UNWRITTEN(0, BS, BS), DIO_WR, 0,
+	  -EFSCORRUPTED, "out-of-place write from another device" },
 	/* buffered and writeback replies that are fine */
+	{ "delalloc write over a source on any device",
+	  IO(MAPPED, 0, BS, 0, DEV_RW2, 0), IO(DELALLOC, 0, BS, NULLA, 0, 0),
+	  WR, 0, 0, NULL },
+	{ "write over a hole on another device", HOLE(0, BS),
+	  IO(MAPPED, 0, BS, 0, DEV_RW2, 0), WR, 0, 0, NULL },
 	{ "unshare out of place", MAPPED(0, BS, 0),
 	  IO(MAPPED, 0, BS, BS, DEV_RW, FUSE_IOMAP_F_SHARED), UNSHARE, 0, 0,
 	  NULL },

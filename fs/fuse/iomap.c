@@ -412,11 +412,15 @@ bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
 static bool fuse_iomap_nowait_partial(unsigned int flags, loff_t pos,
 				      loff_t count, const struct iomap *iomap)
 {
-	return (flags & (IOMAP_NOWAIT | IOMAP_DIRECT)) ==
-	       (IOMAP_NOWAIT | IOMAP_DIRECT) &&
+	return (flags & IOMAP_NOWAIT) &&
 	       iomap->offset + iomap->length < pos + count;
 }
 
+/*
+ * The mappings of [pos, pos + count) as iomap wants them, inline data
+ * included: the ->iomap_begin of reads, reports and the base of the
+ * others.
+ */
 static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 			    unsigned int flags, struct iomap *iomap,
 			    struct iomap *srcmap)
@@ -427,35 +431,56 @@ static int fuse_iomap_begin(struct inode *inode, loff_t pos, loff_t count,
 			     iomap, srcmap);
 	if (err)
 		return err;
-
-	if (fuse_iomap_nowait_partial(flags, pos, count, iomap)) {
-		fuse_iomap_unmap(iomap);
-		return -EAGAIN;
-	}
-
-	if ((flags & (IOMAP_DIRECT | IOMAP_WRITE)) ==
-	    (IOMAP_DIRECT | IOMAP_WRITE) &&
-	    fuse_iomap_dio_needs_fallback(i_blocksize(inode), pos, count,
-					  iomap)) {
-		struct iomap_iter *iter =
-			container_of(iomap, struct iomap_iter, iomap);
-		bool *fallback = iter->private;
-
-		fuse_iomap_unmap(iomap);
-		*fallback = true;
-		return -ENOTBLK;
-	}
-
 	err = fuse_iomap_inline_begin(inode, pos, count, flags, iomap);
-	if (err) {
+	if (err)
 		fuse_iomap_unmap(iomap);
-		return err;
-	}
+	return err;
+}
 
-	/* Buffered writes check the mapping again under each folio lock. */
-	if ((flags & IOMAP_WRITE) && !(flags & IOMAP_DIRECT))
+/*
+ * Direct I/O: a NOWAIT request is mapped whole or not at all, and a write
+ * that direct I/O cannot do returns -ENOTBLK, which ends the I/O short
+ * (__iomap_dio_rw()); fuse_iomap_direct_write() writes the rest through
+ * the page cache.
+ */
+static int fuse_iomap_direct_begin(struct inode *inode, loff_t pos,
+				   loff_t count, unsigned int flags,
+				   struct iomap *iomap, struct iomap *srcmap)
+{
+	int err;
+
+	err = fuse_iomap_map(inode, pos, count, fuse_iomap_op_to_wire(flags),
+			     iomap, srcmap);
+	if (err)
+		return err;
+	if (fuse_iomap_nowait_partial(flags, pos, count, iomap))
+		err = -EAGAIN;
+	else if ((flags & IOMAP_WRITE) &&
+		 fuse_iomap_dio_needs_fallback(i_blocksize(inode), pos, count,
+					       iomap))
+		err = -ENOTBLK;
+	else
+		err = fuse_iomap_inline_begin(inode, pos, count, flags, iomap);
+	if (err)
+		fuse_iomap_unmap(iomap);
+	return err;
+}
+
+/*
+ * Writes through the page cache (write(2), write faults, zeroing,
+ * unsharing) check the mapping again under each folio lock.
+ */
+static int fuse_iomap_buffered_write_begin(struct inode *inode, loff_t pos,
+					   loff_t count, unsigned int flags,
+					   struct iomap *iomap,
+					   struct iomap *srcmap)
+{
+	int err;
+
+	err = fuse_iomap_begin(inode, pos, count, flags, iomap, srcmap);
+	if (!err)
 		iomap->folio_ops = &fuse_iomap_folio_ops;
-	return 0;
+	return err;
 }
 
 /* Decide whether the server hears about the end of this mapping. */
@@ -539,8 +564,19 @@ static int fuse_iomap_end(struct inode *inode, loff_t pos, loff_t count,
 	return err;
 }
 
-const struct iomap_ops fuse_iomap_mapping_ops = {
+/* One table per kind of operation, as XFS has (xfs_iomap.c). */
+const struct iomap_ops fuse_iomap_read_ops = {
 	.iomap_begin	= fuse_iomap_begin,
+	.iomap_end	= fuse_iomap_end,
+};
+
+const struct iomap_ops fuse_iomap_direct_ops = {
+	.iomap_begin	= fuse_iomap_direct_begin,
+	.iomap_end	= fuse_iomap_end,
+};
+
+const struct iomap_ops fuse_iomap_buffered_write_ops = {
+	.iomap_begin	= fuse_iomap_buffered_write_begin,
 	.iomap_end	= fuse_iomap_end,
 };
 

@@ -107,7 +107,7 @@ ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
 		return -EAGAIN;
 
 	err = iomap_zero_range(inode, isize, end - isize, NULL,
-			       &fuse_iomap_mapping_ops);
+			       &fuse_iomap_buffered_write_ops);
 	return err ?: count;
 }
 
@@ -135,7 +135,8 @@ ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from)
 		return ret;
 	ret = fuse_iomap_write_checks(iocb, from);
 	if (ret > 0)
-		ret = iomap_file_buffered_write(iocb, from, &fuse_iomap_mapping_ops,
+		ret = iomap_file_buffered_write(iocb, from,
+						&fuse_iomap_buffered_write_ops,
 						NULL);
 	inode_unlock(inode);
 
@@ -161,12 +162,12 @@ ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 static int fuse_iomap_read_folio(struct file *file, struct folio *folio)
 {
-	return iomap_read_folio(folio, &fuse_iomap_mapping_ops);
+	return iomap_read_folio(folio, &fuse_iomap_read_ops);
 }
 
 static void fuse_iomap_readahead(struct readahead_control *rac)
 {
-	iomap_readahead(rac, &fuse_iomap_mapping_ops);
+	iomap_readahead(rac, &fuse_iomap_read_ops);
 }
 
 /*
@@ -179,8 +180,8 @@ static int fuse_iomap_map_blocks(struct iomap_writepage_ctx *wpc,
 				 unsigned int len)
 {
 	struct iomap *iomap = &wpc->iomap;
+	/* Writeback writes whole dirty blocks: it never reads the source. */
 	struct iomap srcmap = { .type = IOMAP_HOLE };
-	int err;
 
 	if (offset >= iomap->offset &&
 	    offset < iomap->offset + iomap->length &&
@@ -189,12 +190,9 @@ static int fuse_iomap_map_blocks(struct iomap_writepage_ctx *wpc,
 
 	fuse_iomap_unmap(iomap);
 	iomap->length = 0;
-	err = fuse_iomap_map(inode, offset, len,
-			     FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_WRITEBACK,
-			     iomap, &srcmap);
-	/* Writeback writes whole dirty blocks: it never reads the source. */
-	fuse_iomap_unmap(&srcmap);
-	return err;
+	return fuse_iomap_map(inode, offset, len,
+			      FUSE_IOMAP_OP_WRITE | FUSE_IOMAP_OP_WRITEBACK,
+			      iomap, &srcmap);
 }
 
 /* What a writeback ioend reports; the device cookie is looked up later. */
@@ -329,7 +327,7 @@ static vm_fault_t fuse_iomap_page_mkwrite(struct vm_fault *vmf)
 	file_update_time(vmf->vma->vm_file);
 	/* Keeps truncate, fallocate and reflink out while we map. */
 	filemap_invalidate_lock_shared(inode->i_mapping);
-	ret = iomap_page_mkwrite(vmf, &fuse_iomap_mapping_ops);
+	ret = iomap_page_mkwrite(vmf, &fuse_iomap_buffered_write_ops);
 	filemap_invalidate_unlock_shared(inode->i_mapping);
 	sb_end_pagefault(inode->i_sb);
 	return ret;

@@ -47,7 +47,7 @@ ssize_t fuse_iomap_direct_read(struct kiocb *iocb, struct iov_iter *to)
 	ret = fuse_iomap_lock(iocb, false);
 	if (ret)
 		return ret;
-	ret = iomap_dio_rw(iocb, to, &fuse_iomap_mapping_ops, NULL, 0, NULL, 0);
+	ret = iomap_dio_rw(iocb, to, &fuse_iomap_direct_ops, NULL, 0, NULL, 0);
 	inode_unlock_shared(inode);
 	if (ret >= 0)
 		file_accessed(iocb->ki_filp);
@@ -87,7 +87,8 @@ bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
 
 /*
  * The rest of a direct write that ->iomap_begin refused with -ENOTBLK (a
- * partial block of a shared mapping) goes through the page cache, which is
+ * partial block of a shared mapping, or inline data), which
+ * __iomap_dio_rw() ends short, goes through the page cache, which is
  * then written back and dropped, as O_DIRECT promises.
  */
 static ssize_t fuse_iomap_dio_fallback(struct kiocb *iocb,
@@ -106,7 +107,6 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 	struct inode *inode = file_inode(iocb->ki_filp);
 	unsigned int dio_flags = 0;
 	struct iomap_dio *dio;
-	bool fallback = false;
 	ssize_t ret;
 
 	ret = fuse_iomap_lock(iocb, true);
@@ -130,8 +130,8 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 		dio_flags |= IOMAP_DIO_FORCE_WAIT;
 	}
 
-	dio = __iomap_dio_rw(iocb, from, &fuse_iomap_mapping_ops,
-			     &fuse_iomap_dio_write_ops, dio_flags, &fallback, 0);
+	dio = __iomap_dio_rw(iocb, from, &fuse_iomap_direct_ops,
+			     &fuse_iomap_dio_write_ops, dio_flags, NULL, 0);
 	inode_unlock(inode);
 	/*
 	 * Complete outside the inode lock: an O_DSYNC write ends in
@@ -143,11 +143,10 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 		ret = iomap_dio_complete(dio);
 
 	/* -ENOTBLK: the page cache could not be invalidated. */
-	if (ret == -ENOTBLK) {
-		fallback = true;
+	if (ret == -ENOTBLK)
 		ret = 0;
-	}
-	if (fallback && ret >= 0 && iov_iter_count(from))
+	/* Short without an error: ->iomap_begin said -ENOTBLK. */
+	if (ret >= 0 && iov_iter_count(from))
 		ret = fuse_iomap_dio_fallback(iocb, from, ret);
 	return ret;
 

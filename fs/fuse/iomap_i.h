@@ -374,7 +374,12 @@ int fuse_iomap_unfreeze_fs(struct super_block *sb);
 long fuse_iomap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* iomap inodes and upcalls (iomap.c) */
-extern const struct iomap_ops fuse_iomap_mapping_ops;
+/* reads, readahead, FIEMAP, SEEK_HOLE/DATA and bmap */
+extern const struct iomap_ops fuse_iomap_read_ops;
+/* direct reads and writes */
+extern const struct iomap_ops fuse_iomap_direct_ops;
+/* buffered writes, write faults, zeroing and unsharing */
+extern const struct iomap_ops fuse_iomap_buffered_write_ops;
 bool fuse_inode_is_iomap(struct inode *inode);
 void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr);
 void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize);

@@ -37,10 +37,10 @@ static int fuse_iomap_zero_block_tail(struct inode *inode, loff_t from,
 		return 0;
 	if (truncating)
 		err = iomap_truncate_page(inode, from, &did_zero,
-					  &fuse_iomap_mapping_ops);
+					  &fuse_iomap_buffered_write_ops);
 	else
 		err = iomap_zero_range(inode, from, to - from, &did_zero,
-				       &fuse_iomap_mapping_ops);
+				       &fuse_iomap_buffered_write_ops);
 	if (err || !did_zero)
 		return err;
 	return filemap_write_and_wait_range(inode->i_mapping, from, to - 1);
@@ -185,7 +185,7 @@ static int fuse_iomap_unshare(struct inode *inode, loff_t offset,
 {
 	int err;
 
-	err = iomap_file_unshare(inode, offset, length, &fuse_iomap_mapping_ops);
+	err = iomap_file_unshare(inode, offset, length, &fuse_iomap_buffered_write_ops);
 	if (err)
 		return err;
 	return filemap_write_and_wait_range(inode->i_mapping, offset,

@@ -19,7 +19,7 @@ int fuse_iomap_fiemap(struct inode *inode, struct fiemap_extent_info *fi,
 		return -EOPNOTSUPP;
 
 	inode_lock_shared(inode);
-	ret = iomap_fiemap(inode, fi, start, len, &fuse_iomap_mapping_ops);
+	ret = iomap_fiemap(inode, fi, start, len, &fuse_iomap_read_ops);
 	inode_unlock_shared(inode);
 	return ret;
 }
@@ -30,9 +30,9 @@ loff_t fuse_iomap_lseek(struct file *file, loff_t offset, int whence)
 
 	inode_lock_shared(inode);
 	if (whence == SEEK_HOLE)
-		offset = iomap_seek_hole(inode, offset, &fuse_iomap_mapping_ops);
+		offset = iomap_seek_hole(inode, offset, &fuse_iomap_read_ops);
 	else
-		offset = iomap_seek_data(inode, offset, &fuse_iomap_mapping_ops);
+		offset = iomap_seek_data(inode, offset, &fuse_iomap_read_ops);
 	inode_unlock_shared(inode);
 	if (offset < 0)
 		return offset;
@@ -46,7 +46,7 @@ sector_t fuse_iomap_bmap(struct address_space *mapping, sector_t block)
 
 	filemap_write_and_wait(mapping);
 	inode_lock_shared(inode);
-	ret = iomap_bmap(mapping, block, &fuse_iomap_mapping_ops);
+	ret = iomap_bmap(mapping, block, &fuse_iomap_read_ops);
 	inode_unlock_shared(inode);
 	return ret;
 }

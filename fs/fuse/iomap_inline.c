@@ -387,6 +387,20 @@ bool fuse_iomap_inline_changed(const struct iomap *iomap, unsigned int flags,
 	return written > 0 && fuse_iomap_inline_writes(iomap, flags);
 }
 
+/*
+ * Fail the iteration @iomap belongs to with @err: the one reach into
+ * struct iomap_iter, and a hook 6.12's iomap lacks.  iomap_iter() ignores
+ * an error of ->iomap_end once the iteration processed bytes, and offers
+ * no other way to fail an iteration after its data moved
+ * (fs/iomap/iter.c).  Inline data reaches the server only in
+ * ->iomap_end, so a refusal there must count as the loop body's error
+ * would: no bytes of this mapping are reported written.
+ */
+static void fuse_iomap_iter_fail(struct iomap *iomap, int err)
+{
+	container_of(iomap, struct iomap_iter, iomap)->processed = err;
+}
+
 /**
  * fuse_iomap_inline_end - hand changed inline data back to the server
  * @inode: the file
@@ -399,9 +413,7 @@ bool fuse_iomap_inline_changed(const struct iomap *iomap, unsigned int flags,
  * FUSE_WRITE carries the bytes written below EOF, or with the payload
  * extension FUSE_IOMAP_END the mapping's bytes up to EOF; the file's size
  * is where they end.  If the server fails it, the write is undone in the
- * kernel and fails with the server's error: iomap_iter() ignores errors
- * of ->iomap_end once bytes were processed, so the iteration is marked
- * failed here, as a loop body would.
+ * kernel and fails with the server's error (fuse_iomap_iter_fail()).
  *
  * Return: 0 or the server's error.
  */
@@ -409,7 +421,6 @@ int fuse_iomap_inline_end(struct inode *inode, loff_t pos, loff_t count,
 			  ssize_t written, unsigned int flags,
 			  struct iomap *iomap)
 {
-	struct iomap_iter *iter = container_of(iomap, struct iomap_iter, iomap);
 	struct fuse_inode *fi = get_fuse_inode(inode);
 	loff_t isize = i_size_read(inode);
 	u32 size = fuse_iomap_inline_end_size(iomap->offset, iomap->length,
@@ -429,7 +440,7 @@ int fuse_iomap_inline_end(struct inode *inode, loff_t pos, loff_t count,
 		fuse_iomap_inline_report(inode, pos, err,
 					 "write undone: the server refused the data");
 		fuse_iomap_inline_undo(inode, iomap);
-		iter->processed = err;
+		fuse_iomap_iter_fail(iomap, err);
 		return err;
 	}
 

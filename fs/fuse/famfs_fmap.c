@@ -33,6 +33,7 @@
 #include <linux/string.h>
 
 #include "famfs_i.h"
+#include "iomap_rule.h"
 
 /* Reads from the reply; never past its end. */
 struct famfs_cursor {
@@ -74,61 +75,55 @@ static int famfs_check_range(const struct fuse_famfs_simple_ext *se,
 	u64 end;
 
 	if (se->reserved)
-		*rule = "reserved extent field not zero";
-	else if (se->se_devindex >= FUSE_FAMFS_MAX_DAXDEVS)
-		*rule = "device index out of range";
-	else if (!se->se_len)
-		*rule = "zero extent length";
-	else if (!IS_ALIGNED(se->se_offset, FUSE_FAMFS_ALIGN))
-		*rule = "extent offset not 2 MiB aligned";
-	else if (!IS_ALIGNED(se->se_len, FUSE_FAMFS_ALIGN))
-		*rule = "extent length not 2 MiB aligned";
-	else if (check_add_overflow(se->se_offset, se->se_len, &end))
-		*rule = "extent end overflows";
-	else
-		return 0;
-	return -EFSCORRUPTED;
+		return BAD("reserved extent field not zero");
+	if (se->se_devindex >= FUSE_FAMFS_MAX_DAXDEVS)
+		return BAD("device index out of range");
+	if (!se->se_len)
+		return BAD("zero extent length");
+	if (!IS_ALIGNED(se->se_offset, FUSE_FAMFS_ALIGN))
+		return BAD("extent offset not 2 MiB aligned");
+	if (!IS_ALIGNED(se->se_len, FUSE_FAMFS_ALIGN))
+		return BAD("extent length not 2 MiB aligned");
+	if (check_add_overflow(se->se_offset, se->se_len, &end))
+		return BAD("extent end overflows");
+	return 0;
 }
 
 static int famfs_check_iext(const struct fuse_famfs_iext *ie,
 			    const char **rule)
 {
 	if (ie->reserved)
-		*rule = "reserved extent field not zero";
-	else if (!ie->ie_nstrips)
-		*rule = "interleaved extent without strips";
-	else if (ie->ie_nstrips > FUSE_FAMFS_MAX_STRIPS)
-		*rule = "too many strips";
-	else if (!ie->ie_chunk_size)
-		*rule = "zero chunk size";
-	else if (!PAGE_ALIGNED(ie->ie_chunk_size))
-		*rule = "chunk size not a multiple of the page size";
-	else if (!ie->ie_nbytes)
-		*rule = "zero extent length";
-	else
-		return 0;
-	return -EFSCORRUPTED;
+		return BAD("reserved extent field not zero");
+	if (!ie->ie_nstrips)
+		return BAD("interleaved extent without strips");
+	if (ie->ie_nstrips > FUSE_FAMFS_MAX_STRIPS)
+		return BAD("too many strips");
+	if (!ie->ie_chunk_size)
+		return BAD("zero chunk size");
+	if (!PAGE_ALIGNED(ie->ie_chunk_size))
+		return BAD("chunk size not a multiple of the page size");
+	if (!ie->ie_nbytes)
+		return BAD("zero extent length");
+	return 0;
 }
 
 static int famfs_check_header(const struct fuse_famfs_fmap_header *h,
 			      const char **rule)
 {
 	if (h->fmap_version != FUSE_FAMFS_FMAP_VERSION)
-		*rule = "unknown fmap version";
-	else if (h->file_type > FUSE_FAMFS_FILE_LOG)
-		*rule = "unknown file type";
-	else if (h->ext_type != FUSE_FAMFS_EXT_SIMPLE &&
-		 h->ext_type != FUSE_FAMFS_EXT_INTERLEAVE)
-		*rule = "unknown extent type";
-	else if (h->reserved || h->reserved0 || h->reserved1)
-		*rule = "reserved header field not zero";
-	else if (h->nextents > FUSE_FAMFS_MAX_EXTENTS)
-		*rule = "too many extents";
-	else if (h->file_size > MAX_LFS_FILESIZE)
-		*rule = "file size too large";
-	else
-		return 0;
-	return -EFSCORRUPTED;
+		return BAD("unknown fmap version");
+	if (h->file_type > FUSE_FAMFS_FILE_LOG)
+		return BAD("unknown file type");
+	if (h->ext_type != FUSE_FAMFS_EXT_SIMPLE &&
+	    h->ext_type != FUSE_FAMFS_EXT_INTERLEAVE)
+		return BAD("unknown extent type");
+	if (h->reserved || h->reserved0 || h->reserved1)
+		return BAD("reserved header field not zero");
+	if (h->nextents > FUSE_FAMFS_MAX_EXTENTS)
+		return BAD("too many extents");
+	if (h->file_size > MAX_LFS_FILESIZE)
+		return BAD("file size too large");
+	return 0;
 }
 
 /* One device range, read from the reply into @f->strips[@idx] if filling. */
@@ -138,10 +133,8 @@ static int famfs_read_strip(struct famfs_cursor *c, struct fuse_famfs_fmap *f,
 {
 	int err;
 
-	if (!famfs_read(c, se, sizeof(*se))) {
-		*rule = "truncated extent";
-		return -EFSCORRUPTED;
-	}
+	if (!famfs_read(c, se, sizeof(*se)))
+		return BAD("truncated extent");
 	err = famfs_check_range(se, rule);
 	if (err)
 		return err;
@@ -183,10 +176,8 @@ static int famfs_read_iext(struct famfs_cursor *c, struct fuse_famfs_fmap *f,
 	u32 j;
 	int err;
 
-	if (!famfs_read(c, &ie, sizeof(ie))) {
-		*rule = "truncated interleaved extent";
-		return -EFSCORRUPTED;
-	}
+	if (!famfs_read(c, &ie, sizeof(ie)))
+		return BAD("truncated interleaved extent");
 	err = famfs_check_iext(&ie, rule);
 	if (err)
 		return err;
@@ -199,10 +190,8 @@ static int famfs_read_iext(struct famfs_cursor *c, struct fuse_famfs_fmap *f,
 		err = famfs_read_strip(c, f, e->strip + j, &se, devmask, rule);
 		if (err)
 			return err;
-		if (se.se_len < need) {
-			*rule = "strip too short for its chunks";
-			return -EFSCORRUPTED;
-		}
+		if (se.se_len < need)
+			return BAD("strip too short for its chunks");
 		/*
 		 * A strip that holds no chunk is never mapped; a short last
 		 * chunk is mapped to the end of its page (the strip has room:
@@ -227,10 +216,8 @@ static int famfs_walk(const void *buf, size_t len, struct fuse_famfs_fmap *f,
 	u32 nstrips = 0, devmask = 0, i;
 	int err;
 
-	if (!famfs_read(&c, &h, sizeof(h))) {
-		*rule = "truncated header";
-		return -EFSCORRUPTED;
-	}
+	if (!famfs_read(&c, &h, sizeof(h)))
+		return BAD("truncated header");
 	err = famfs_check_header(&h, rule);
 	if (err)
 		return err;
@@ -246,30 +233,20 @@ static int famfs_walk(const void *buf, size_t len, struct fuse_famfs_fmap *f,
 		if (err)
 			return err;
 		/* pages of the file never straddle two extents */
-		if (i + 1 < h.nextents && !PAGE_ALIGNED(e.len)) {
-			*rule = "extent length not page aligned before the last";
-			return -EFSCORRUPTED;
-		}
-		if (check_add_overflow(file_off, e.len, &file_off)) {
-			*rule = "extents overflow the file offset";
-			return -EFSCORRUPTED;
-		}
+		if (i + 1 < h.nextents && !PAGE_ALIGNED(e.len))
+			return BAD("extent length not page aligned before the last");
+		if (check_add_overflow(file_off, e.len, &file_off))
+			return BAD("extents overflow the file offset");
 		nstrips += e.nstrips;
 		if (f)
 			f->ext[i] = e;
 	}
-	if (c.pos != c.len) {
-		*rule = "bytes after the last extent";
-		return -EFSCORRUPTED;
-	}
-	if (file_off > MAX_LFS_FILESIZE) {
-		*rule = "extents map past the largest file size";
-		return -EFSCORRUPTED;
-	}
-	if (file_off < h.file_size) {
-		*rule = "extents do not cover the file size";
-		return -EFSCORRUPTED;
-	}
+	if (c.pos != c.len)
+		return BAD("bytes after the last extent");
+	if (file_off > MAX_LFS_FILESIZE)
+		return BAD("extents map past the largest file size");
+	if (file_off < h.file_size)
+		return BAD("extents do not cover the file size");
 
 	*nextentsp = h.nextents;
 	*nstripsp = nstrips;
@@ -316,10 +293,8 @@ int fuse_famfs_fmap_parse(const void *buf, size_t len,
 	}
 	/* The same checks again, on the same bytes: cannot fail now. */
 	err = famfs_walk(buf, len, f, &nextents, &nstrips, rule);
-	if (!err && fuse_famfs_fmap_overlap(f, f)) {
-		*rule = "extents overlap on the device";
-		err = -EFSCORRUPTED;
-	}
+	if (!err && fuse_famfs_fmap_overlap(f, f))
+		err = BAD("extents overlap on the device");
 	if (err) {
 		fuse_famfs_fmap_free(f);
 		return err;
@@ -459,19 +434,17 @@ int fuse_famfs_check_daxdev(const struct fuse_daxdev_out *out, size_t len,
 			    u32 index, const char **rule)
 {
 	if (len != sizeof(*out))
-		*rule = "reply is not a struct fuse_daxdev_out";
-	else if (out->index != index)
-		*rule = "reply names another device index";
-	else if (out->reserved || out->reserved2 || out->reserved3 ||
-		 out->reserved4)
-		*rule = "reserved field not zero";
-	else if (!memchr(out->name, '\0', sizeof(out->name)))
-		*rule = "device name not NUL-terminated";
-	else if (out->name[0] != '/')
-		*rule = "device name not an absolute path";
-	else
-		return 0;
-	return -EFSCORRUPTED;
+		return BAD("reply is not a struct fuse_daxdev_out");
+	if (out->index != index)
+		return BAD("reply names another device index");
+	if (out->reserved || out->reserved2 || out->reserved3 ||
+	    out->reserved4)
+		return BAD("reserved field not zero");
+	if (!memchr(out->name, '\0', sizeof(out->name)))
+		return BAD("device name not NUL-terminated");
+	if (out->name[0] != '/')
+		return BAD("device name not an absolute path");
+	return 0;
 }
 
 /**

@@ -214,8 +214,7 @@ static bool fuse_iomap_map_cached(struct inode *inode,
 	struct fuse_iomap_devinfo info;
 	struct fuse_iomap_dev *dev = NULL;
 
-	if (map->type == FUSE_IOMAP_TYPE_MAPPED ||
-	    map->type == FUSE_IOMAP_TYPE_UNWRITTEN) {
+	if (fuse_iomap_type_has_blocks(map->type)) {
 		dev = fuse_iomap_dev_get(get_fuse_conn(inode), map->dev, &info);
 		if (!dev || map->addr + map->length > info.size) {
 			fuse_iomap_dev_put(dev);

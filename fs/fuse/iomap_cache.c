@@ -92,12 +92,6 @@ static bool fuse_iomap_cache_type_ok(u16 type)
 	return false;
 }
 
-static bool fuse_iomap_cache_has_blocks(u16 type)
-{
-	return type == FUSE_IOMAP_TYPE_MAPPED ||
-	       type == FUSE_IOMAP_TYPE_UNWRITTEN;
-}
-
 static inline struct fuse_iomap_cache_entry *
 fuse_iomap_cache_entry_of(struct rb_node *node)
 {
@@ -133,7 +127,7 @@ static bool fuse_iomap_cache_can_merge(const struct fuse_iomap_cache_entry *left
 		return false;
 	if (flags & FUSE_IOMAP_F_BOUNDARY)
 		return false;
-	if (fuse_iomap_cache_has_blocks(type))
+	if (fuse_iomap_type_has_blocks(type))
 		return left->addr + left->length == addr;
 	return true;
 }
@@ -202,7 +196,7 @@ static void fuse_iomap_cache_trim_front(struct fuse_iomap_cache_entry *e,
 
 	e->offset = pos;
 	e->length -= delta;
-	if (fuse_iomap_cache_has_blocks(e->type))
+	if (fuse_iomap_type_has_blocks(e->type))
 		e->addr += delta;
 }
 
@@ -604,7 +598,7 @@ bool fuse_iomap_cache_remove_dev(struct fuse_iomap_cache *c, u32 dev,
 
 	for (e = fuse_iomap_cache_entry_of(rb_first(&c->root)); e; e = next) {
 		next = fuse_iomap_cache_next_entry(e);
-		if (!fuse_iomap_cache_has_blocks(e->type) || e->dev != dev)
+		if (!fuse_iomap_type_has_blocks(e->type) || e->dev != dev)
 			continue;
 		if (e->addr >= end ||
 		    (e->addr < addr && addr - e->addr >= e->length))

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 
 #include "fuse_i.h"
+#include "iomap_rule.h"
 
 #define FUSE_IOMAP_CONFIG_ALL	(FUSE_IOMAP_CONFIG_SID | \
 				 FUSE_IOMAP_CONFIG_UUID | \
@@ -63,46 +64,30 @@ static size_t fuse_iomap_config_needs(u64 flags)
 int fuse_iomap_check_config(const struct fuse_iomap_config_out *out,
 			    size_t size, const char **rule)
 {
-	if (size < fuse_iomap_config_needs(0)) {
-		*rule = "reply too short for its flags";
-		return -EFSCORRUPTED;
-	}
-	if (out->flags & ~FUSE_IOMAP_CONFIG_ALL) {
-		*rule = "unknown or unoffered config flags";
-		return -EFSCORRUPTED;
-	}
-	if (size < fuse_iomap_config_needs(out->flags)) {
-		*rule = "reply too short for its flags";
-		return -EFSCORRUPTED;
-	}
+	if (size < fuse_iomap_config_needs(0))
+		return BAD("reply too short for its flags");
+	if (out->flags & ~FUSE_IOMAP_CONFIG_ALL)
+		return BAD("unknown or unoffered config flags");
+	if (size < fuse_iomap_config_needs(out->flags))
+		return BAD("reply too short for its flags");
 	if ((out->flags & FUSE_IOMAP_CONFIG_SID) &&
-	    !memchr(out->s_id, 0, sizeof(out->s_id))) {
-		*rule = "s_id not NUL-terminated";
-		return -EFSCORRUPTED;
-	}
+	    !memchr(out->s_id, 0, sizeof(out->s_id)))
+		return BAD("s_id not NUL-terminated");
 	if ((out->flags & FUSE_IOMAP_CONFIG_UUID) &&
-	    out->s_uuid_len > sizeof(out->s_uuid)) {
-		*rule = "UUID longer than 16 bytes";
-		return -EFSCORRUPTED;
-	}
+	    out->s_uuid_len > sizeof(out->s_uuid))
+		return BAD("UUID longer than 16 bytes");
 	if ((out->flags & FUSE_IOMAP_CONFIG_BLOCKSIZE) &&
 	    (!is_power_of_2(out->s_blocksize) ||
-	     out->s_blocksize < SECTOR_SIZE || out->s_blocksize > PAGE_SIZE)) {
-		*rule = "block size not a power of two in [512, PAGE_SIZE]";
-		return -EFSCORRUPTED;
-	}
+	     out->s_blocksize < SECTOR_SIZE || out->s_blocksize > PAGE_SIZE))
+		return BAD("block size not a power of two in [512, PAGE_SIZE]");
 	if ((out->flags & FUSE_IOMAP_CONFIG_TIME) &&
 	    (!out->s_time_gran || out->s_time_gran > NSEC_PER_SEC ||
 	     NSEC_PER_SEC % out->s_time_gran ||
-	     out->s_time_min >= out->s_time_max)) {
-		*rule = "bad timestamp granularity or range";
-		return -EFSCORRUPTED;
-	}
+	     out->s_time_min >= out->s_time_max))
+		return BAD("bad timestamp granularity or range");
 	if ((out->flags & FUSE_IOMAP_CONFIG_MAXBYTES) &&
-	    (out->s_maxbytes <= 0 || out->s_maxbytes > MAX_LFS_FILESIZE)) {
-		*rule = "maximum file size out of range";
-		return -EFSCORRUPTED;
-	}
+	    (out->s_maxbytes <= 0 || out->s_maxbytes > MAX_LFS_FILESIZE))
+		return BAD("maximum file size out of range");
 	return 0;
 }
 

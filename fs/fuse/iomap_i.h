@@ -321,11 +321,22 @@ u32 fuse_iomap_init_minor(const struct fuse_conn *fc, u32 minor);
 void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply);
 
 /* Validation and conversion of server mappings (iomap_validate.c) */
+
+/* Does a wire mapping of this type name blocks on a device? */
+static inline bool fuse_iomap_type_has_blocks(u16 type)
+{
+	return type == FUSE_IOMAP_TYPE_MAPPED ||
+	       type == FUSE_IOMAP_TYPE_UNWRITTEN;
+}
+
 int fuse_iomap_check_io(const struct fuse_iomap_io *map,
 			enum fuse_iomap_dir dir,
 			const struct fuse_iomap_limits *lim,
 			const struct fuse_iomap_devinfo *dev,
 			const char **rule);
+int fuse_iomap_check_overwrite(const struct fuse_iomap_io *read,
+			       const struct fuse_iomap_devinfo *rdev,
+			       const char **rule);
 int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 			   u32 opflags, u64 pos,
 			   const struct fuse_iomap_limits *lim,

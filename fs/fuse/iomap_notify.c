@@ -27,10 +27,8 @@
 #include <linux/fs.h>
 
 #include "fuse_i.h"
+#include "iomap_rule.h"
 #include "iomap_trace.h"
-
-#define BAD(rule_text)	({ *rule = (rule_text); -EFSCORRUPTED; })
-#define INVAL(rule_text)	({ *rule = (rule_text); -EINVAL; })
 
 /*
  * Notifications of later protocols that a libfuse seeing minor 7.99 may
@@ -153,10 +151,9 @@ int fuse_iomap_check_upsert(const struct fuse_iomap_upsert_mappings_out *up,
 		if (up->read.type == FUSE_IOMAP_TYPE_NOCACHE)
 			return BAD("pure overwrite of an uncached read mapping");
 		wmap = &up->read;
-		if ((wmap->type == FUSE_IOMAP_TYPE_MAPPED ||
-		     wmap->type == FUSE_IOMAP_TYPE_UNWRITTEN) &&
-		    (!rdev || !rdev->writable))
-			return BAD("write mapping on a read-only device");
+		ret = fuse_iomap_check_overwrite(wmap, rdev, rule);
+		if (ret)
+			return ret;
 		break;
 	}
 	if (wmap->flags & FUSE_IOMAP_F_SHARED)
@@ -213,19 +210,15 @@ static struct inode *fuse_iomap_notify_get(struct fuse_conn *fc, u64 nodeid,
 {
 	struct inode *inode = fuse_iomap_notify_inode(fc, nodeid);
 
-	if (!inode) {
-		*rule = "no such inode";
-		return ERR_PTR(-ESTALE);
-	}
+	if (!inode)
+		return ERR_PTR(fuse_rule_broken(rule, "no such inode", -ESTALE));
 	if (!fuse_inode_is_iomap(inode)) {
 		iput(inode);
-		*rule = "not an iomap inode";
-		return ERR_PTR(-EINVAL);
+		return ERR_PTR(INVAL("not an iomap inode"));
 	}
 	if (get_fuse_inode(inode)->orig_ino != attr_ino) {
 		iput(inode);
-		*rule = "attr_ino is not the inode's";
-		return ERR_PTR(-EINVAL);
+		return ERR_PTR(INVAL("attr_ino is not the inode's"));
 	}
 	return inode;
 }
@@ -264,8 +257,7 @@ void fuse_iomap_upsert_plan(const struct fuse_iomap_upsert_mappings_out *up,
 		*wmap = r;
 	else if (w->type != FUSE_IOMAP_TYPE_NOCACHE)
 		*wmap = w;
-	else if ((r->type == FUSE_IOMAP_TYPE_MAPPED ||
-		  r->type == FUSE_IOMAP_TYPE_UNWRITTEN) &&
+	else if (fuse_iomap_type_has_blocks(r->type) &&
 		 !(r->flags & FUSE_IOMAP_F_SHARED) && rwritable)
 		*wmap = r;
 }
@@ -300,10 +292,10 @@ static int fuse_iomap_notify_upsert(struct fuse_conn *fc,
 		trace_fuse_iomap_upsert(inode, wmap->offset,
 					FUSE_IOMAP_OP_WRITE, wmap);
 	err = fuse_iomap_cache_upsert_mappings(inode, rmap, wmap);
-	if (err == -EOPNOTSUPP)
-		*rule = "the connection does not cache mappings";
-	else if (err)
-		*rule = "out of memory";
+	if (err)
+		fuse_rule_broken(rule, err == -EOPNOTSUPP ?
+				 "the connection does not cache mappings" :
+				 "out of memory", err);
 out:
 	iput(inode);
 	return err;
@@ -350,10 +342,9 @@ static int fuse_iomap_notify_dev_inval(struct fuse_conn *fc,
 	if (err)
 		return err;
 	dev = fuse_iomap_dev_get(fc, inv->dev, &info);
-	if (!dev) {
-		*rule = "device cookie not registered";
-		return -ENODEV;
-	}
+	if (!dev)
+		return fuse_rule_broken(rule, "device cookie not registered",
+					-ENODEV);
 	fuse_iomap_cache_dev_inval(fc, inv->dev, inv->range.offset,
 				   inv->range.length);
 	fuse_iomap_dev_drop_cache(dev, inv->range.offset, inv->range.length);

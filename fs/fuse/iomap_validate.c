@@ -15,6 +15,7 @@
 #include <linux/overflow.h>
 
 #include "fuse_i.h"
+#include "iomap_rule.h"
 
 #define FUSE_IOMAP_F_FROM_SERVER	(FUSE_IOMAP_F_NEW | \
 					 FUSE_IOMAP_F_DIRTY | \
@@ -38,14 +39,6 @@ static bool fuse_iomap_type_known(u16 type)
 	}
 	return false;
 }
-
-static bool fuse_iomap_type_has_blocks(u16 type)
-{
-	return type == FUSE_IOMAP_TYPE_MAPPED ||
-	       type == FUSE_IOMAP_TYPE_UNWRITTEN;
-}
-
-#define BAD(rule_text)	({ *rule = (rule_text); -EFSCORRUPTED; })
 
 /* Checks of a mapping that uses no device: holes, delalloc, inline. */
 static int fuse_iomap_check_nodev(const struct fuse_iomap_io *map,
@@ -199,6 +192,27 @@ static int fuse_iomap_check_inline(const struct fuse_iomap_io *map,
 }
 
 /**
+ * fuse_iomap_check_overwrite - may a write go through this read mapping
+ * @read: the read mapping a PURE_OVERWRITE write mapping points to
+ * @rdev: device table entry of @read->dev (NULL if not registered)
+ * @rule: set to the name of the violated rule on failure
+ *
+ * For begin replies and upserts alike: the read mapping must be fit for
+ * writing, too.
+ *
+ * Return: 0 or -EFSCORRUPTED.
+ */
+int fuse_iomap_check_overwrite(const struct fuse_iomap_io *read,
+			       const struct fuse_iomap_devinfo *rdev,
+			       const char **rule)
+{
+	if (fuse_iomap_type_has_blocks(read->type) &&
+	    (!rdev || !rdev->writable))
+		return BAD("write mapping on a read-only device");
+	return 0;
+}
+
+/**
  * fuse_iomap_check_begin - validate a FUSE_IOMAP_BEGIN reply
  * @out: the reply
  * @opflags: the FUSE_IOMAP_OP_* flags of the request
@@ -263,10 +277,9 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 				    BAD("retry-cache without a mapping cache");
 	case FUSE_IOMAP_TYPE_PURE_OVERWRITE:
 		wmap = &out->read;
-		/* The read mapping must be fit for writing, too. */
-		if (fuse_iomap_type_has_blocks(wmap->type) &&
-		    (!rdev || !rdev->writable))
-			return BAD("write mapping on a read-only device");
+		ret = fuse_iomap_check_overwrite(wmap, rdev, rule);
+		if (ret)
+			return ret;
 		break;
 	default:
 		/* iomap would copy inline data to a mapping without it. */

@@ -870,12 +870,9 @@ ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!iov_iter_count(to))
 		return 0;
-	if (iocb->ki_flags & IOCB_NOWAIT) {
-		if (!inode_trylock_shared(inode))
-			return -EAGAIN;
-	} else {
-		inode_lock_shared(inode);
-	}
+	ret = fuse_iomap_lock(iocb, false);
+	if (ret)
+		return ret;
 	ret = dax_iomap_rw(iocb, to, &fuse_famfs_iomap_ops);
 	inode_unlock_shared(inode);
 	file_accessed(iocb->ki_filp);
@@ -888,12 +885,9 @@ ssize_t fuse_famfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	loff_t size;
 	ssize_t ret;
 
-	if (iocb->ki_flags & IOCB_NOWAIT) {
-		if (!inode_trylock(inode))
-			return -EAGAIN;
-	} else {
-		inode_lock(inode);
-	}
+	ret = fuse_iomap_lock(iocb, true);
+	if (ret)
+		return ret;
 	ret = generic_write_checks(iocb, from);
 	if (ret <= 0)
 		goto out;

@@ -22,6 +22,29 @@
 /* How often a server may answer RETRY_CACHE without the cache helping */
 #define FUSE_IOMAP_MAX_RETRY	4
 
+int fuse_iomap_module_init(void)
+{
+	int err;
+
+	err = fuse_iomap_cache_module_init();
+	if (err)
+		return err;
+	err = fuse_iomap_buffered_init();
+	if (err) {
+		fuse_iomap_cache_module_exit();
+		return err;
+	}
+	fuse_iomap_cache_debugfs_init();
+	return 0;
+}
+
+void fuse_iomap_module_exit(void)
+{
+	fuse_iomap_cache_debugfs_exit();
+	fuse_iomap_buffered_exit();
+	fuse_iomap_cache_module_exit();
+}
+
 bool fuse_inode_is_iomap(struct inode *inode)
 {
 	return test_bit(FUSE_I_IOMAP, &get_fuse_inode(inode)->state);

@@ -23,92 +23,19 @@
 
 #include "fuse_i.h"
 
+/* Where writeback ioends that need the server go: bios end in IRQ context. */
 static struct workqueue_struct *fuse_iomap_wq;
 
-int fuse_iomap_module_init(void)
+int fuse_iomap_buffered_init(void)
 {
-	int err;
-
-	err = fuse_iomap_cache_module_init();
-	if (err)
-		return err;
 	fuse_iomap_wq = alloc_workqueue("fuse-iomap-ioend",
 					WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	if (!fuse_iomap_wq) {
-		fuse_iomap_cache_module_exit();
-		return -ENOMEM;
-	}
-	fuse_iomap_cache_debugfs_init();
-	return 0;
+	return fuse_iomap_wq ? 0 : -ENOMEM;
 }
 
-void fuse_iomap_module_exit(void)
+void fuse_iomap_buffered_exit(void)
 {
-	fuse_iomap_cache_debugfs_exit();
 	destroy_workqueue(fuse_iomap_wq);
-	fuse_iomap_cache_module_exit();
-}
-
-/*
- * Direct writes send FUSE_IOMAP_IOEND, and then move the size, after they
- * drop the inode lock (an O_DSYNC one ends in fuse_fsync(), which takes
- * it).  Until then the blocks they wrote may still map as unwritten, and
- * the size is the old one.  Writes that go by either wait for them:
- * buffered writes, which start from a zeroed folio over unwritten blocks;
- * sub-block direct writes, which zero around their bytes; and writes that
- * append or reach past EOF, which go by the size.  Aligned direct
- * overwrites inside EOF need not.
- */
-static bool fuse_iomap_write_must_drain(const struct kiocb *iocb,
-					const struct iov_iter *from)
-{
-	struct inode *inode = file_inode(iocb->ki_filp);
-
-	return !(iocb->ki_flags & IOCB_DIRECT) ||
-	       (iocb->ki_flags & IOCB_APPEND) ||
-	       fuse_iomap_dio_unaligned(iocb, from) ||
-	       iocb->ki_pos + iov_iter_count(from) > i_size_read(inode);
-}
-
-/*
- * Checks common to direct and buffered writes, under the exclusive inode
- * lock.  A write that starts past EOF first zeroes the rest of the old EOF
- * block, whose tail may hold stale bytes on disk; blocks wholly past EOF
- * are the server's to keep unmapped or unwritten.
- *
- * Return: the number of bytes to write, 0, or a negative errno.
- */
-ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
-{
-	struct inode *inode = file_inode(iocb->ki_filp);
-	loff_t isize, end;
-	ssize_t count;
-	int err;
-
-	if (atomic_read(&inode->i_dio_count) &&
-	    fuse_iomap_write_must_drain(iocb, from)) {
-		if (iocb->ki_flags & IOCB_NOWAIT)
-			return -EAGAIN;
-		inode_dio_wait(inode);
-	}
-
-	count = generic_write_checks(iocb, from);
-	if (count <= 0)
-		return count;
-	err = kiocb_modified(iocb);
-	if (err)
-		return err;
-
-	isize = i_size_read(inode);
-	end = min_t(loff_t, iocb->ki_pos, round_up(isize, i_blocksize(inode)));
-	if (end <= isize)
-		return count;
-	if (iocb->ki_flags & IOCB_NOWAIT)
-		return -EAGAIN;
-
-	err = iomap_zero_range(inode, isize, end - isize, NULL,
-			       &fuse_iomap_buffered_write_ops);
-	return err ?: count;
 }
 
 ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to)
@@ -144,20 +71,6 @@ ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from)
 	if (ret > 0)
 		ret = generic_write_sync(iocb, ret);
 	return ret;
-}
-
-ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to)
-{
-	if (iocb->ki_flags & IOCB_DIRECT)
-		return fuse_iomap_direct_read(iocb, to);
-	return fuse_iomap_buffered_read(iocb, to);
-}
-
-ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from)
-{
-	if (iocb->ki_flags & IOCB_DIRECT)
-		return fuse_iomap_direct_write(iocb, from);
-	return fuse_iomap_buffered_write(iocb, from);
 }
 
 static int fuse_iomap_read_folio(struct file *file, struct folio *folio)

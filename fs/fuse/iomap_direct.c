@@ -11,30 +11,15 @@
  * extending writes also wait for their own I/O, since they could
  * otherwise zero the data of another write to the same block or move
  * the size under it.  A sub-block write into a shared (copy-on-write)
- * block falls back to the page cache, which can merge it with the old
- * block's data.
+ * block ends the direct write short; fuse_iomap_write_iter() writes the
+ * rest through the page cache, which can merge it with the old block's
+ * data.
  */
 
 #include <linux/iomap.h>
 #include <linux/uio.h>
 
 #include "fuse_i.h"
-
-int fuse_iomap_lock(struct kiocb *iocb, bool excl)
-{
-	struct inode *inode = file_inode(iocb->ki_filp);
-
-	if (iocb->ki_flags & IOCB_NOWAIT) {
-		if (excl ? !inode_trylock(inode) : !inode_trylock_shared(inode))
-			return -EAGAIN;
-		return 0;
-	}
-	if (excl)
-		inode_lock(inode);
-	else
-		inode_lock_shared(inode);
-	return 0;
-}
 
 ssize_t fuse_iomap_direct_read(struct kiocb *iocb, struct iov_iter *to)
 {
@@ -85,23 +70,6 @@ bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
 	return (iocb->ki_pos | iov_iter_count(from)) & mask;
 }
 
-/*
- * The rest of a direct write that ->iomap_begin refused with -ENOTBLK (a
- * partial block of a shared mapping, or inline data), which
- * __iomap_dio_rw() ends short, goes through the page cache, which is
- * then written back and dropped, as O_DIRECT promises.
- */
-static ssize_t fuse_iomap_dio_fallback(struct kiocb *iocb,
-				       struct iov_iter *from, ssize_t direct)
-{
-	ssize_t buffered;
-
-	iocb->ki_flags &= ~IOCB_DIRECT;
-	buffered = fuse_iomap_buffered_write(iocb, from);
-	iocb->ki_flags |= IOCB_DIRECT;
-	return direct_write_fallback(iocb, from, direct, buffered);
-}
-
 ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
@@ -145,9 +113,6 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 	/* -ENOTBLK: the page cache could not be invalidated. */
 	if (ret == -ENOTBLK)
 		ret = 0;
-	/* Short without an error: ->iomap_begin said -ENOTBLK. */
-	if (ret >= 0 && iov_iter_count(from))
-		ret = fuse_iomap_dio_fallback(iocb, from, ret);
 	return ret;
 
 out_unlock:

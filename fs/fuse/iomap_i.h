@@ -294,7 +294,7 @@ void fuse_iomap_upsert_plan(const struct fuse_iomap_upsert_mappings_out *up,
 int fuse_iomap_notify(struct fuse_conn *fc, unsigned int code,
 		      const void *buf, size_t size);
 
-/* Module init and exit (iomap_buffered.c) */
+/* Module init and exit (iomap.c) */
 int fuse_iomap_module_init(void);
 void fuse_iomap_module_exit(void);
 
@@ -426,10 +426,9 @@ int fuse_iomap_ioend(struct inode *inode,
 extern const struct address_space_operations fuse_iomap_aops;
 /* FUSE's file operations without ->poll (file.c) */
 extern const struct file_operations fuse_iomap_fops;
+int fuse_iomap_buffered_init(void);
+void fuse_iomap_buffered_exit(void);
 void fuse_iomap_ioend_work(struct work_struct *work);
-ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
-bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
-			      const struct iov_iter *from);
 ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from);
 int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma);
@@ -470,11 +469,14 @@ ssize_t fuse_iomap_copy_file_range(struct file *file_in, loff_t pos_in,
 				   size_t len);
 
 /* Direct I/O (iomap_direct.c) */
-int fuse_iomap_lock(struct kiocb *iocb, bool excl);
+bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
+			      const struct iov_iter *from);
 ssize_t fuse_iomap_direct_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from);
 
-/* Read and write of iomap inodes, direct or through the page cache */
+/* Read and write, direct or through the page cache (iomap_file.c) */
+int fuse_iomap_lock(struct kiocb *iocb, bool excl);
+ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
 ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from);
 

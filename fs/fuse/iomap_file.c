@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuse-iomap: the read_iter and write_iter of iomap files, and what their
+ * direct (iomap_direct.c) and buffered (iomap_buffered.c) halves share:
+ * the inode lock of a kiocb, and the checks and waits before a write.
+ * A direct write that iomap ends short continues through the page cache
+ * here, so that neither half calls the other.
+ */
+
+#include <linux/fs.h>
+#include <linux/iomap.h>
+#include <linux/uio.h>
+
+#include "fuse_i.h"
+
+/**
+ * fuse_iomap_lock - take the inode lock for a read or write
+ * @iocb: the I/O; with IOCB_NOWAIT the lock is only tried
+ * @excl: exclusive (writes) or shared (reads)
+ *
+ * Return: 0, or -EAGAIN if a NOWAIT caller would have to wait.
+ */
+int fuse_iomap_lock(struct kiocb *iocb, bool excl)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	if (iocb->ki_flags & IOCB_NOWAIT) {
+		if (excl ? !inode_trylock(inode) : !inode_trylock_shared(inode))
+			return -EAGAIN;
+		return 0;
+	}
+	if (excl)
+		inode_lock(inode);
+	else
+		inode_lock_shared(inode);
+	return 0;
+}
+
+/*
+ * Direct writes send FUSE_IOMAP_IOEND, and then move the size, after they
+ * drop the inode lock (an O_DSYNC one ends in fuse_fsync(), which takes
+ * it).  Until then the blocks they wrote may still map as unwritten, and
+ * the size is the old one.  Writes that go by either wait for them:
+ * buffered writes, which start from a zeroed folio over unwritten blocks;
+ * sub-block direct writes, which zero around their bytes; and writes that
+ * append or reach past EOF, which go by the size.  Aligned direct
+ * overwrites inside EOF need not.
+ */
+static bool fuse_iomap_write_must_drain(const struct kiocb *iocb,
+					const struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	return !(iocb->ki_flags & IOCB_DIRECT) ||
+	       (iocb->ki_flags & IOCB_APPEND) ||
+	       fuse_iomap_dio_unaligned(iocb, from) ||
+	       iocb->ki_pos + iov_iter_count(from) > i_size_read(inode);
+}
+
+/*
+ * Checks common to direct and buffered writes, under the exclusive inode
+ * lock.  A write that starts past EOF first zeroes the rest of the old EOF
+ * block, whose tail may hold stale bytes on disk; blocks wholly past EOF
+ * are the server's to keep unmapped or unwritten.
+ *
+ * Return: the number of bytes to write, 0, or a negative errno.
+ */
+ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	loff_t isize, end;
+	ssize_t count;
+	int err;
+
+	if (atomic_read(&inode->i_dio_count) &&
+	    fuse_iomap_write_must_drain(iocb, from)) {
+		if (iocb->ki_flags & IOCB_NOWAIT)
+			return -EAGAIN;
+		inode_dio_wait(inode);
+	}
+
+	count = generic_write_checks(iocb, from);
+	if (count <= 0)
+		return count;
+	err = kiocb_modified(iocb);
+	if (err)
+		return err;
+
+	isize = i_size_read(inode);
+	end = min_t(loff_t, iocb->ki_pos, round_up(isize, i_blocksize(inode)));
+	if (end <= isize)
+		return count;
+	if (iocb->ki_flags & IOCB_NOWAIT)
+		return -EAGAIN;
+
+	err = iomap_zero_range(inode, isize, end - isize, NULL,
+			       &fuse_iomap_buffered_write_ops);
+	return err ?: count;
+}
+
+ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	if (iocb->ki_flags & IOCB_DIRECT)
+		return fuse_iomap_direct_read(iocb, to);
+	return fuse_iomap_buffered_read(iocb, to);
+}
+
+/*
+ * The rest of a direct write that ->iomap_begin refused with -ENOTBLK (a
+ * partial block of a shared mapping, or inline data), which
+ * __iomap_dio_rw() ends short, goes through the page cache, which is
+ * then written back and dropped, as O_DIRECT promises.
+ */
+static ssize_t fuse_iomap_dio_fallback(struct kiocb *iocb,
+				       struct iov_iter *from, ssize_t direct)
+{
+	ssize_t buffered;
+
+	iocb->ki_flags &= ~IOCB_DIRECT;
+	buffered = fuse_iomap_buffered_write(iocb, from);
+	iocb->ki_flags |= IOCB_DIRECT;
+	return direct_write_fallback(iocb, from, direct, buffered);
+}
+
+ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	ssize_t ret;
+
+	if (!(iocb->ki_flags & IOCB_DIRECT))
+		return fuse_iomap_buffered_write(iocb, from);
+	ret = fuse_iomap_direct_write(iocb, from);
+	/* Short without an error: ->iomap_begin said -ENOTBLK. */
+	if (ret >= 0 && iov_iter_count(from))
+		ret = fuse_iomap_dio_fallback(iocb, from, ret);
+	return ret;
+}

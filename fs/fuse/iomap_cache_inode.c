@@ -60,13 +60,26 @@ static inline unsigned long fuse_iomap_ii_entries(struct fuse_iomap_inode *ii)
 	       fuse_iomap_cache_count(&ii->wcache);
 }
 
-/* Under the inode's cache lock: the entries changed from @before. */
-static inline void fuse_iomap_cache_account(struct fuse_iomap_cache_conn *cc,
-					    struct fuse_iomap_inode *ii,
-					    unsigned long before)
+/*
+ * Change an inode's caches: fuse_iomap_cache_wlock() takes the cache lock
+ * and returns the entries held, fuse_iomap_cache_wunlock() adds what
+ * changed since to the connection's count and drops the lock.
+ */
+static unsigned long fuse_iomap_cache_wlock(struct fuse_iomap_inode *ii)
+	__acquires(&ii->cache_lock)
+{
+	write_lock(&ii->cache_lock);
+	return fuse_iomap_ii_entries(ii);
+}
+
+static void fuse_iomap_cache_wunlock(struct fuse_iomap_cache_conn *cc,
+				     struct fuse_iomap_inode *ii,
+				     unsigned long before)
+	__releases(&ii->cache_lock)
 {
 	atomic_long_add((long)fuse_iomap_ii_entries(ii) - (long)before,
 			&cc->nr_entries);
+	write_unlock(&ii->cache_lock);
 }
 
 /* Count an event of the connection's caches. */
@@ -136,19 +149,17 @@ static unsigned long fuse_iomap_cache_scan(struct fuse_iomap_cache_conn *cc,
 				      cache_link);
 		list_move_tail(&ii->cache_link, &cc->inodes);
 
-		write_lock(&ii->cache_lock);
-		before = fuse_iomap_ii_entries(ii);
+		before = fuse_iomap_cache_wlock(ii);
 		nr_r = min(nr_to_scan, fuse_iomap_cache_count(&ii->rcache));
 		nr_w = min(nr_to_scan - nr_r,
 			   fuse_iomap_cache_count(&ii->wcache));
 		fuse_iomap_cache_evict(&ii->rcache, nr_r);
 		fuse_iomap_cache_evict(&ii->wcache, nr_w);
 		after = fuse_iomap_ii_entries(ii);
-		write_unlock(&ii->cache_lock);
+		fuse_iomap_cache_wunlock(cc, ii, before);
 
 		if (!after)
 			list_del_init(&ii->cache_link);
-		atomic_long_sub(before - after, &cc->nr_entries);
 		freed += before - after;
 		/* Each inode on the list costs at least one. */
 		nr_to_scan -= min(nr_to_scan, max(nr_r + nr_w, 1UL));
@@ -390,8 +401,7 @@ u64 fuse_iomap_cache_fill(struct inode *inode,
 	if (wmap && fuse_iomap_cache_prealloc_fill(&wpa, gfp))
 		wmap = NULL;
 
-	write_lock(&ii->cache_lock);
-	before = fuse_iomap_ii_entries(ii);
+	before = fuse_iomap_cache_wlock(ii);
 	fresh = atomic64_read(&ii->seq) == cookie->seq &&
 		atomic64_read(&cc->gen) == cookie->gen && !ii->changing;
 	if (gone) {
@@ -407,8 +417,7 @@ u64 fuse_iomap_cache_fill(struct inode *inode,
 		fuse_iomap_cache_put(&ii->rcache, rmap, &rpa);
 	if (fresh && wmap)
 		fuse_iomap_cache_put(&ii->wcache, wmap, &wpa);
-	fuse_iomap_cache_account(cc, ii, before);
-	write_unlock(&ii->cache_lock);
+	fuse_iomap_cache_wunlock(cc, ii, before);
 	fuse_iomap_cache_prealloc_release(&rpa);
 	fuse_iomap_cache_prealloc_release(&wpa);
 
@@ -433,8 +442,7 @@ static void fuse_iomap_cache_drop(struct inode *inode, u64 offset,
 	struct fuse_iomap_inode *ii = fuse_iomap_ii(inode);
 	unsigned long before;
 
-	write_lock(&ii->cache_lock);
-	before = fuse_iomap_ii_entries(ii);
+	before = fuse_iomap_cache_wlock(ii);
 	fuse_iomap_cache_remove_blocks(&ii->rcache, offset, length,
 				       i_blocksize(inode), NULL);
 	fuse_iomap_cache_remove_blocks(&ii->wcache, offset, length,
@@ -442,8 +450,7 @@ static void fuse_iomap_cache_drop(struct inode *inode, u64 offset,
 	atomic64_inc(&ii->seq);
 	if (begin)
 		ii->changing++;
-	fuse_iomap_cache_account(cc, ii, before);
-	write_unlock(&ii->cache_lock);
+	fuse_iomap_cache_wunlock(cc, ii, before);
 	trace_fuse_iomap_cache_inval(inode, offset, length, "kernel");
 }
 
@@ -526,15 +533,13 @@ int fuse_iomap_cache_upsert_mappings(struct inode *inode,
 	if (err)
 		goto out;
 
-	write_lock(&ii->cache_lock);
-	before = fuse_iomap_ii_entries(ii);
+	before = fuse_iomap_cache_wlock(ii);
 	if (rmap)
 		fuse_iomap_cache_put(&ii->rcache, rmap, &rpa);
 	if (wmap)
 		fuse_iomap_cache_put(&ii->wcache, wmap, &wpa);
 	atomic64_inc(&ii->seq);
-	fuse_iomap_cache_account(cc, ii, before);
-	write_unlock(&ii->cache_lock);
+	fuse_iomap_cache_wunlock(cc, ii, before);
 
 	fuse_iomap_cache_stat(fc, FUSE_IOMAP_STAT_UPSERTS);
 	fuse_iomap_cache_track(inode);
@@ -561,15 +566,13 @@ void fuse_iomap_cache_inval_mappings(struct inode *inode,
 	struct fuse_iomap_inode *ii = fuse_iomap_ii(inode);
 	unsigned long before;
 
-	write_lock(&ii->cache_lock);
-	before = fuse_iomap_ii_entries(ii);
+	before = fuse_iomap_cache_wlock(ii);
 	fuse_iomap_cache_remove(&ii->rcache, read->offset, read->length,
 				NULL);
 	fuse_iomap_cache_remove(&ii->wcache, write->offset, write->length,
 				NULL);
 	atomic64_inc(&ii->seq);
-	fuse_iomap_cache_account(cc, ii, before);
-	write_unlock(&ii->cache_lock);
+	fuse_iomap_cache_wunlock(cc, ii, before);
 
 	fuse_iomap_cache_stat(get_fuse_conn(inode), FUSE_IOMAP_STAT_INVALS);
 	if (read->length)
@@ -601,14 +604,12 @@ void fuse_iomap_cache_dev_inval(struct fuse_conn *fc, u32 dev, u64 addr,
 	atomic64_inc(&cc->gen);
 	spin_lock(&cc->lock);
 	list_for_each_entry(ii, &cc->inodes, cache_link) {
-		write_lock(&ii->cache_lock);
-		before = fuse_iomap_ii_entries(ii);
+		before = fuse_iomap_cache_wlock(ii);
 		r = fuse_iomap_cache_remove_dev(&ii->rcache, dev, addr, length);
 		w = fuse_iomap_cache_remove_dev(&ii->wcache, dev, addr, length);
 		if (r || w)
 			atomic64_inc(&ii->seq);
-		fuse_iomap_cache_account(cc, ii, before);
-		write_unlock(&ii->cache_lock);
+		fuse_iomap_cache_wunlock(cc, ii, before);
 	}
 	spin_unlock(&cc->lock);
 	fuse_iomap_cache_stat(fc, FUSE_IOMAP_STAT_DEV_INVALS);

@@ -135,6 +135,7 @@ void fuse_famfs_init_inode(struct inode *inode)
  */
 void fuse_famfs_attr_blksize(struct inode *inode, u32 blksize)
 {
+	lockdep_assert_held(&get_fuse_inode(inode)->lock);
 	if (blksize && blksize != PAGE_SIZE)
 		pr_warn_ratelimited("fuse: famfs: inode %llu: block size %u ignored; famfs files have pages\n",
 				    get_node_id(inode), blksize);
@@ -170,6 +171,7 @@ u32 fuse_famfs_cache_mask(struct inode *inode)
  */
 void fuse_famfs_setattr_reply(struct inode *inode, struct fuse_attr *attr)
 {
+	lockdep_assert_held(&get_fuse_inode(inode)->lock);
 	if (fuse_inode_is_famfs(inode))
 		attr->size = i_size_read(inode);
 }
@@ -933,6 +935,8 @@ fuse_famfs_fault_devdax(struct vm_fault *vmf, unsigned int order,
 	unsigned long addr = vmf->address & ~((PAGE_SIZE << order) - 1);
 	u64 size = PAGE_SIZE << order;
 	struct fuse_famfs_dev *dev;
+
+	lockdep_assert_held(&inode->i_mapping->invalidate_lock);
 	pgoff_t pgoff;
 	loff_t pos;
 

@@ -189,6 +189,7 @@ static int fuse_famfs_devdax_range(struct fuse_famfs_devdax *dd,
 	char *page;
 	int err;
 
+	device_lock_assert(dd->dev);
 	page = (char *)__get_free_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
@@ -255,6 +256,8 @@ static int fuse_famfs_devdax_claim(struct fuse_famfs_devdax *dd,
 	struct dax_device *dax_dev;
 	int err;
 
+	device_lock_assert(dd->dev);
+	lockdep_assert_held(&fuse_famfs_devdax_lock);
 	if (!dd->dev->driver || strcmp(dd->dev->driver->name, "device_dax")) {
 		*why = "it is not bound to device_dax";
 		return -ENODEV;

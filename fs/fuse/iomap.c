@@ -108,6 +108,7 @@ void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr)
  */
 void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize)
 {
+	lockdep_assert_held(&get_fuse_inode(inode)->lock);
 	if (blksize && blksize != i_blocksize(inode))
 		pr_warn_ratelimited("fuse: inode %llu: block size changed from %u to %u; ignored\n",
 				    get_fuse_inode(inode)->orig_ino,

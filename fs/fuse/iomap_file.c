@@ -72,6 +72,7 @@ ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
 	ssize_t count;
 	int err;
 
+	lockdep_assert_held_write(&inode->i_rwsem);
 	if (atomic_read(&inode->i_dio_count) &&
 	    fuse_iomap_write_must_drain(iocb, from)) {
 		if (iocb->ki_flags & IOCB_NOWAIT)

@@ -209,6 +209,8 @@ void fuse_iomap_grow_barrier(struct inode *inode, loff_t end)
 
 	if (end <= isize || !isize)
 		return;
+	/* Only writes that hold the inode lock grow a file; not faults. */
+	lockdep_assert_held_write(&inode->i_rwsem);
 	folio = filemap_get_folio(inode->i_mapping, (isize - 1) >> PAGE_SHIFT);
 	if (IS_ERR(folio))
 		return;

@@ -63,6 +63,8 @@ int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize)
 	loff_t oldsize = i_size_read(inode);
 	int err;
 
+	lockdep_assert_held_write(&inode->i_rwsem);
+	lockdep_assert_held_write(&inode->i_mapping->invalidate_lock);
 	inode_dio_wait(inode);
 	err = filemap_write_and_wait(inode->i_mapping);
 	if (err || newsize == oldsize)

@@ -47,6 +47,7 @@ void fuse_iomap_attr_flags(struct inode *inode, u32 flags)
 {
 	unsigned int set = 0;
 
+	lockdep_assert_held(&get_fuse_inode(inode)->lock);
 	if (!get_fuse_conn(inode)->iomap_conn.iomap)
 		return;
 	if (flags & FUSE_ATTR_SYNC)

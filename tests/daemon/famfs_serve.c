@@ -54,20 +54,13 @@ static void ff_warn(const char *fmt, ...)
 static int reply(struct famfsd *d, const struct ff_req *r, int error,
 		 const void *arg, size_t len)
 {
-	struct fuse_out_header oh = {
-		.len = sizeof(oh) + (error ? 0 : len),
-		.error = error,
-		.unique = r->hdr->unique,
-	};
-	struct iovec iov[2] = {
-		{ &oh, sizeof(oh) },
-		{ (void *)arg, len },
-	};
+	struct iovec iov[2] = { [1] = { (void *)arg, len } };
+	int err = fusedev_send(d->fuse_fd, r->hdr->unique, error, 0, iov,
+			       error || !len ? 1 : 2);
 
-	if (writev(d->fuse_fd, iov, error || !len ? 1 : 2) < 0 &&
-	    errno != ENOENT && errno != ENODEV)
+	if (err && err != -ENOENT && err != -ENODEV)
 		ff_warn("reply to opcode %u: %s", r->hdr->opcode,
-			strerror(errno));
+			strerror(-err));
 	return 0;
 }
 
@@ -347,7 +340,7 @@ static void handle(struct famfsd *d, size_t len)
 {
 	const struct fuse_in_header *hdr = (const void *)d->in_buf;
 	struct ff_req r = { .hdr = hdr };
-	size_t i, ext;
+	size_t i;
 
 	if (len < sizeof(*hdr) || hdr->len != len) {
 		ff_warn("bad request of %zu bytes", len);
@@ -355,13 +348,10 @@ static void handle(struct famfsd *d, size_t len)
 	}
 	stats_count_op(d->stats, hdr->opcode);
 	die_on_request(hdr, len);
-	ext = (size_t)hdr->total_extlen * 8;
-	if (ext > len - sizeof(*hdr)) {
+	if (fusedev_request(hdr, len, &r.in, &r.in_len)) {
 		reply(d, &r, -EIO, NULL, 0);
 		return;
 	}
-	r.in = hdr + 1;
-	r.in_len = len - sizeof(*hdr) - ext;
 	for (i = 0; i < sizeof(ff_ops) / sizeof(ff_ops[0]); i++) {
 		if (ff_ops[i].opcode != hdr->opcode)
 			continue;
@@ -456,22 +446,19 @@ _Noreturn static void usage(void)
 static int mount_and_serve(struct famfsd *d, const char *mnt, int foreground,
 			   unsigned long mflags)
 {
-	char data[256];
 	int err;
 
 	d->in_buf = malloc(FF_IN_BUF);
 	d->out_buf = malloc(FF_OUT_BUF);
 	if (!d->in_buf || !d->out_buf)
 		return -ENOMEM;
-	d->fuse_fd = open(fusedev_path(), O_RDWR | O_CLOEXEC);
+	d->fuse_fd = fusedev_open(0);
 	if (d->fuse_fd < 0)
-		return -errno;
-	snprintf(data, sizeof(data),
-		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,allow_other,default_permissions",
-		 d->fuse_fd, getuid(), getgid());
-	if (mount(d->daxdev ? d->daxdev : "famfs", mnt, fusedev_fstype(),
-		  mflags, data) < 0)
-		return -errno;
+		return d->fuse_fd;
+	err = fusedev_mount(d->fuse_fd, d->daxdev ? d->daxdev : "famfs", mnt,
+			    NULL, mflags, "allow_other,default_permissions");
+	if (err)
+		return err;
 	if (!foreground && daemonize())
 		return -errno;
 	if (chdir("/") < 0)

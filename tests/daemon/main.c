@@ -290,7 +290,7 @@ static int cmd_mount(int argc, char **argv)
 	const char *inject = NULL;
 	int upsert_explicit = 0, fuse_fd = -1, probe_grant = 0, as_type = 0;
 	int drop_late = 0;
-	char opts[1024] = "", data[1200], fstype[32];
+	char opts[1024] = "", data[1100];
 	struct fusetd d = {
 		.cache_maxbytes = 16 << 20,
 		.upsert_on_open = 64,
@@ -475,26 +475,23 @@ static int cmd_mount(int argc, char **argv)
 			return 1;
 		}
 	} else {
-		d.fuse_fd = open(fusedev_path(),
-				 O_RDWR | O_CLOEXEC | O_NONBLOCK);
+		d.fuse_fd = fusedev_open(O_NONBLOCK);
 	}
 	if (d.fuse_fd < 0) {
-		error(fusedev_path(), errno);
+		error(fusedev_path(), -d.fuse_fd);
 		return 1;
 	}
 
 	/* fuse4fs: root_nodeid=2 whenever iomap file I/O would be offered */
 	if (d.personality == FT_PERS_FUSE4FS)
 		d.nodeid_shift = pers_fuse4fs_prepare(d.fuse_fd);
-	snprintf(data, sizeof(data),
-		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,"
-		 MOUNT_OPTS "%s%s", d.fuse_fd, getuid(), getgid(),
+	snprintf(data, sizeof(data), MOUNT_OPTS "%s%s",
 		 d.nodeid_shift ? ",root_nodeid=2" : "", opts);
-	snprintf(fstype, sizeof(fstype), "%s%s", fusedev_fstype(),
-		 as_type ? ".fusetd" : "");
-	if (mount(as_type ? image : "fusetd", mnt, fstype, 0, data) < 0) {
+	err = fusedev_mount(d.fuse_fd, as_type ? image : "fusetd", mnt,
+			    as_type ? "fusetd" : NULL, 0, data);
+	if (err) {
 		fprintf(stderr, "fusetd: mount %s on %s: %s\n", image, mnt,
-			strerror(errno));
+			strerror(-err));
 		return 1;
 	}
 	/*

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/uio.h>
 
+#include "fusedev.h"
 #include "proto.h"
 
 /*
@@ -30,24 +31,17 @@ int notify_send(struct fusetd *d, uint32_t code, const void *body,
 		size_t len)
 {
 	uint64_t tmp[sizeof(struct fuse_iomap_upsert_mappings_out) / 8 + 1];
-	struct fuse_out_header hdr = {
-		.len = sizeof(hdr) + len,
-		.error = (int32_t)code,
-	};
-	struct iovec iov[2] = {
-		{ &hdr, sizeof(hdr) },
-		{ NULL, len },
-	};
-	ssize_t ret;
+	struct iovec iov[2] = { [1] = { NULL, len } };
+	int err;
 
 	if (!pers_may_notify(d))
 		return -EOPNOTSUPP;
 	iov[1].iov_base = (void *)pers_notify_body(d, code, body, len, tmp,
 						   sizeof(tmp));
-	ret = writev(d->fuse_fd, iov, 2);
-	if (ret < 0) {
+	err = fusedev_send(d->fuse_fd, 0, (int32_t)code, 0, iov, 2);
+	if (err) {
 		stats_event(d->stats, FT_EV_NOTIFY_REFUSED, 1);
-		return -errno;
+		return err;
 	}
 	stats_count_notify(d->stats, code);
 	return 0;

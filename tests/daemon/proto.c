@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 
 #include "die.h"
+#include "fusedev.h"
 #include "proto.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -155,22 +156,12 @@ static const struct ft_op ft_ops[] = {
 static int reply_iov(struct fusetd *d, const struct ft_req *r, int error,
 		     struct iovec *iov, int cnt)
 {
-	struct fuse_out_header oh = {
-		.error = error,
-		.unique = r->hdr->unique,
-	};
-	ssize_t n;
-	int i;
+	int err = fusedev_send(d->fuse_fd, r->hdr->unique, error, 0, iov, cnt);
 
-	iov[0].iov_base = &oh;
-	iov[0].iov_len = sizeof(oh);
-	for (i = 0; i < cnt; i++)
-		oh.len += iov[i].iov_len;
-	n = writev(d->fuse_fd, iov, cnt);
 	/* ENOENT: the request was interrupted; ENODEV: unmounted */
-	if (n < 0 && errno != ENOENT && errno != ENODEV)
+	if (err && err != -ENOENT && err != -ENODEV)
 		ft_warn("reply to opcode %u: %s", r->hdr->opcode,
-			strerror(errno));
+			strerror(-err));
 	return 0;
 }
 
@@ -303,21 +294,17 @@ static void fusetd_dispatch(struct fusetd *d, size_t len)
 	struct fuse_in_header *hdr = (void *)d->in_buf;
 	struct ft_req r = { .hdr = hdr };
 	const struct ft_op *op = NULL;
-	size_t ext;
 	int err;
 
 	if (hdr->opcode < ARRAY_SIZE(ft_ops) && ft_ops[hdr->opcode].fn)
 		op = &ft_ops[hdr->opcode];
 
-	ext = (size_t)hdr->total_extlen * 8;
-	if (hdr->len != len || ext > len - sizeof(*hdr)) {
-		ft_warn("opcode %u: length %u, read %zu, extensions %zu",
-			hdr->opcode, hdr->len, len, ext);
-		err = -EIO;
+	err = fusedev_request(hdr, len, &r.in, &r.in_len);
+	if (err) {
+		ft_warn("opcode %u: length %u, read %zu, extensions %u",
+			hdr->opcode, hdr->len, len, hdr->total_extlen * 8);
 		goto out;
 	}
-	r.in = hdr + 1;
-	r.in_len = len - sizeof(*hdr) - ext;
 	if (!op) {
 		err = -ENOSYS;
 		goto out;

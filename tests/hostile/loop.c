@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/uio.h>
 
+#include "fusedev.h"
 #include "hostile.h"
 
 static const struct hs_op ops[] = {
@@ -136,22 +137,13 @@ uint64_t hs_pick_unique(struct hs_rng *g)
 int hs_write(struct hs_server *s, uint64_t unique, int32_t error,
 	     uint32_t hdr_len, const void *buf, size_t len)
 {
-	struct fuse_out_header oh = {
-		.len = hdr_len ? hdr_len : sizeof(oh) + len,
-		.error = error,
-		.unique = unique,
-	};
-	struct iovec iov[2] = {
-		{ &oh, sizeof(oh) },
-		{ (void *)buf, len },
-	};
-	ssize_t n = writev(s->fd, iov, len ? 2 : 1);
-	int err;
+	struct iovec iov[2] = { [1] = { (void *)buf, len } };
+	int err = -fusedev_send(s->fd, unique, error, hdr_len, iov,
+				len ? 2 : 1);
 
-	if (n >= 0)
+	if (!err)
 		return 0;
 	/* ENODEV may be a notification's answer: only reads tell the end */
-	err = errno;
 	if (unique)	/* notify.c counts its own */
 		CINC(s, reply_errno[err < 160 ? err : 0]);
 	return -err;
@@ -174,10 +166,11 @@ static void handle(struct hs_thread *t, size_t len)
 	CINC(s, ops[op_slot(hdr->opcode)]);
 	hs_recent_unique(hdr->unique);
 	op = hs_op_of(hdr->opcode);
-	r.in = hdr + 1;
-	r.in_len = len - sizeof(*hdr) - hdr->total_extlen * 8;
-	if (r.in_len > len)
+	/* extensions longer than the request: a body of nothing */
+	if (fusedev_request(hdr, len, &r.in, &r.in_len)) {
+		r.in = hdr + 1;
 		r.in_len = 0;
+	}
 
 	/* until the device is registered, mappings would name no device */
 	while (__atomic_load_n(&s->iomap, __ATOMIC_ACQUIRE) < 0 &&

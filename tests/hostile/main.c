@@ -203,8 +203,7 @@ static int serve_main(int argc, char **argv)
 	const char *pidfile = NULL, *dev, *mnt;
 	pthread_t readers[64], notifier;
 	struct hs_thread threads[64];
-	int c, foreground = 0;
-	char data[512];
+	int c, foreground = 0, err;
 	unsigned int i;
 	FILE *pf;
 
@@ -269,16 +268,16 @@ static int serve_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	s->fd = open(fusedev_path(), O_RDWR | O_CLOEXEC);
+	s->fd = fusedev_open(0);
 	if (s->fd < 0) {
-		perror(fusedev_path());
+		fprintf(stderr, "hostile: %s: %s\n", fusedev_path(),
+			strerror(-s->fd));
 		return 1;
 	}
-	snprintf(data, sizeof(data),
-		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions",
-		 s->fd);
-	if (mount("hostile", mnt, fusedev_fstype(), 0, data) < 0) {
-		fprintf(stderr, "hostile: mount on %s: %s\n", mnt, strerror(errno));
+	err = fusedev_mount(s->fd, "hostile", mnt, NULL, 0,
+			    "allow_other,default_permissions");
+	if (err) {
+		fprintf(stderr, "hostile: mount on %s: %s\n", mnt, strerror(-err));
 		return 1;
 	}
 	if (!foreground) {

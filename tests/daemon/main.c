@@ -60,7 +60,7 @@ _Noreturn static void usage(void)
 		"                    [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
 		"                    [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload] [--coexist]\n"
-		"                    [-o OPTS] IMAGE MOUNTPOINT\n"
+		"                    [--flip-type FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"         --fuse-fd N: mount with /dev/fuse file N (from a mount helper: fuseioctl grant)\n"
 		"         --coexist: fuse-iomap's fuseiomap.ko beside a built-in FUSE: /dev/fuse-iomap and\n"
 		"           filesystem type fuseiomap (also FUSE_IOMAP_COEXIST=1, which famfs mount follows)\n"
@@ -68,6 +68,7 @@ _Noreturn static void usage(void)
 		"         --probe-grant: FUSE_DEV_IOC_ADD_IOMAP after the mount; prints its errno\n"
 		"         --drop-rawio-late: drop CAP_SYS_RAWIO after mount(2), before answering INIT\n"
 		"         --inline-nopayload: INLINE mappings without data, which moves with READ/WRITE\n"
+		"         --flip-type FILE: the file whose inode number FILE holds reads as a directory\n"
 		"         --personality fuse4fs: on the wire like fuse4fs over libfuse 3.99 (implies --iomap;\n"
 		"           also FUSETD_PERSONALITY=fuse4fs; see personality.h)\n"
 		"         --fault: deliberate bugs, counted as \"fault-NAME\" in the stats (see fault.c):\n"
@@ -284,6 +285,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "inline-nopayload", no_argument, NULL, 'W' },
 		{ "fuse-type", no_argument, NULL, 'M' },
 		{ "coexist", no_argument, NULL, 'Q' },
+		{ "flip-type", required_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt, *pers = NULL;
@@ -410,6 +412,9 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'W':
 			d.inline_nopayload = 1;
+			break;
+		case 'Z':
+			d.flip_type = optarg;
 			break;
 		default:
 			usage();

@@ -4,6 +4,7 @@
  * ACCESS.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -30,6 +31,27 @@ int node_get_dir(struct fusetd *d, uint64_t nodeid, struct ft_inode **dir)
 	return err;
 }
 
+/*
+ * --flip-type FILE: while FILE holds the inode number of a file, its
+ * attributes say it is a directory (a server that changes a file's type
+ * under the kernel, which then makes the inode bad).
+ */
+static int flipped(const struct fusetd *d, uint64_t ino)
+{
+	unsigned long long n;
+	FILE *f;
+	int ret;
+
+	if (!d->flip_type)
+		return 0;
+	f = fopen(d->flip_type, "r");
+	if (!f)
+		return 0;
+	ret = fscanf(f, "%llu", &n) == 1 && n == ino;
+	fclose(f);
+	return ret;
+}
+
 static void fill_attr(struct fusetd *d, const struct ft_inode *inode,
 		      struct fuse_attr *attr)
 {
@@ -44,6 +66,8 @@ static void fill_attr(struct fusetd *d, const struct ft_inode *inode,
 	attr->mtimensec = inode->mtime_nsec;
 	attr->ctimensec = inode->ctime_nsec;
 	attr->mode = inode->mode;
+	if (flipped(d, attr->ino))
+		attr->mode = (attr->mode & ~S_IFMT) | S_IFDIR;
 	attr->nlink = inode->nlink;
 	attr->uid = inode->uid;
 	attr->gid = inode->gid;

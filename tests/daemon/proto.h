@@ -49,6 +49,7 @@ struct fusetd {
 	int			no_end;		/* answer IOMAP_END with ENOSYS */
 	int			probe_backing;	/* try bad registrations first */
 	int			fill_devs;	/* register until refused */
+	const char		*flip_type;	/* --flip-type FILE */
 	uint32_t		cache_maxbytes;	/* asked of the kernel; 0: off */
 	unsigned int		upsert_on_open;	/* upserts per file opened */
 	int			probe_notify;	/* bad notifications, once */

@@ -39,6 +39,17 @@
  *   fsop shutdown PATH FLAGS                ioctl(FS_IOC_SHUTDOWN) on PATH
  *                                           (a file or directory): 0 sync
  *                                           first, 1 flush the log, 2 now
+ *   fsop dirty FILE OFF LEN [READY GO]      store 0x5a in every byte of a
+ *                                           shared mapping of LEN bytes at
+ *                                           OFF (a page multiple), with
+ *                                           the file closed, and unmap it;
+ *                                           with READY and GO, create READY
+ *                                           after storing and wait for GO
+ *                                           to exist before unmapping (FUSE
+ *                                           writes the pages back then)
+ *   fsop dirty-late FILE OFF LEN READY GO   the same, but read every page,
+ *                                           create READY and wait for GO
+ *                                           before storing
  *   fsop claim DEV                          open the block device DEV
  *                                           O_EXCL, as mount(2) and mkfs
  *                                           do: fails with EBUSY while
@@ -76,6 +87,8 @@ static int usage(void)
 		"       fsop mapfail FILE OFF\n"
 		"       fsop resident FILE OFF LEN\n"
 		"       fsop shutdown PATH FLAGS\n"
+		"       fsop dirty FILE OFF LEN [READY GO]\n"
+		"       fsop dirty-late FILE OFF LEN READY GO\n"
 		"       fsop claim DEV\n");
 	return 2;
 }
@@ -369,6 +382,53 @@ static int shutdown_fs(char **argv)
 	return 0;
 }
 
+/* Create @ready, then wait for @go to exist. */
+static int handshake(const char *ready, const char *go)
+{
+	int fd = open(ready, O_WRONLY | O_CREAT, 0644);
+
+	if (fd < 0)
+		return fail(ready);
+	close(fd);
+	while (access(go, F_OK))
+		usleep(10000);
+	return 0;
+}
+
+static int dirty(char **argv, int late)
+{
+	off_t off = strtoll(argv[3], NULL, 0);
+	size_t len = strtoull(argv[4], NULL, 0);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+	int fd;
+
+	if (off % page || !len)
+		return usage();
+	fd = open(argv[2], O_RDWR);
+	if (fd < 0)
+		return fail(argv[2]);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	/* closed first: a close(2) would flush (write back) the pages */
+	close(fd);
+	if (late) {
+		volatile unsigned char sum = 0;
+		size_t i;
+
+		for (i = 0; i < len; i += page)
+			sum += ((unsigned char *)p)[i];
+		if (handshake(argv[5], argv[6]))
+			return 1;
+	}
+	memset(p, 0x5a, len);
+	if (!late && argv[5] && handshake(argv[5], argv[6]))
+		return 1;
+	munmap(p, len);
+	return 0;
+}
+
 static int claim(char **argv)
 {
 	int fd = open(argv[2], O_RDONLY | O_EXCL | O_CLOEXEC);
@@ -399,6 +459,10 @@ int main(int argc, char **argv)
 		return resident(argv);
 	if (argc == 4 && !strcmp(argv[1], "shutdown"))
 		return shutdown_fs(argv);
+	if ((argc == 5 || argc == 7) && !strcmp(argv[1], "dirty"))
+		return dirty(argv, 0);
+	if (argc == 7 && !strcmp(argv[1], "dirty-late"))
+		return dirty(argv, 1);
 	if (argc == 3 && !strcmp(argv[1], "claim"))
 		return claim(argv);
 	return usage();

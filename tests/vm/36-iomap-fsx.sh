@@ -33,8 +33,10 @@ run_fsx() {
 	if fsx -q --strict --save "$T_TMP/$_n.shadow" "$@" "$T_MNT/$_n" \
 		> "$T_TMP/$_n.log" 2>&1; then
 		_t=$(($(t_now) - _t0))
+		# the operations this run did, from its last line
+		_o=$(sed -n 's/^fsx: \([0-9]*\) ops,.*/\1/p' "$T_TMP/$_n.log" | tail -1)
 		pass "fsx $_n: $(tail -1 "$T_TMP/$_n.log")"
-		diag "fsx $_n: $ops ops in $(t_secs "$_t") s, $(t_rate "$ops" "$_t") ops/s"
+		diag "fsx $_n: ${_o:-?} ops in $(t_secs "$_t") s, $(t_rate "${_o:-0}" "$_t") ops/s"
 	else
 		fail "fsx $_n"
 		tail -80 "$T_TMP/$_n.log"

@@ -102,6 +102,8 @@ SAN_TESTS+=,40-famfs-io,41-famfs-bad,42-famfs-fsx
 SAN_ENV="--env FSX_OPS=1000 --env FLOOD_NOTIFICATIONS=20000"
 # (the famfs seed needs its 10,000 to reach every GET_DAXDEV check)
 SAN_ENV+=" --env HOSTILE_MESSAGES=1000 --env HOSTILE_FAMFS_MESSAGES=10000"
+# (a seed's time limit is the clock's: the sanitizers are slower)
+SAN_ENV+=" --env HOSTILE_LIMIT=900"
 DEV_TESTS=$(cd "$TOP/tests/vm" && ls [0-9]*.sh | sed 's/\.sh$//' |
 	grep -vxF "$(echo "$SAN_TESTS" | tr , '\n')" | paste -sd,)
 

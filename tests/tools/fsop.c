@@ -264,22 +264,32 @@ static int falloc(char **argv, int emulate)
 	return close(fd) ? fail("close") : 0;
 }
 
+/* Create @ready, then wait for @go to exist. */
+static int handshake(const char *ready, const char *go)
+{
+	int fd = open(ready, O_WRONLY | O_CREAT, 0644);
+
+	if (fd < 0)
+		return fail(ready);
+	close(fd);
+	while (access(go, F_OK))
+		usleep(10000);
+	return 0;
+}
+
 static int hold(char **argv)
 {
 	off_t off = strtoll(argv[3], NULL, 0);
 	long long len = strtoll(argv[4], NULL, 0), done = 0;
 	static char buf[CHUNK];
 	ssize_t n;
-	int fd, rfd;
+	int fd;
 
 	fd = open(argv[2], O_RDWR);
 	if (fd < 0)
 		return fail(argv[2]);
-	rfd = open(argv[5], O_WRONLY | O_CREAT, 0644);
-	if (rfd < 0 || close(rfd))
-		return fail(argv[5]);
-	while (access(argv[6], F_OK))
-		usleep(10000);
+	if (handshake(argv[5], argv[6]))
+		return 1;
 	memset(buf, 0xab, sizeof(buf));
 	while (done < len) {
 		n = pwrite(fd, buf, len - done < CHUNK ? len - done : CHUNK,
@@ -379,19 +389,6 @@ static int shutdown_fs(char **argv)
 	if (ioctl(fd, FS_IOC_SHUTDOWN, &flags))
 		return fail("FS_IOC_SHUTDOWN");
 	close(fd);
-	return 0;
-}
-
-/* Create @ready, then wait for @go to exist. */
-static int handshake(const char *ready, const char *go)
-{
-	int fd = open(ready, O_WRONLY | O_CREAT, 0644);
-
-	if (fd < 0)
-		return fail(ready);
-	close(fd);
-	while (access(go, F_OK))
-		usleep(10000);
 	return 0;
 }
 

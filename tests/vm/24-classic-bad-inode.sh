@@ -68,17 +68,30 @@ wait_for_file() {
 	while [ ! -e "$1" ] && [ $_n -lt 600 ]; do sleep 0.1; _n=$((_n + 1)); done
 	[ -e "$1" ]
 }
-timeout -s KILL 600 fsop dirty "$T_MNT/bad" 0 2097152 \
-	"$T_TMP/ready1" "$T_TMP/go1" &
-early=$!
+# The second writer maps the file first: its close(2) writes back every
+# dirty page of the inode (fuse_flush()), the first writer's too if they
+# were stored by then.
 timeout -s KILL 300 fsop dirty-late "$T_MNT/bad" 2097152 2097152 \
 	"$T_TMP/ready2" "$T_TMP/go2" &
 late=$!
-require "one writer stored into its mapping" wait_for_file "$T_TMP/ready1"
-require "the other has read its mapping" wait_for_file "$T_TMP/ready2"
+require "one writer has read its mapping" wait_for_file "$T_TMP/ready2"
+timeout -s KILL 600 fsop dirty "$T_MNT/bad" 0 2097152 \
+	"$T_TMP/ready1" "$T_TMP/go1" &
+early=$!
+require "the other stored into its mapping" wait_for_file "$T_TMP/ready1"
+# The bdi's counters are per-CPU sums read without folding
+# (percpu_counter_read_positive()): each CPU may hold up to
+# WB_STAT_BATCH - 1 pages the total does not show yet, with
+# WB_STAT_BATCH = 8 * (1 + ilog2(nr_cpu_ids)), nr_cpu_ids from "0-N" of
+# the possible CPUs.  "None left" means within that slack; without the
+# fix 4 MiB stay dirty.
+ncpu=$(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible)
+lg=0
+while [ $((2 << lg)) -le "$ncpu" ]; do lg=$((lg + 1)); done
+SLACK=$((ncpu * (8 * (1 + lg) - 1) * 4))
 d=$(bdi_stat BdiReclaimable)
 check "the mount has the first writer's dirty pages (${d:-?} kB)" \
-	test "${d:-0}" -ge 1024
+	test "${d:-0}" -ge $((2048 - SLACK))
 stat -c %i "$T_MNT/bad" > "$FLIP"
 sleep 1.5		# fusetd's attributes time out after a second
 stat "$T_MNT/bad" > /dev/null 2>&1
@@ -93,9 +106,10 @@ diag "dirty on the mount: $(bdi_stat BdiReclaimable) kB"
 
 check "sync returns" timeout 120 sync
 d=$(bdi_stat BdiReclaimable)
-check_eq "no dirty page is left on the mount" 0 "${d:-?}"
+check "no dirty page is left on the mount (${d:-?} kB, slack $SLACK)" \
+	test "${d:-99999}" -le $SLACK
 wb=$(bdi_stat BdiWriteback)
-check_eq "nor any under writeback" 0 "${wb:-?}"
+check "nor any under writeback (${wb:-?} kB)" test "${wb:-99999}" -le $SLACK
 # The first writer's mapping kept the inode until now: its last
 # reference evicts it, and that drops whatever pages it still has.
 touch "$T_TMP/go1"

@@ -197,8 +197,7 @@ diag "$(tr '\n' ' ' < "$DBG/$(conn_id)/cache")"
 check "cache within its limit ($bytes of $LIMIT bytes)" test "$bytes" -le $LIMIT
 check "entries were evicted for the limit ($(cstat evictions))" \
 	test "$(cstat evictions)" -gt $((NEXT / 2))
-shrink_slab fuse_iomap_cache_entry
-slab=$(slab_bytes fuse_iomap_cache_entry)
+slab=$(slab_settled fuse_iomap_cache_entry)
 check "the slab of cached mappings is bounded too ($slab bytes)" \
 	test "$slab" -gt 0 -a "$slab" -le $((LIMIT * 3 / 2))
 id=$(conn_id)

@@ -153,8 +153,7 @@ n=0
 while ! flooded && [ $n -lt 3600 ]; do
 	b=$(cstat bytes "$CONN")
 	[ "$b" -gt $max ] && max=$b
-	shrink_slab fuse_iomap_cache_entry
-	s=$(slab_bytes fuse_iomap_cache_entry)
+	s=$(slab_settled fuse_iomap_cache_entry)
 	[ "$s" -gt $maxslab ] && maxslab=$s
 	samples=$((samples + 1))
 	sleep 0.5

@@ -208,6 +208,20 @@ slab_bytes() {
 	echo $((${_n:-0} * ${_o:-0}))
 }
 
+# slab_settled CACHE: the fewest bytes slab_bytes counts in CACHE over
+# three shrinks in a row.  An object freed while others are shrunk waits
+# in KASAN's quarantine or a CPU's slab and counts as in use until the
+# next shrink; what the cache really holds is in every reading.
+slab_settled() {
+	_min=
+	for _i in 1 2 3; do
+		shrink_slab "$1"
+		_s=$(slab_bytes "$1")
+		{ [ -z "$_min" ] || [ "$_s" -lt "$_min" ]; } && _min=$_s
+	done
+	echo "$_min"
+}
+
 # t_now: centiseconds since boot; t_secs CS: them as seconds;
 # t_rate N CS: N per second over CS centiseconds.
 t_now() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }

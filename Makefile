@@ -125,7 +125,7 @@ soak: modules tests
 HOSTILE_MESSAGES ?= 40000
 HOSTILE_SEEDS ?= 1,2,3
 fuzz: modules tests
-	@scripts/vm.sh --tests 3C-hostile-server \
+	@scripts/vm.sh --tests 70-hostile-server \
 		--env HOSTILE_MESSAGES=$(HOSTILE_MESSAGES) \
 		--env HOSTILE_SEEDS=$(HOSTILE_SEEDS) \
 		--env HOSTILE_LIMIT=3600 --timeout 14400

@@ -97,7 +97,7 @@ devkernel_dir() {
 # tests (DEV_TESTS), and Debian's stock kernel all of them at full size.
 # The sanitizer kernel has every debug option of the dev kernel, so no
 # test loses lockdep or kmemleak.
-SAN_TESTS=13-privilege,3C-hostile-server,36-iomap-fsx,3D-iomap-bounds
+SAN_TESTS=13-privilege,70-hostile-server,36-iomap-fsx,63-iomap-bounds
 SAN_TESTS+=,40-famfs-io,41-famfs-bad,42-famfs-fsx
 SAN_ENV="--env FSX_OPS=1000 --env FLOOD_NOTIFICATIONS=20000"
 # (the famfs seed needs its 10,000 to reach every GET_DAXDEV check)

@@ -375,7 +375,7 @@ static void dev_valid(struct fusetd *d, void *msg)
 
 	memset(inv, 0, sizeof(*inv));
 	inv->dev = d->dev_cookie;
-	/* 3B reads this block of the device first, to see it dropped */
+	/* 62 reads this block of the device first, to see it dropped */
 	inv->range = (struct fuse_range) { 1ULL << 28, BS };
 }
 

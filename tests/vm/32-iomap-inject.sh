@@ -7,7 +7,7 @@
 # mappings), a buffered read with EIO, I/O below 64 MiB keeps working,
 # nothing splats (the runner checks the kernel log), and no data is lost.
 # The mounts have no mapping cache, so that every I/O asks for a mapping
-# (3B-iomap-cache checks the notifications, the cache's own input).
+# (62-iomap-cache checks the notifications, the cache's own input).
 . /tests/vm/lib.sh
 
 cleanup() { mounted && umount "$T_MNT"; }

@@ -8,7 +8,7 @@
 # and RETRY_CACHE, so that writes go through cached read mappings;
 # FREEZE_FS, UNFREEZE_FS and SHUTDOWN_FS answered.
 # First its own checks of those facts, then the iomap tests 30, 35, 36
-# (fewer fsx operations) and 3B run unchanged under
+# (fewer fsx operations) and 62 run unchanged under
 # FUSETD_PERSONALITY=fuse4fs (PERS_TESTS="..." picks others, "" none).
 . /tests/vm/lib.sh
 
@@ -99,10 +99,10 @@ check "umount" umount "$T_MNT"
 check "fsck" "$FUSETD" fsck "$T_DISK1"
 
 # The iomap tests, unchanged, under the personality (PERS_TESTS: which).
-for t in ${PERS_TESTS-30-iomap-dio 35-iomap-buffered 36-iomap-fsx 3B-iomap-cache}; do
+for t in ${PERS_TESTS-30-iomap-dio 35-iomap-buffered 36-iomap-fsx 62-iomap-cache}; do
 	case $t in
 	36-*) sub_test "$t" FSX_OPS="${FSX_OPS:-500}" ;;
-	3B-*) sub_test "$t" CACHE_EXTENTS="${CACHE_EXTENTS:-100000}" ;;
+	62-*) sub_test "$t" CACHE_EXTENTS="${CACHE_EXTENTS:-100000}" ;;
 	*) sub_test "$t" ;;
 	esac
 done

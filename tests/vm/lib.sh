@@ -93,7 +93,7 @@ fusectl_mount() {
 
 # The test daemon, mounted on $T_DISK1 at $T_MNT with its stats in $STATS.
 # FUSETD in the environment names another build of it (sub_test NAME
-# FUSETD=$T_BIN/fusetd32: the i386 one, test 3K).
+# FUSETD=$T_BIN/fusetd32: the i386 one, test 71).
 FUSETD=${FUSETD:-$T_BIN/fusetd}
 STATS=$T_TMP/$T_NAME.stats
 mounted() { grep -q " $T_MNT fuse" /proc/mounts; }

@@ -12,7 +12,7 @@
 #               fsx reads stale data;
 #   drop-unshare  FALLOC_FL_UNSHARE_RANGE answered as done but blocks left
 #               shared: no data changes, so only a sharing check (FIEMAP,
-#               as test 3G makes) can see it, and it does.
+#               as test 52 makes) can see it, and it does.
 # Each fault must also have fired (the daemon counts it), so a pass of
 # the checker cannot come from a fault that never happened.
 . /tests/vm/lib.sh
@@ -54,7 +54,7 @@ fsop clone "$T_MNT/a" 0 "$T_MNT/b" 0 262144
 check "an unshare is answered as done" \
 	fsop falloc unshare,keep "$T_MNT/b" 0 262144
 check "the data checker cannot tell" fileverify check "$T_MNT/b" 262144 1
-check "FIEMAP still shows shared blocks, as 3G would catch" \
+check "FIEMAP still shows shared blocks, as 52 would catch" \
 	sh -c "extmap fiemap $T_MNT/b | grep -q shared"
 check "the fault fired ($(fired drop-unshare) times)" \
 	test "$(fired drop-unshare)" -gt 0

@@ -15,7 +15,7 @@
 # replies: the application gets the error, the file is unchanged, nothing
 # splats and the mount keeps working.
 #
-# INLINE_NOPAYLOAD=1 (test 3J): the same without the payload extension, as
+# INLINE_NOPAYLOAD=1 (test 61): the same without the payload extension, as
 # the posted series has it: INLINE replies carry no data, the kernel reads
 # it with FUSE_READ and hands it back with FUSE_WRITE (no file handle).
 . /tests/vm/lib.sh

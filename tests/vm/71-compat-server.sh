@@ -144,7 +144,7 @@ check "I/O through the first cookie" fileverify check -d -o 8192 "$f" 1040384 1
 check "umount" umount "$T_MNT"
 wait_gone fusetd
 
-# IOMAP_SET_BLOCKSIZE (test 3I leaves 1024 behind: ask for 2048)
+# IOMAP_SET_BLOCKSIZE (test 54 leaves 1024 behind: ask for 2048)
 require "mount with --set-blocksize 2048" "$FUSETD" mount --iomap \
 	--set-blocksize 2048 --stats "$STATS" "$T_DISK1" "$T_MNT"
 check "I/O goes on" fileverify check -d -o 4096 "$f" 512 1

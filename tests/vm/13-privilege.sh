@@ -40,7 +40,7 @@ fuse_fd() {
 }
 
 echo 1 > "$IOMAP_PARAM"
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with iomap" iomap_mount
 pid=$(pidof fusetd)
 fd=$(fuse_fd "$pid")

@@ -25,7 +25,7 @@ nsrun() { nsenter -t "$NS" -U -m "$@"; }
 ns_mounted() { nsrun grep -q " $T_MNT fuse" /proc/mounts; }
 
 famfs_on
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 unshare -Urm sleep 100000 &
 NS=$!
 n=0

@@ -12,8 +12,7 @@ if [ -z "${VIRTIOFS_TAG:-}" ]; then
 	skip "virtiofs" "no virtiofsd export in this boot"
 	exit 0
 fi
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 mounted() { grep -q " $T_MNT virtiofs " /proc/mounts; }
 M=$T_MNT
 

@@ -45,7 +45,7 @@ verify() {
 }
 
 [ -b "$T_DISK1" ] || size="-s 64M"
-require "mkfs" "$FUSETD" mkfs $size "$T_DISK1"
+t_mkfs $size
 require "mount" fs_mount
 require "mount table shows the fuse mount" mounted
 rm -rf "$SHADOW" "$SRC"

@@ -31,7 +31,7 @@ manifest() {
 }
 
 [ -b "$T_DISK1" ] || size="-s 64M"
-require "mkfs" "$FUSETD" mkfs $size "$T_DISK1"
+t_mkfs $size
 require "mount" fs_mount
 
 check "mkdir -p of a tree" mkdir -p "$M/a/b/c/d" "$M/x/y"

@@ -64,7 +64,7 @@ wait_free() {
 }
 
 [ -b "$T_DISK1" ] || size="-s 64M"
-require "mkfs" "$FUSETD" mkfs $size "$T_DISK1"
+t_mkfs $size
 require "mount" fs_mount
 rm -rf "$SHADOW"
 mkdir -p "$SHADOW"

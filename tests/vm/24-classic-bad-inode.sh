@@ -39,7 +39,7 @@ bdi_stat() {
 }
 
 rm -f "$FLIP" "$T_TMP/ready1" "$T_TMP/ready2" "$T_TMP/go1" "$T_TMP/go2"
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount in classic mode with --flip-type" "$FUSETD" mount \
 	--flip-type "$FLIP" --stats "$STATS" "$T_DISK1" "$T_MNT"
 require "two 4 MiB files" sh -c "fileverify write $T_MNT/bad 4194304 1 &&

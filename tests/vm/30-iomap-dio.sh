@@ -7,10 +7,9 @@
 # READ or WRITE at all; data survives a daemon restart.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with --iomap" iomap_mount
 f=$T_MNT/f
 

@@ -12,7 +12,7 @@ old=$(cat "$param")
 cleanup() { mounted && umount "$T_MNT"; echo "$old" > "$param"; }
 trap cleanup EXIT
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 echo 0 > "$param"
 "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT" 2>"$T_TMP/fb.err"
 require "mount with --iomap while iomap is not permitted" mounted

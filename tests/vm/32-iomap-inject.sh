@@ -10,12 +10,11 @@
 # (62-iomap-cache checks the notifications, the cache's own input).
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 f=$T_MNT/f
 far=67108864	# FT_INJECT_POS
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount" "$FUSETD" mount --iomap --no-cache --stats "$STATS" "$T_DISK1" "$T_MNT"
 require "data below the injection point" fileverify write -d -o 0 "$f" 65536 1
 require "data beyond the injection point" fileverify write -d -o $far "$f" 4096 2

@@ -5,12 +5,11 @@
 # a hole, and an unwritten (preallocated) extent that counts as a hole.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 f=$T_MNT/f
 p=$T_MNT/p
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount" "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"
 require "64 KiB of data at 0" fileverify write -d -o 0 "$f" 65536 1
 require "8 KiB of data at 1 MiB" fileverify write -d -o 1048576 "$f" 8192 2

@@ -8,10 +8,9 @@
 # and O_DSYNC direct writes end in FUSE_FSYNC.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 "$FUSETD" mount -f --iomap --probe-backing --no-ioend --stats "$STATS" \
 	"$T_DISK1" "$T_MNT" > "$T_TMP/probe.out" &
 n=0

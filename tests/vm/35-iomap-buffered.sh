@@ -9,11 +9,10 @@
 # READ or WRITE at all.  Upcalls per GiB of streaming writes are printed.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with --iomap" iomap_mount
 f=$T_MNT/f
 

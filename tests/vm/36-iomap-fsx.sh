@@ -20,8 +20,7 @@
 # FSX_JOBS   seeds run at once (default 1)
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 ops=${FSX_OPS:-2000}
 SEEDS=$(echo "${FSX_SEEDS:-1,2,3,4,5,6}" | tr , ' ')
 jobs=${FSX_JOBS:-1}
@@ -50,7 +49,7 @@ run_fsx() {
 	done
 }
 
-require "mkfs" "$FUSETD" mkfs -s 448M "$T_DISK1"
+t_mkfs -s 448M
 require "mount with --iomap" iomap_mount
 
 # seed N: one of six configurations (file size, operation size, sub-block

@@ -7,12 +7,11 @@
 # splats, and the data that was acknowledged survives a remount.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 f=$T_MNT/f
 far=67108864	# FT_INJECT_POS
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with --inject ioend-error" \
 	"$FUSETD" mount --iomap --inject ioend-error --stats "$STATS" \
 	"$T_DISK1" "$T_MNT"

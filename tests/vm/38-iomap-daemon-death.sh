@@ -8,10 +8,9 @@
 # byte that was fsynced before the death.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with --iomap" iomap_mount
 check "fsynced data" fileverify write "$T_MNT/safe" 4194304 1
 

@@ -9,10 +9,9 @@
 # fsynced before the hang.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with --iomap" iomap_mount
 check "fsynced data" fileverify write "$T_MNT/safe" 1048576 1
 fusectl_mount

@@ -59,7 +59,7 @@ died_on() {
 }
 
 f=$T_MNT/f
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with --iomap" iomap_mount
 check "4 MiB written and fsynced" fileverify write "$T_MNT/safe" 4194304 1
 check "1 MiB written directly" fileverify write -d "$T_MNT/dsafe" 1048576 2

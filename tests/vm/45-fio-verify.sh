@@ -69,7 +69,7 @@ common() {
 }
 
 # ---- iomap ----
-require "mkfs" "$FUSETD" mkfs -s 448M "$T_DISK1"
+t_mkfs -s 448M
 require "mount with --iomap" iomap_mount
 "$FUSETD" stats --reset "$STATS"
 {

@@ -17,7 +17,7 @@ cleanup() { if mounted; then umount "$T_MNT"; fi; }
 trap cleanup EXIT
 
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 # no --iomap: the personality implies it
 require "mount with the fuse4fs personality" fs_mount
 line=$(grep " $T_MNT " /proc/self/mountinfo)

@@ -18,8 +18,7 @@
 # back, direct and buffered, now and after a remount.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 
 BS=4096
 N=40
@@ -28,7 +27,7 @@ TAIL=$(((N - 1) * BS + 1887))		# a buffered write after it
 f=$T_MNT/f
 g=$T_MNT/g
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 mount_it() {
 	"$FUSETD" mount --iomap --upsert-on-open 0 --stats "$STATS" \
 		"$T_DISK1" "$T_MNT"

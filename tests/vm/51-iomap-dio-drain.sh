@@ -14,8 +14,7 @@
 # IOEND of an extending write is held lands after that write.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 
 # wait_for WANT CMD...: up to 30 s for CMD's output to become WANT
 wait_for() {
@@ -42,7 +41,7 @@ block_ok() {
 		zeroes "$1" 1 1 && zeroes "$1" 3 5
 }
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 
 # defer_mount NAME FLAG WHAT: mount with the first direct IOEND that has
 # FLAG answered 5 s late

@@ -60,7 +60,7 @@ drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 shared() { extmap fiemap "$1" | grep -c shared; }
 mkdir -p "$S/classic"
 
-require "mkfs" "$FUSETD" mkfs -s 448M "$T_DISK1"
+t_mkfs -s 448M
 require "mkfs of the classic disk" "$FUSETD" mkfs -s 448M "$T_DISK2"
 require "mount with --iomap" iomap_mount
 require "classic mount beside it" \

@@ -17,15 +17,14 @@
 # the checker cannot come from a fault that never happened.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 
 fault_mount() {
 	"$FUSETD" mount --iomap --fault "$1" --stats "$STATS" "$T_DISK1" "$T_MNT"
 }
 fired() { op_count "fault-$1"; }
 
-require "mkfs" "$FUSETD" mkfs -s 448M "$T_DISK1"
+t_mkfs -s 448M
 
 # A server that skips ioends also loses the sizes it should record, and
 # refuses clones against them (EINVAL): leave clones out, for the data.

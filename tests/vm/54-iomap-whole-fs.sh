@@ -11,12 +11,11 @@
 # more than 4 GiB, which a 32-bit answer cannot count in one request.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 EPERM="Operation not permitted"
 EIO="Input/output error"
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with --iomap" iomap_mount
 check "write a file" fileverify write "$T_MNT/a" 1048576 1
 

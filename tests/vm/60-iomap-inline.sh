@@ -22,8 +22,7 @@
 
 NOPAYLOAD=${INLINE_NOPAYLOAD:-}
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 inline_mount() {
 	"$FUSETD" mount --iomap --inline-max 4096 --stats "$STATS" \
@@ -61,7 +60,7 @@ not_inline() { case $(layout "$1") in *inline*) return 1 ;; esac; }
 ev() { op_count "$1"; }
 klog() { dmesg | grep -q "$1"; }
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with --iomap --inline-max 4096" inline_mount
 
 # A small file lives inline.

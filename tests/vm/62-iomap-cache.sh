@@ -10,8 +10,7 @@
 # kind of malformed notification is refused with its errno.
 . /tests/vm/lib.sh
 
-cleanup() { mounted && umount "$T_MNT"; }
-trap cleanup EXIT
+umount_on_exit
 
 # Requests the daemon received (notifications it sent are not upcalls).
 upcalls() {
@@ -34,7 +33,7 @@ fio_run() {
 		--output="$T_TMP/$_name.log" "$@" || { cat "$T_TMP/$_name.log"; false; }
 }
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "mount with --iomap (cache on)" iomap_mount
 check "cache limit negotiated" test "$(cstat max_bytes)" -gt 0
 check "32 MiB written directly" fileverify write -d "$f" 33554432 1

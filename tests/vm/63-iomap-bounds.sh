@@ -49,7 +49,7 @@ kmemleak_clean() {
 
 # ---- devices
 [ -e $KMEMLEAK ] && echo clear > $KMEMLEAK
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 f0=$(nr_files)
 require "mount, registering the device until refused" \
 	"$FUSETD" mount --iomap --fill-devs --stats "$STATS" \
@@ -83,7 +83,7 @@ N=${FLOOD_NOTIFICATIONS:-200000}
 LIMIT=65536
 BLOCKS=8192
 half=$((BLOCKS * 4096 / 2))
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 require "a file of $BLOCKS one-block written extents (offline)" \
 	"$FUSETD" fragment -w 9 "$T_DISK1" frag $BLOCKS
 require "mount" iomap_mount

@@ -51,7 +51,7 @@ check_eq "which is 0x1" 0x1 "$(fuseioctl32 support)"
 check_fails "an undefined /dev/fuse ioctl: ENOTTY" "Inappropriate ioctl" \
 	fuseioctl32 bogus
 
-require "mkfs" "$FUSETD" mkfs "$T_DISK1"
+t_mkfs
 "$FUSETD" mount -f --iomap --probe-backing --cache-maxbytes 1M \
 	--stats "$STATS" "$T_DISK1" "$T_MNT" > "$T_TMP/probe.out" &
 n=0

@@ -97,6 +97,17 @@ fusectl_mount() {
 FUSETD=${FUSETD:-$T_BIN/fusetd}
 STATS=$T_TMP/$T_NAME.stats
 mounted() { grep -q " $T_MNT fuse" /proc/mounts; }
+# umount_on_exit: the EXIT trap of a test with nothing else to undo:
+# unmount $T_MNT, lazily if it is busy.  Tests with more define
+# cleanup() and trap it themselves.
+t_umount() {
+	mounted || return 0
+	umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"
+}
+umount_on_exit() { trap t_umount EXIT; }
+# t_mkfs [ARGS...]: a fresh image at $T_DISK1 (fusetd mkfs ARGS), or the
+# test stops.
+t_mkfs() { require "mkfs${1:+ $*}" "$FUSETD" mkfs "$@" "$T_DISK1"; }
 fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 

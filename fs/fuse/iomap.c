@@ -22,20 +22,30 @@
 /* How often a server may answer RETRY_CACHE without the cache helping */
 #define FUSE_IOMAP_MAX_RETRY	4
 
+/* The iomap state of iomap inodes, apart from struct fuse_inode. */
+static struct kmem_cache *fuse_iomap_inode_slab;
+
 int fuse_iomap_module_init(void)
 {
-	int err;
+	int err = -ENOMEM;
 
+	fuse_iomap_inode_slab = KMEM_CACHE(fuse_iomap_inode, SLAB_ACCOUNT);
+	if (!fuse_iomap_inode_slab)
+		return err;
 	err = fuse_iomap_cache_module_init();
 	if (err)
-		return err;
+		goto out_inode;
 	err = fuse_iomap_buffered_init();
-	if (err) {
-		fuse_iomap_cache_module_exit();
-		return err;
-	}
+	if (err)
+		goto out_cache;
 	fuse_iomap_cache_debugfs_init();
 	return 0;
+
+out_cache:
+	fuse_iomap_cache_module_exit();
+out_inode:
+	kmem_cache_destroy(fuse_iomap_inode_slab);
+	return err;
 }
 
 void fuse_iomap_module_exit(void)
@@ -43,6 +53,7 @@ void fuse_iomap_module_exit(void)
 	fuse_iomap_cache_debugfs_exit();
 	fuse_iomap_buffered_exit();
 	fuse_iomap_cache_module_exit();
+	kmem_cache_destroy(fuse_iomap_inode_slab);
 }
 
 bool fuse_inode_is_iomap(struct inode *inode)
@@ -71,7 +82,7 @@ void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr)
 {
 	struct fuse_conn *fc = get_fuse_conn(inode);
 	struct fuse_inode *fi = get_fuse_inode(inode);
-	struct fuse_iomap_inode *ii = &fi->iomap;
+	struct fuse_iomap_inode *ii;
 	u32 blksize = attr->blksize ?: inode->i_sb->s_blocksize;
 
 	if (!fc->iomap_conn.iomap || !(attr->flags & FUSE_ATTR_IOMAP))
@@ -82,6 +93,14 @@ void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr)
 		fuse_make_bad(inode);
 		return;
 	}
+	ii = kmem_cache_zalloc(fuse_iomap_inode_slab, GFP_KERNEL);
+	if (!ii) {
+		pr_warn_ratelimited("fuse: inode %llu: no memory for its iomap state; not usable\n",
+				    attr->ino);
+		fuse_make_bad(inode);
+		return;
+	}
+	fi->iomap = ii;
 	inode->i_blkbits = ilog2(blksize);
 
 	spin_lock_init(&ii->ioend_lock);
@@ -118,10 +137,14 @@ void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize)
 /* Called after the page cache is gone: no ioend can be queued any more. */
 void fuse_iomap_evict_inode(struct inode *inode)
 {
+	struct fuse_inode *fi = get_fuse_inode(inode);
+
 	if (!fuse_inode_is_iomap(inode))
 		return;
-	flush_work(&get_fuse_inode(inode)->iomap.ioend_work);
+	flush_work(&fi->iomap->ioend_work);
 	fuse_iomap_cache_inode_destroy(inode);
+	kmem_cache_free(fuse_iomap_inode_slab, fi->iomap);
+	fi->iomap = NULL;
 }
 
 /*
@@ -211,7 +234,7 @@ static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 bool fuse_iomap_mapping_valid(struct inode *inode, const struct iomap *iomap)
 {
 	return iomap->validity_cookie ==
-	       atomic64_read(&get_fuse_inode(inode)->iomap.seq);
+	       atomic64_read(&FUSE_IOMAP_I(inode)->seq);
 }
 
 static const struct iomap_folio_ops fuse_iomap_folio_ops = {
@@ -713,7 +736,7 @@ int fuse_iomap_ioend(struct inode *inode,
 	int err;
 
 	spin_lock(&fi->lock);
-	disk_size = fi->iomap.disk_size;
+	disk_size = fi->iomap->disk_size;
 	spin_unlock(&fi->lock);
 
 	if (fuse_iomap_ioend_build(get_fuse_conn(inode), io, fi->orig_ino,
@@ -740,8 +763,8 @@ int fuse_iomap_ioend(struct inode *inode,
 
 	if (in.flags & FUSE_IOMAP_IOEND_APPEND) {
 		spin_lock(&fi->lock);
-		if (end > fi->iomap.disk_size)
-			fi->iomap.disk_size = end;
+		if (end > fi->iomap->disk_size)
+			fi->iomap->disk_size = end;
 		spin_unlock(&fi->lock);
 	}
 	if (in.flags & FUSE_IOMAP_IOEND_DIRECT)

@@ -127,7 +127,7 @@ static void fuse_iomap_writeback_args(const struct iomap_ioend *ioend,
 static void fuse_iomap_writeback_end_bio(struct bio *bio)
 {
 	struct iomap_ioend *ioend = iomap_ioend_from_bio(bio);
-	struct fuse_iomap_inode *ii = &get_fuse_inode(ioend->io_inode)->iomap;
+	struct fuse_iomap_inode *ii = FUSE_IOMAP_I(ioend->io_inode);
 	unsigned long flags;
 
 	spin_lock_irqsave(&ii->ioend_lock, flags);
@@ -155,7 +155,7 @@ static int fuse_iomap_prepare_ioend(struct iomap_ioend *ioend, int status)
 
 	fuse_iomap_writeback_args(ioend, &io);
 	spin_lock(&get_fuse_inode(inode)->lock);
-	disk_size = get_fuse_inode(inode)->iomap.disk_size;
+	disk_size = FUSE_IOMAP_I(inode)->disk_size;
 	spin_unlock(&get_fuse_inode(inode)->lock);
 	if (status || fuse_iomap_ioend_build(get_fuse_conn(inode), &io, 0,
 					     disk_size, &in))

@@ -51,7 +51,7 @@ static inline struct fuse_iomap_cache_conn *fuse_iomap_cc(struct inode *inode)
 
 static inline struct fuse_iomap_inode *fuse_iomap_ii(struct inode *inode)
 {
-	return &get_fuse_inode(inode)->iomap;
+	return FUSE_IOMAP_I(inode);
 }
 
 static inline unsigned long fuse_iomap_ii_entries(struct fuse_iomap_inode *ii)

@@ -156,8 +156,9 @@ struct fuse_iomap_cache {
 };
 
 /*
- * Per-inode iomap state, embedded in struct fuse_inode and used only by
- * inodes with FUSE_I_IOMAP.
+ * Per-inode iomap state of inodes with FUSE_I_IOMAP, allocated when the
+ * inode is set up (fuse_iomap_init_inode()) and freed at eviction, so
+ * that other inodes pay one pointer for it.
  */
 struct fuse_iomap_inode {
 	/* writeback ioends waiting for FUSE_IOMAP_IOEND, and their worker */
@@ -392,6 +393,8 @@ extern const struct iomap_ops fuse_iomap_direct_ops;
 /* buffered writes, write faults, zeroing and unsharing */
 extern const struct iomap_ops fuse_iomap_buffered_write_ops;
 bool fuse_inode_is_iomap(struct inode *inode);
+/* The iomap state of an inode with FUSE_I_IOMAP (fuse_i.h completes it). */
+#define FUSE_IOMAP_I(inode)	(get_fuse_inode(inode)->iomap)
 void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr);
 void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize);
 void fuse_iomap_evict_inode(struct inode *inode);

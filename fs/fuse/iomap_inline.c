@@ -269,7 +269,7 @@ int fuse_iomap_inline_begin(struct inode *inode, loff_t pos, loff_t count,
 		return -EOPNOTSUPP;
 	}
 	/* The size to go back to if the server refuses the new data. */
-	fi->iomap.inline_isize = i_size_read(inode);
+	fi->iomap->inline_isize = i_size_read(inode);
 	return 0;
 }
 
@@ -365,7 +365,7 @@ static int fuse_iomap_inline_send_write(struct inode *inode, loff_t pos,
 static void fuse_iomap_inline_undo(struct inode *inode,
 				   const struct iomap *iomap)
 {
-	loff_t isize = get_fuse_inode(inode)->iomap.inline_isize;
+	loff_t isize = FUSE_IOMAP_I(inode)->inline_isize;
 
 	if (i_size_read(inode) > isize)
 		i_size_write(inode, isize);
@@ -447,7 +447,7 @@ int fuse_iomap_inline_end(struct inode *inode, loff_t pos, loff_t count,
 	}
 
 	spin_lock(&fi->lock);
-	fi->iomap.disk_size = iomap->offset + size;
+	fi->iomap->disk_size = iomap->offset + size;
 	spin_unlock(&fi->lock);
 	/*
 	 * iomap_write_end_inline() dirtied the inode.  FUSE writes dirty

@@ -87,10 +87,10 @@ void fuse_iomap_setsize_finish(struct inode *inode, loff_t newsize)
 	lockdep_assert_held(&fi->lock);
 	/* Again: a mapping cached while the server worked may predate it. */
 	fuse_iomap_cache_invalidate(inode,
-				    round_down(min(newsize, fi->iomap.disk_size),
+				    round_down(min(newsize, fi->iomap->disk_size),
 					       i_blocksize(inode)),
 				    FUSE_IOMAP_INVAL_TO_EOF);
-	fi->iomap.disk_size = newsize;
+	fi->iomap->disk_size = newsize;
 }
 
 /* A layout change of ours moved the size, in core and at the server. */

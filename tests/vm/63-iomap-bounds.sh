@@ -96,9 +96,9 @@ wait_gone fusetd
 
 slabs() { awk 'NR > 2 { print $1, $2 }' /proc/slabinfo; }
 # Objects in use in our caches (fuse_inode, fuse_request: or fuseiomap_*
-# for the coexisting module), after handing back what KASAN's quarantine
-# and RCU still keep of freed objects.
-OURS="fuse_iomap_cache_entry $(awk 'NR > 2 && $1 ~ /^fuse(iomap)?_(inode|request)$/ { print $1 }' /proc/slabinfo)"
+# for the coexisting module; the iomap inodes' own state), after handing
+# back what KASAN's quarantine and RCU still keep of freed objects.
+OURS="fuse_iomap_cache_entry fuse_iomap_inode $(awk 'NR > 2 && $1 ~ /^fuse(iomap)?_(inode|request)$/ { print $1 }' /proc/slabinfo)"
 ours_in_use() {
 	sleep 1		# kfree_rcu(), call_rcu()
 	for _c in $OURS; do

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Every check and test of the project; the last line is "N passed, N failed".
 #
-#   static:  checkpatch --strict on our files and hook patches, sparse (C=2)
+#   static:  checkpatch --strict on our files and hook patches, builds with
+#            CONFIG_FUSE_IOMAP=n and CONFIG_FUSE_FAMFS=n, sparse (C=2)
 #            and W=1 on the module and on the coexisting fuseiomap.ko
 #            (against Debian's stock headers: FUSE_DAX=y there), a DKMS
 #            build of it, coccicheck on the assembled fs/fuse, userspace
@@ -80,6 +81,20 @@ if has static; then
 		l=$logdir/checkpatch-$(basename "$p").log
 		(cd / && $cp "$p") >"$l" 2>&1
 		result $? "checkpatch --strict patches/$(basename "$p")" "$l"
+	done
+
+	# CONFIG_FUSE_IOMAP=n and CONFIG_FUSE_FAMFS=n build too, W=1 clean,
+	# without the code they leave out (before the full build below, which
+	# leaves the tree as the VM tests use it).
+	for off in "CONFIG_FUSE_IOMAP=n fuse_iomap_map" \
+		   "CONFIG_FUSE_FAMFS=n fuse_famfs_fmap_parse"; do
+		l=$logdir/build-${off%%=*}.log
+		make -C "$kdir" M="$TOP" W=1 "${off% *}" modules >"$l" 2>&1
+		rc=$?
+		bad=$(grep -E 'warning:|error:' "$l" | grep -c .)
+		nm "$BUILD/tree/fs/fuse/fuse.ko" >>"$l" 2>&1
+		! grep -q " ${off#* }\$" "$l" && [ "$rc" = 0 ] && [ "$bad" = 0 ]
+		result $? "module builds with ${off% *}, W=1 clean, no ${off#* }()" "$l"
 	done
 
 	# Rebuild every object so that sparse and W=1 see all of them.

@@ -8,7 +8,7 @@
  * poisoned ranges.  famfs.c is the data path and needs CONFIG_FS_DAX, as
  * does famfs_devdax.c, which makes device-dax instances usable by it; the
  * hooks in upstream files call famfs.c through the inline stubs below when
- * the kernel has no FS_DAX.
+ * the kernel has no FS_DAX or CONFIG_FUSE_FAMFS is off.
  */
 #ifndef _FS_FUSE_FAMFS_I_H
 #define _FS_FUSE_FAMFS_I_H
@@ -122,8 +122,14 @@ void fuse_famfs_poison_add(struct fuse_famfs_poison *p, u64 off, u64 len);
 bool fuse_famfs_poison_hit(const struct fuse_famfs_poison *p, u64 off,
 			   u64 len);
 
+/* Can this kernel serve famfs files: is there a data path? */
+static inline bool fuse_famfs_supported(void)
+{
+	return IS_ENABLED(CONFIG_FUSE_FAMFS) && IS_ENABLED(CONFIG_FS_DAX);
+}
+
 /* famfs.c: the data path */
-#if IS_ENABLED(CONFIG_FS_DAX)
+#if IS_ENABLED(CONFIG_FUSE_FAMFS) && IS_ENABLED(CONFIG_FS_DAX)
 bool fuse_inode_is_famfs(struct inode *inode);
 void fuse_famfs_init_inode(struct inode *inode);
 void fuse_famfs_evict_inode(struct inode *inode);
@@ -210,6 +216,6 @@ static inline int fuse_famfs_mmap(struct file *file,
 static inline void fuse_famfs_conn_put(struct fuse_conn *fc)
 {
 }
-#endif /* CONFIG_FS_DAX */
+#endif /* CONFIG_FUSE_FAMFS && CONFIG_FS_DAX */
 
 #endif /* _FS_FUSE_FAMFS_I_H */

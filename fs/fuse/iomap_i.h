@@ -191,6 +191,8 @@ struct fuse_iomap_inode {
 	struct list_head	cache_link;	/* on fuse_iomap_cache_conn */
 };
 
+#if IS_ENABLED(CONFIG_FUSE_IOMAP)
+
 /* Entries for one change of a cache, allocated before taking its lock. */
 struct fuse_iomap_cache_entry;
 struct fuse_iomap_cache_prealloc {
@@ -286,18 +288,10 @@ int fuse_iomap_check_upsert(const struct fuse_iomap_upsert_mappings_out *up,
 			    const struct fuse_iomap_devinfo *rdev,
 			    const struct fuse_iomap_devinfo *wdev,
 			    const char **rule);
-size_t fuse_iomap_notify_size(unsigned int code);
-bool fuse_iomap_notify_claims(unsigned int code);
 void fuse_iomap_upsert_plan(const struct fuse_iomap_upsert_mappings_out *up,
 			    bool rwritable,
 			    const struct fuse_iomap_io **rmap,
 			    const struct fuse_iomap_io **wmap);
-int fuse_iomap_notify(struct fuse_conn *fc, unsigned int code,
-		      const void *buf, size_t size);
-
-/* Module init and exit (iomap.c) */
-int fuse_iomap_module_init(void);
-void fuse_iomap_module_exit(void);
 
 /* INIT negotiation and the privilege model (iomap_init.c) */
 bool fuse_iomap_permitted(void);
@@ -315,11 +309,6 @@ struct fuse_iomap_offer fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok,
 					       bool famfs_source);
 u64 fuse_iomap_accept_flags(const struct fuse_iomap_offer *offer, u64 reply);
 void fuse_iomap_mount_source(struct fuse_conn *fc, const char *source);
-void fuse_iomap_mount_setup(struct fuse_conn *fc, const char *source,
-			    struct file *file);
-u64 fuse_iomap_init_offer(struct fuse_mount *fm);
-u32 fuse_iomap_init_minor(const struct fuse_conn *fc, u32 minor);
-void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply);
 
 /* Validation and conversion of server mappings (iomap_validate.c) */
 
@@ -357,14 +346,8 @@ u32 fuse_iomap_op_to_wire(unsigned int flags);
 struct fuse_iomap_config_out;
 int fuse_iomap_check_config(const struct fuse_iomap_config_out *out,
 			    size_t size, const char **rule);
-bool fuse_iomap_send_config(struct fuse_mount *fm);
 
 /* Device table and /dev/fuse ioctls (iomap_dev.c) */
-void fuse_iomap_conn_init(struct fuse_conn *fc);
-void fuse_iomap_conn_put(struct fuse_conn *fc);
-int fuse_iomap_dev_open(struct fuse_conn *fc,
-			const struct fuse_backing_map *map);
-int fuse_iomap_dev_close(struct fuse_conn *fc, int id);
 struct fuse_iomap_dev *fuse_iomap_dev_get(struct fuse_conn *fc, u32 cookie,
 					  struct fuse_iomap_devinfo *info);
 void fuse_iomap_dev_put(struct fuse_iomap_dev *dev);
@@ -373,17 +356,10 @@ void fuse_iomap_dev_drop_cache(struct fuse_iomap_dev *dev, u64 addr,
 struct block_device *fuse_iomap_dev_bdev(const struct fuse_iomap_dev *dev);
 u32 fuse_iomap_dev_cookie(const struct fuse_iomap_dev *dev);
 u32 fuse_iomap_dev_cookie_of(struct fuse_conn *fc, struct block_device *bdev);
-long fuse_iomap_dev_ioctl(struct file *file, unsigned int cmd,
-			  void __user *argp);
 bool fuse_iomap_dev_take_grant(struct file *file);
-void fuse_iomap_dev_release(struct file *file);
 
 /* the whole filesystem (iomap_super.c) */
-void fuse_iomap_attr_flags(struct inode *inode, u32 flags);
 bool fuse_iomap_is_shutdown(struct fuse_conn *fc);
-int fuse_iomap_freeze_fs(struct super_block *sb);
-int fuse_iomap_unfreeze_fs(struct super_block *sb);
-long fuse_iomap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* iomap inodes and upcalls (iomap.c) */
 /* reads, readahead, FIEMAP, SEEK_HOLE/DATA and bmap */
@@ -392,14 +368,8 @@ extern const struct iomap_ops fuse_iomap_read_ops;
 extern const struct iomap_ops fuse_iomap_direct_ops;
 /* buffered writes, write faults, zeroing and unsharing */
 extern const struct iomap_ops fuse_iomap_buffered_write_ops;
-bool fuse_inode_is_iomap(struct inode *inode);
 /* The iomap state of an inode with FUSE_I_IOMAP (fuse_i.h completes it). */
 #define FUSE_IOMAP_I(inode)	(get_fuse_inode(inode)->iomap)
-void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr);
-void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize);
-void fuse_iomap_evict_inode(struct inode *inode);
-void fuse_iomap_open(struct inode *inode, struct file *file);
-u32 fuse_iomap_cache_mask(struct inode *inode);
 bool fuse_iomap_mapping_valid(struct inode *inode, const struct iomap *iomap);
 int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 		   u32 opflags, struct iomap *iomap, struct iomap *srcmap);
@@ -434,7 +404,6 @@ void fuse_iomap_buffered_exit(void);
 void fuse_iomap_ioend_work(struct work_struct *work);
 ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from);
-int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* Inline data (iomap_inline.c) */
 bool fuse_iomap_inline_possible(u32 opflags, loff_t pos, loff_t isize);
@@ -458,19 +427,6 @@ int fuse_iomap_inline_end(struct inode *inode, loff_t pos, loff_t count,
 			  ssize_t written, unsigned int flags,
 			  struct iomap *iomap);
 
-/* Layout changes: truncate, fallocate, reflink, copy (iomap_layout.c) */
-int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize);
-void fuse_iomap_setsize_finish(struct inode *inode, loff_t newsize);
-long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
-			  loff_t length);
-loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
-				   struct file *file_out, loff_t pos_out,
-				   loff_t len, unsigned int remap_flags);
-bool fuse_iomap_copy_by_kernel(struct file *file_in, struct file *file_out);
-ssize_t fuse_iomap_copy_file_range(struct file *file_in, loff_t pos_in,
-				   struct file *file_out, loff_t pos_out,
-				   size_t len);
-
 /* Direct I/O (iomap_direct.c) */
 bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
 			      const struct iov_iter *from);
@@ -480,12 +436,208 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from);
 /* Read and write, direct or through the page cache (iomap_file.c) */
 int fuse_iomap_lock(struct kiocb *iocb, bool excl);
 ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
-ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to);
-ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from);
 
-/* FIEMAP, SEEK_DATA/HOLE, FIBMAP (iomap_report.c) */
+/*
+ * The entry points of upstream fs/fuse.  Without CONFIG_FUSE_IOMAP no
+ * connection or inode is ever iomap: the calls made behind
+ * fuse_inode_is_iomap() compile away, and these, made unconditionally or
+ * through operation tables, do nothing or refuse.
+ */
+int fuse_iomap_module_init(void);
+void fuse_iomap_module_exit(void);
+u64 fuse_iomap_init_offer(struct fuse_mount *fm);
+u32 fuse_iomap_init_minor(const struct fuse_conn *fc, u32 minor);
+void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply);
+bool fuse_iomap_send_config(struct fuse_mount *fm);
+void fuse_iomap_mount_setup(struct fuse_conn *fc, const char *source,
+			    struct file *file);
+void fuse_iomap_conn_init(struct fuse_conn *fc);
+void fuse_iomap_conn_put(struct fuse_conn *fc);
+int fuse_iomap_dev_open(struct fuse_conn *fc,
+			const struct fuse_backing_map *map);
+int fuse_iomap_dev_close(struct fuse_conn *fc, int id);
+long fuse_iomap_dev_ioctl(struct file *file, unsigned int cmd,
+			  void __user *argp);
+void fuse_iomap_dev_release(struct file *file);
+size_t fuse_iomap_notify_size(unsigned int code);
+bool fuse_iomap_notify_claims(unsigned int code);
+int fuse_iomap_notify(struct fuse_conn *fc, unsigned int code,
+		      const void *buf, size_t size);
+int fuse_iomap_freeze_fs(struct super_block *sb);
+int fuse_iomap_unfreeze_fs(struct super_block *sb);
+long fuse_iomap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+bool fuse_inode_is_iomap(struct inode *inode);
+void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr);
+void fuse_iomap_evict_inode(struct inode *inode);
+void fuse_iomap_attr_flags(struct inode *inode, u32 flags);
+u32 fuse_iomap_cache_mask(struct inode *inode);
 int fuse_iomap_fiemap(struct inode *inode, struct fiemap_extent_info *fi,
 		      u64 start, u64 len);
+loff_t fuse_iomap_remap_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   loff_t len, unsigned int remap_flags);
+bool fuse_iomap_copy_by_kernel(struct file *file_in, struct file *file_out);
+
+#else /* !CONFIG_FUSE_IOMAP */
+
+static inline int fuse_iomap_module_init(void)
+{
+	return 0;
+}
+
+static inline void fuse_iomap_module_exit(void)
+{
+}
+
+static inline u64 fuse_iomap_init_offer(struct fuse_mount *fm)
+{
+	return 0;
+}
+
+static inline u32 fuse_iomap_init_minor(const struct fuse_conn *fc, u32 minor)
+{
+	return minor;
+}
+
+static inline void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply)
+{
+}
+
+static inline bool fuse_iomap_send_config(struct fuse_mount *fm)
+{
+	return false;
+}
+
+static inline void fuse_iomap_mount_setup(struct fuse_conn *fc,
+					  const char *source, struct file *file)
+{
+}
+
+static inline void fuse_iomap_conn_init(struct fuse_conn *fc)
+{
+}
+
+static inline void fuse_iomap_conn_put(struct fuse_conn *fc)
+{
+}
+
+static inline int fuse_iomap_dev_open(struct fuse_conn *fc,
+				      const struct fuse_backing_map *map)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int fuse_iomap_dev_close(struct fuse_conn *fc, int id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long fuse_iomap_dev_ioctl(struct file *file, unsigned int cmd,
+					void __user *argp)
+{
+	return -ENOTTY;
+}
+
+static inline void fuse_iomap_dev_release(struct file *file)
+{
+}
+
+static inline size_t fuse_iomap_notify_size(unsigned int code)
+{
+	return 0;
+}
+
+static inline bool fuse_iomap_notify_claims(unsigned int code)
+{
+	return false;
+}
+
+static inline int fuse_iomap_notify(struct fuse_conn *fc, unsigned int code,
+				    const void *buf, size_t size)
+{
+	return -EINVAL;
+}
+
+static inline int fuse_iomap_freeze_fs(struct super_block *sb)
+{
+	return 0;
+}
+
+static inline int fuse_iomap_unfreeze_fs(struct super_block *sb)
+{
+	return 0;
+}
+
+static inline long fuse_iomap_ioctl(struct file *file, unsigned int cmd,
+				    unsigned long arg)
+{
+	return -ENOIOCTLCMD;
+}
+
+static inline bool fuse_inode_is_iomap(struct inode *inode)
+{
+	return false;
+}
+
+static inline void fuse_iomap_init_inode(struct inode *inode,
+					 const struct fuse_attr *attr)
+{
+}
+
+static inline void fuse_iomap_evict_inode(struct inode *inode)
+{
+}
+
+static inline void fuse_iomap_attr_flags(struct inode *inode, u32 flags)
+{
+}
+
+static inline u32 fuse_iomap_cache_mask(struct inode *inode)
+{
+	return 0;
+}
+
+static inline int fuse_iomap_fiemap(struct inode *inode,
+				    struct fiemap_extent_info *fi,
+				    u64 start, u64 len)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline loff_t fuse_iomap_remap_file_range(struct file *file_in,
+						 loff_t pos_in,
+						 struct file *file_out,
+						 loff_t pos_out, loff_t len,
+						 unsigned int remap_flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline bool fuse_iomap_copy_by_kernel(struct file *file_in,
+					     struct file *file_out)
+{
+	return false;
+}
+
+#endif /* CONFIG_FUSE_IOMAP */
+
+/*
+ * Called from upstream fs/fuse only for inodes with FUSE_I_IOMAP: without
+ * CONFIG_FUSE_IOMAP, fuse_inode_is_iomap() is false and the calls compile
+ * away, so they are declared either way.
+ */
+void fuse_iomap_open(struct inode *inode, struct file *file);
+void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize);
+int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize);
+void fuse_iomap_setsize_finish(struct inode *inode, loff_t newsize);
+long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
+			  loff_t length);
+ssize_t fuse_iomap_copy_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   size_t len);
+ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from);
+int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma);
 loff_t fuse_iomap_lseek(struct file *file, loff_t offset, int whence);
 sector_t fuse_iomap_bmap(struct address_space *mapping, sector_t block);
 

@@ -143,7 +143,7 @@ struct fuse_iomap_offer fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok,
 {
 	struct fuse_iomap_offer o = { };
 
-	famfs_ok = famfs_ok && IS_ENABLED(CONFIG_FS_DAX);
+	famfs_ok = famfs_ok && fuse_famfs_supported();
 	if (famfs_ok && (!iomap_ok || famfs_source)) {
 		o.wire = FUSE_DAX_FMAP_BIT43 | FUSE_DAX_FMAP;
 		o.bit43_famfs = true;

@@ -8,10 +8,10 @@
 #include "fuse_i.h"
 
 /*
- * famfs can only be offered where FS_DAX exists (never on UML), so the
- * expectations are written for both kernels.
+ * famfs can only be offered where FS_DAX exists (never on UML) and
+ * CONFIG_FUSE_FAMFS is on, so the expectations are written for both.
  */
-#define DAX	IS_ENABLED(CONFIG_FS_DAX)
+#define DAX	fuse_famfs_supported()
 #define B43	BIT_ULL(43)
 #define B44	BIT_ULL(44)
 #define IOMAP	FUSE_IOMAP

@@ -562,15 +562,8 @@ static int fuse_famfs_get_daxdev(struct inode *inode,
 	out = kzalloc(sizeof(*out), GFP_KERNEL);
 	if (!out)
 		return -ENOMEM;
-	args.opcode = FUSE_GET_DAXDEV;
-	args.nodeid = index;
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(inarg);
-	args.in_args[0].value = &inarg;
-	args.out_argvar = true;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(*out);
-	args.out_args[0].value = out;
+	fuse_iomap_args(&args, FUSE_GET_DAXDEV, index, &inarg, sizeof(inarg));
+	fuse_iomap_args_out(&args, out, sizeof(*out), true);
 	len = fuse_simple_request(get_fuse_mount(inode), &args);
 	if (len < 0) {
 		err = len == -ENOSYS ? -EOPNOTSUPP : len;
@@ -676,15 +669,9 @@ again:
 		return -ENOMEM;
 	memset(&args, 0, sizeof(args));
 	inarg.size = bufsize;
-	args.opcode = FUSE_GET_FMAP;
-	args.nodeid = get_node_id(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(inarg);
-	args.in_args[0].value = &inarg;
-	args.out_argvar = true;
-	args.out_numargs = 1;
-	args.out_args[0].size = bufsize;
-	args.out_args[0].value = buf;
+	fuse_iomap_args(&args, FUSE_GET_FMAP, get_node_id(inode), &inarg,
+			sizeof(inarg));
+	fuse_iomap_args_out(&args, buf, bufsize, true);
 	len = fuse_simple_request(fm, &args);
 	if (len < 0) {
 		err = len == -ENOSYS ? -EOPNOTSUPP : len;

@@ -212,14 +212,9 @@ static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 	if (inline_buf)
 		in.inline_size = PAGE_SIZE;
 
-	args.opcode = FUSE_IOMAP_BEGIN;
-	args.nodeid = get_node_id(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(*out);
-	args.out_args[0].value = out;
+	fuse_iomap_args(&args, FUSE_IOMAP_BEGIN, get_node_id(inode), &in,
+			sizeof(in));
+	fuse_iomap_args_out(&args, out, sizeof(*out), false);
 	if (inline_buf) {
 		/* The inline data, if any, follows as a shorter last arg. */
 		args.out_argvar = true;
@@ -228,6 +223,40 @@ static int fuse_iomap_send_begin(struct inode *inode, loff_t pos,
 		args.out_args[1].value = inline_buf;
 	}
 	return fuse_simple_request(fm, &args);
+}
+
+/**
+ * fuse_iomap_args - the arguments of a request with one input
+ * @args: zeroed arguments
+ * @opcode: the request
+ * @nodeid: the node it concerns
+ * @in: its input argument
+ * @insize: the size of @in
+ */
+void fuse_iomap_args(struct fuse_args *args, u32 opcode, u64 nodeid,
+		     const void *in, unsigned int insize)
+{
+	args->opcode = opcode;
+	args->nodeid = nodeid;
+	args->in_numargs = 1;
+	args->in_args[0].size = insize;
+	args->in_args[0].value = in;
+}
+
+/**
+ * fuse_iomap_args_out - the one output argument of a request
+ * @args: arguments set up by fuse_iomap_args()
+ * @out: where the reply goes
+ * @outsize: its size, the most the reply may carry if @var
+ * @var: the reply may be shorter
+ */
+void fuse_iomap_args_out(struct fuse_args *args, void *out,
+			 unsigned int outsize, bool var)
+{
+	args->out_argvar = var;
+	args->out_numargs = 1;
+	args->out_args[0].size = outsize;
+	args->out_args[0].value = out;
 }
 
 /* Has nothing changed the file's mappings since the server gave @iomap? */
@@ -559,11 +588,8 @@ static int fuse_iomap_send_end(struct inode *inode, loff_t pos, loff_t count,
 
 	fuse_iomap_from_iomap(iomap, dev, &in.map);
 	trace_fuse_iomap_end(inode, pos, in.opflags, &in.map);
-	args.opcode = FUSE_IOMAP_END;
-	args.nodeid = get_node_id(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
+	fuse_iomap_args(&args, FUSE_IOMAP_END, get_node_id(inode), &in,
+			sizeof(in));
 	err = fuse_simple_request(fm, &args);
 	if (err == -ENOSYS) {
 		/* The server does not implement it: never ask again. */
@@ -692,19 +718,13 @@ static int fuse_iomap_send_ioend(struct inode *inode,
 	struct fuse_args args = {};
 	int err;
 
-	args.opcode = FUSE_IOMAP_IOEND;
-	args.nodeid = get_node_id(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(*in);
-	args.in_args[0].value = in;
+	fuse_iomap_args(&args, FUSE_IOMAP_IOEND, get_node_id(inode), in,
+			sizeof(*in));
 	/*
 	 * Old servers may answer with no body at all.  The new size in the
 	 * answer is not used: the kernel owns the size of iomap files.
 	 */
-	args.out_argvar = true;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	fuse_iomap_args_out(&args, &out, sizeof(out), true);
 	err = fuse_simple_request(fm, &args);
 	if (err == -ENOSYS) {
 		fm->fc->iomap_conn.no_ioend = 1;

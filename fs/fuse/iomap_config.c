@@ -195,14 +195,9 @@ bool fuse_iomap_send_config(struct fuse_mount *fm)
 	ca->in.flags = FUSE_IOMAP_CONFIG_ALL;
 	ca->in.maxbytes = MAX_LFS_FILESIZE;
 	ca->in.cache_maxbytes = fuse_iomap_cache_max_offer();
-	ca->args.opcode = FUSE_IOMAP_CONFIG;
-	ca->args.in_numargs = 1;
-	ca->args.in_args[0].size = sizeof(ca->in);
-	ca->args.in_args[0].value = &ca->in;
-	ca->args.out_numargs = 1;
-	ca->args.out_argvar = true;
-	ca->args.out_args[0].size = sizeof(ca->out);
-	ca->args.out_args[0].value = &ca->out;
+	fuse_iomap_args(&ca->args, FUSE_IOMAP_CONFIG, 0, &ca->in,
+			sizeof(ca->in));
+	fuse_iomap_args_out(&ca->args, &ca->out, sizeof(ca->out), true);
 	ca->args.force = true;
 	ca->args.nocreds = true;
 	ca->args.end = fuse_iomap_config_end;

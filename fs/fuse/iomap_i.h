@@ -16,6 +16,7 @@
 
 struct block_device;
 struct fiemap_extent_info;
+struct fuse_args;
 struct fuse_attr;
 struct fuse_backing_map;
 struct fuse_conn;
@@ -370,6 +371,10 @@ extern const struct iomap_ops fuse_iomap_direct_ops;
 extern const struct iomap_ops fuse_iomap_buffered_write_ops;
 /* The iomap state of an inode with FUSE_I_IOMAP (fuse_i.h completes it). */
 #define FUSE_IOMAP_I(inode)	(get_fuse_inode(inode)->iomap)
+void fuse_iomap_args(struct fuse_args *args, u32 opcode, u64 nodeid,
+		     const void *in, unsigned int insize);
+void fuse_iomap_args_out(struct fuse_args *args, void *out,
+			 unsigned int outsize, bool var);
 bool fuse_iomap_mapping_valid(struct inode *inode, const struct iomap *iomap);
 int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 		   u32 opflags, struct iomap *iomap, struct iomap *srcmap);

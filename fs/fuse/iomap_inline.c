@@ -117,15 +117,8 @@ int fuse_iomap_inline_fetch(struct inode *inode,
 
 	if (!in.size)
 		return 0;
-	args.opcode = FUSE_READ;
-	args.nodeid = get_node_id(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_argvar = true;
-	args.out_numargs = 1;
-	args.out_args[0].size = in.size;
-	args.out_args[0].value = buf;
+	fuse_iomap_args(&args, FUSE_READ, get_node_id(inode), &in, sizeof(in));
+	fuse_iomap_args_out(&args, buf, in.size, true);
 	ret = fuse_simple_request(get_fuse_mount(inode), &args);
 	if (ret == 0)
 		ret = -EIO;	/* a file that is shorter than the kernel's */
@@ -306,16 +299,14 @@ static int fuse_iomap_inline_send_end(struct inode *inode, loff_t pos,
 	int err;
 
 	fuse_iomap_from_iomap(iomap, FUSE_IOMAP_DEV_NULL, &in.map);
-	args.opcode = FUSE_IOMAP_END;
-	args.nodeid = get_node_id(inode);
+	fuse_iomap_args(&args, FUSE_IOMAP_END, get_node_id(inode), &in,
+			sizeof(in));
 	/*
 	 * The data is in the page cache already: once sent, the answer must
 	 * be waited for, or the kernel could undo what the server applied.
 	 */
 	args.force = true;
 	args.in_numargs = 2;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
 	args.in_args[1].size = size;
 	args.in_args[1].value = iomap->inline_data;
 	err = fuse_simple_request(fm, &args);
@@ -339,17 +330,12 @@ static int fuse_iomap_inline_send_write(struct inode *inode, loff_t pos,
 	struct fuse_args args = {};
 	int err;
 
-	args.opcode = FUSE_WRITE;
-	args.nodeid = get_node_id(inode);
+	fuse_iomap_args(&args, FUSE_WRITE, get_node_id(inode), &in, sizeof(in));
 	args.force = true;	/* as for END: the data is in the page cache */
 	args.in_numargs = 2;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
 	args.in_args[1].size = size;
 	args.in_args[1].value = iomap->inline_data + (pos - iomap->offset);
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	fuse_iomap_args_out(&args, &out, sizeof(out), false);
 	err = fuse_simple_request(get_fuse_mount(inode), &args);
 	if (!err && out.size != size)
 		err = -EIO;

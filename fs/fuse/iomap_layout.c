@@ -146,11 +146,7 @@ static int fuse_iomap_send_fallocate(struct file *file, int mode,
 	struct fuse_args args = {};
 	int err;
 
-	args.opcode = FUSE_FALLOCATE;
-	args.nodeid = ff->nodeid;
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
+	fuse_iomap_args(&args, FUSE_FALLOCATE, ff->nodeid, &in, sizeof(in));
 	err = fuse_simple_request(ff->fm, &args);
 	if (err == -ENOSYS) {
 		ff->fm->fc->no_fallocate = 1;
@@ -303,14 +299,9 @@ static int fuse_iomap_send_clone_piece(struct file *file_in, loff_t pos_in,
 	struct fuse_args args = {};
 	int err;
 
-	args.opcode = FUSE_COPY_FILE_RANGE;
-	args.nodeid = ff_in->nodeid;
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	fuse_iomap_args(&args, FUSE_COPY_FILE_RANGE, ff_in->nodeid, &in,
+			sizeof(in));
+	fuse_iomap_args_out(&args, &out, sizeof(out), false);
 	err = fuse_simple_request(ff_in->fm, &args);
 	if (err == -ENOSYS) {
 		/* No reflink: copy_file_range copies in the kernel. */

@@ -78,13 +78,9 @@ static int fuse_iomap_fs_request(struct super_block *sb, u32 opcode,
 
 	if (test_bit(nosys_bit, &ic->state))
 		return 0;
-	args.opcode = opcode;
-	args.nodeid = get_node_id(d_inode(sb->s_root));
-	if (in_size) {
-		args.in_numargs = 1;
-		args.in_args[0].size = in_size;
-		args.in_args[0].value = in;
-	}
+	fuse_iomap_args(&args, opcode, get_node_id(d_inode(sb->s_root)), in,
+			in_size);
+	args.in_numargs = !!in_size;	/* no body, no argument */
 	args.force = true;
 	err = fuse_simple_request(fm, &args);
 	if (err == -ENOSYS) {

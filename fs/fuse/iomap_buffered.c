@@ -40,15 +40,14 @@ void fuse_iomap_buffered_exit(void)
 
 ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct inode *inode = file_inode(iocb->ki_filp);
 	ssize_t ret;
 
 	/* Shared with other readers, but never sees half a write. */
 	ret = fuse_iomap_lock(iocb, false);
-	if (ret)
-		return ret;
-	ret = generic_file_read_iter(iocb, to);
-	inode_unlock_shared(inode);
+	if (!ret) {
+		ret = generic_file_read_iter(iocb, to);
+		inode_unlock_shared(file_inode(iocb->ki_filp));
+	}
 	return ret;
 }
 

@@ -115,6 +115,18 @@ static void fuse_iomap_cache_to_io(const struct fuse_iomap_cache_entry *e,
 	out->dev = e->dev;
 }
 
+static void fuse_iomap_cache_from_io(struct fuse_iomap_cache_entry *e,
+				     const struct fuse_iomap_io *map)
+{
+	e->offset = map->offset;
+	e->length = map->length;
+	e->addr = map->addr;
+	e->type = map->type;
+	e->flags = map->flags;
+	e->dev = map->dev;
+	e->referenced = 0;
+}
+
 /*
  * Whether an extent {@type, @flags, @dev, @addr} starting where @left ends
  * describes the same extent as @left.  A BOUNDARY mapping tells iomap not
@@ -394,13 +406,7 @@ int fuse_iomap_cache_upsert(struct fuse_iomap_cache *c,
 		/* Counted above, and the punch took at most the other one. */
 		if (WARN_ON_ONCE(!e))
 			return -ENOMEM;
-		e->offset = map->offset;
-		e->length = map->length;
-		e->addr = map->addr;
-		e->dev = map->dev;
-		e->flags = map->flags;
-		e->type = map->type;
-		e->referenced = 0;
+		fuse_iomap_cache_from_io(e, map);
 		fuse_iomap_cache_link(c, e);
 	}
 

@@ -32,24 +32,31 @@ struct fuse_iomap_config_args {
 	struct fuse_iomap_config_out out;
 };
 
+#define FUSE_IOMAP_CONFIG_END(flag, field) \
+	{ flag, offsetofend(struct fuse_iomap_config_out, field) }
+
+/* Where the field of each flag ends, the last field first. */
+static const struct {
+	u64 flag;
+	size_t end;
+} fuse_iomap_config_ends[] = {
+	FUSE_IOMAP_CONFIG_END(FUSE_IOMAP_CONFIG_CACHE_MAXBYTES, cache_maxbytes),
+	FUSE_IOMAP_CONFIG_END(FUSE_IOMAP_CONFIG_MAXBYTES, s_maxbytes),
+	FUSE_IOMAP_CONFIG_END(FUSE_IOMAP_CONFIG_TIME, s_time_max),
+	FUSE_IOMAP_CONFIG_END(FUSE_IOMAP_CONFIG_MAX_LINKS, s_max_links),
+	FUSE_IOMAP_CONFIG_END(FUSE_IOMAP_CONFIG_BLOCKSIZE, s_blocksize),
+	FUSE_IOMAP_CONFIG_END(FUSE_IOMAP_CONFIG_UUID, s_uuid_len),
+	FUSE_IOMAP_CONFIG_END(FUSE_IOMAP_CONFIG_SID, s_id),
+};
+
 /* Bytes of the reply that a field set in @flags needs. */
 static size_t fuse_iomap_config_needs(u64 flags)
 {
-	if (flags & FUSE_IOMAP_CONFIG_CACHE_MAXBYTES)
-		return offsetofend(struct fuse_iomap_config_out,
-				   cache_maxbytes);
-	if (flags & FUSE_IOMAP_CONFIG_MAXBYTES)
-		return offsetofend(struct fuse_iomap_config_out, s_maxbytes);
-	if (flags & FUSE_IOMAP_CONFIG_TIME)
-		return offsetofend(struct fuse_iomap_config_out, s_time_max);
-	if (flags & FUSE_IOMAP_CONFIG_MAX_LINKS)
-		return offsetofend(struct fuse_iomap_config_out, s_max_links);
-	if (flags & FUSE_IOMAP_CONFIG_BLOCKSIZE)
-		return offsetofend(struct fuse_iomap_config_out, s_blocksize);
-	if (flags & FUSE_IOMAP_CONFIG_UUID)
-		return offsetofend(struct fuse_iomap_config_out, s_uuid_len);
-	if (flags & FUSE_IOMAP_CONFIG_SID)
-		return offsetofend(struct fuse_iomap_config_out, s_id);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fuse_iomap_config_ends); i++)
+		if (flags & fuse_iomap_config_ends[i].flag)
+			return fuse_iomap_config_ends[i].end;
 	return offsetofend(struct fuse_iomap_config_out, flags);
 }
 

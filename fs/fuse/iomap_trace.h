@@ -58,29 +58,23 @@ DECLARE_EVENT_CLASS(fuse_iomap_map_class,
 			      __entry->flags, __entry->mdev)
 );
 
+#define DEFINE_FUSE_IOMAP_MAP_EVENT(name)				\
+DEFINE_EVENT(fuse_iomap_map_class, name,				\
+	     TP_PROTO(struct inode *inode, u64 pos, u32 opflags,	\
+		      const struct fuse_iomap_io *map),			\
+	     TP_ARGS(inode, pos, opflags, map))
+
 /* the server's answer to FUSE_IOMAP_BEGIN: the mapping iomap will use */
-DEFINE_EVENT(fuse_iomap_map_class, fuse_iomap_begin,
-	     TP_PROTO(struct inode *inode, u64 pos, u32 opflags,
-		      const struct fuse_iomap_io *map),
-	     TP_ARGS(inode, pos, opflags, map));
+DEFINE_FUSE_IOMAP_MAP_EVENT(fuse_iomap_begin);
 
 /* a cache lookup; "miss" means a FUSE_IOMAP_BEGIN follows */
-DEFINE_EVENT(fuse_iomap_map_class, fuse_iomap_cache_lookup,
-	     TP_PROTO(struct inode *inode, u64 pos, u32 opflags,
-		      const struct fuse_iomap_io *map),
-	     TP_ARGS(inode, pos, opflags, map));
+DEFINE_FUSE_IOMAP_MAP_EVENT(fuse_iomap_cache_lookup);
 
 /* FUSE_IOMAP_END sent */
-DEFINE_EVENT(fuse_iomap_map_class, fuse_iomap_end,
-	     TP_PROTO(struct inode *inode, u64 pos, u32 opflags,
-		      const struct fuse_iomap_io *map),
-	     TP_ARGS(inode, pos, opflags, map));
+DEFINE_FUSE_IOMAP_MAP_EVENT(fuse_iomap_end);
 
 /* a mapping the server pushed (one per direction) */
-DEFINE_EVENT(fuse_iomap_map_class, fuse_iomap_upsert,
-	     TP_PROTO(struct inode *inode, u64 pos, u32 opflags,
-		      const struct fuse_iomap_io *map),
-	     TP_ARGS(inode, pos, opflags, map));
+DEFINE_FUSE_IOMAP_MAP_EVENT(fuse_iomap_upsert);
 
 /* FUSE_IOMAP_IOEND sent, and the server's answer */
 TRACE_EVENT(fuse_iomap_ioend,

@@ -202,6 +202,33 @@ static uint64_t strip_need(const struct ff_ext *e, uint32_t s)
 	return need;
 }
 
+/*
+ * Put each strip of interleaved extent @e on a device, from device @first
+ * on: room for the chunks it holds, 2 MiB aligned.
+ */
+static int place_strips(struct famfsd *d, struct ff_ext *e, uint32_t first)
+{
+	uint32_t j;
+	int err;
+
+	for (j = 0; j < e->nstrips; j++) {
+		struct ff_strip *s = &e->s[j];
+
+		s->dev = (first + j) % d->ndevs;
+		s->len = round_up(strip_need(e, j), FF_ALIGN);
+		if (s->len) {
+			err = ff_alloc(d, s->dev, s->len, &s->off);
+		} else {
+			/* holds no chunk: any valid range will do */
+			s->len = FF_ALIGN;
+			err = ff_spare(d, s->dev, &s->off);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int layout_simple(struct famfsd *d, struct ff_file *f, uint64_t ext)
 {
 	uint64_t cover = round_up(f->size ? f->size : 1, FF_ALIGN), done;
@@ -236,7 +263,7 @@ static int layout_ilv(struct famfsd *d, struct ff_file *f, uint32_t nstrips,
 		      uint64_t chunk, uint32_t nextents)
 {
 	uint64_t cover = round_up(f->size ? f->size : 1, FF_ALIGN), per, done;
-	uint32_t i, j;
+	uint32_t i;
 	int err;
 
 	if (!nstrips || nstrips > FUSE_FAMFS_MAX_STRIPS || !chunk ||
@@ -254,21 +281,9 @@ static int layout_ilv(struct famfsd *d, struct ff_file *f, uint32_t nstrips,
 		e->len = cover - done < per ? cover - done : per;
 		e->chunk = chunk;
 		e->nstrips = nstrips;
-		for (j = 0; j < nstrips; j++) {
-			struct ff_strip *s = &e->s[j];
-
-			s->dev = (i + j) % d->ndevs;
-			s->len = round_up(strip_need(e, j), FF_ALIGN);
-			if (s->len) {
-				err = ff_alloc(d, s->dev, s->len, &s->off);
-			} else {
-				/* holds no chunk: any valid range will do */
-				s->len = FF_ALIGN;
-				err = ff_spare(d, s->dev, &s->off);
-			}
-			if (err)
-				return err;
-		}
+		err = place_strips(d, e, i);
+		if (err)
+			return err;
 		done += e->len;
 		f->nextents++;
 	}
@@ -284,8 +299,6 @@ static int layout_ilv_famfs(struct famfsd *d, struct ff_file *f,
 			    uint32_t nstrips)
 {
 	struct ff_ext *e;
-	uint32_t j;
-	int err;
 
 	if (!nstrips || nstrips > FUSE_FAMFS_MAX_STRIPS || !f->size)
 		return -EINVAL;
@@ -298,21 +311,7 @@ static int layout_ilv_famfs(struct famfsd *d, struct ff_file *f,
 	e->len = f->size;
 	e->chunk = d->chunk;
 	e->nstrips = nstrips;
-	for (j = 0; j < nstrips; j++) {
-		struct ff_strip *s = &e->s[j];
-
-		s->dev = j % d->ndevs;
-		s->len = round_up(strip_need(e, j), FF_ALIGN);
-		if (s->len) {
-			err = ff_alloc(d, s->dev, s->len, &s->off);
-		} else {
-			s->len = FF_ALIGN;
-			err = ff_spare(d, s->dev, &s->off);
-		}
-		if (err)
-			return err;
-	}
-	return 0;
+	return place_strips(d, e, 0);
 }
 
 /*

@@ -188,7 +188,11 @@ void fault_free(struct fusetd *d);
 
 /* selftest.c: "fusetd selftest"; selftest_pers.c: its personality part */
 int selftest_main(int argc, char **argv);
-void selftest_personality(const char *dir, int verbose, unsigned int *passed,
-			  unsigned int *failed);
+void selftest_personality(const char *dir);
+void selftest_handle(struct fusetd *d, uint32_t opcode, uint64_t nodeid,
+		     uint64_t unique, const void *a, size_t alen,
+		     const void *b, size_t blen);
+void selftest_result(int ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif /* FUSETD_PROTO_H */

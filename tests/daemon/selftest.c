@@ -57,10 +57,8 @@ static uint64_t rnd(void)
 	return rnd_state;
 }
 
-static void result(int ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void result(int ok, const char *fmt, ...)
+/* One check: a TAP line (failures only, unless -v), and the counts. */
+void selftest_result(int ok, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -78,6 +76,27 @@ static void result(int ok, const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* the personality part shares it (selftest_pers.c) */
+#define result selftest_result
+
+/* Hand @d one request as if read from /dev/fuse (its replies: a pipe). */
+void selftest_handle(struct fusetd *d, uint32_t opcode, uint64_t nodeid,
+		     uint64_t unique, const void *a, size_t alen,
+		     const void *b, size_t blen)
+{
+	struct fuse_in_header *h = (void *)d->in_buf;
+
+	memset(h, 0, sizeof(*h));
+	h->len = sizeof(*h) + alen + blen;
+	h->opcode = opcode;
+	h->unique = unique;
+	h->nodeid = nodeid;
+	memcpy(h + 1, a, alen);
+	if (blen)
+		memcpy((char *)(h + 1) + alen, b, blen);
+	fusetd_handle(d, h->len);
+}
+
 /*
  * Send one request; returns the reply's error (negative) or body length,
  * with the body in out (outlen bytes at most).
@@ -85,24 +104,16 @@ static void result(int ok, const char *fmt, ...)
 static int request(uint32_t opcode, uint64_t nodeid, const void *a, size_t alen,
 		   const void *b, size_t blen, void *out, size_t outlen)
 {
-	struct fuse_in_header *h = (void *)d.in_buf;
 	struct fuse_out_header oh;
 	static char body[FT_MAX_IO];
+	uint64_t u = unique++;
 	ssize_t n;
 
-	memset(h, 0, sizeof(*h));
-	h->len = sizeof(*h) + alen + blen;
-	h->opcode = opcode;
-	h->unique = unique++;
-	h->nodeid = nodeid;
-	memcpy(h + 1, a, alen);
-	if (blen)
-		memcpy((char *)(h + 1) + alen, b, blen);
-	fusetd_handle(&d, h->len);
+	selftest_handle(&d, opcode, nodeid, u, a, alen, b, blen);
 	if (opcode == FUSE_FORGET)
 		return 0;
 	n = read(reply_fd, &oh, sizeof(oh));
-	if (n != sizeof(oh) || oh.unique != h->unique) {
+	if (n != sizeof(oh) || oh.unique != u) {
 		result(0, "reply to opcode %u", opcode);
 		return -EIO;
 	}
@@ -1416,7 +1427,7 @@ int selftest_main(int argc, char **argv)
 	test_damage(&a);
 	if (big)
 		test_big(1000000);
-	selftest_personality(dir ? dir : "/tmp", verbose, &passed, &failed);
+	selftest_personality(dir ? dir : "/tmp");
 
 	store_close(&d.st);
 	close(fd);

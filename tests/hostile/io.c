@@ -139,6 +139,30 @@ static void do_buffered(struct hs_rng *g, const char *dir, uint8_t *buf)
 	close(fd);
 }
 
+/* Loads and stores at random places of a mapping, SIGBUS counted. */
+static void poke(struct hs_rng *g, volatile uint8_t *p, size_t len, int n)
+{
+	volatile int i;		/* kept across a siglongjmp() */
+
+	for (i = 0; i < n; i++) {
+		size_t at = rng_below(g, len);
+
+		faulting = 1;
+		if (sigsetjmp(fault_jmp, 1)) {
+			faulting = 0;
+			errno = EFAULT;
+			count(-1);
+			continue;
+		}
+		if (rng_chance(g, 0.5))
+			p[at] = (uint8_t)rng_next(g);
+		else
+			(void)p[at];
+		faulting = 0;
+		ops++;
+	}
+}
+
 static void do_mmap(struct hs_rng *g, const char *dir)
 {
 	int fd = open_random(g, dir, O_RDWR);
@@ -161,21 +185,7 @@ static void do_mmap(struct hs_rng *g, const char *dir)
 		return;
 	}
 	for (i = 0; i < 16; i++) {
-		size_t at = rng_below(g, len);
-
-		faulting = 1;
-		if (sigsetjmp(fault_jmp, 1)) {
-			faulting = 0;
-			errno = EFAULT;
-			count(-1);
-			continue;
-		}
-		if (rng_chance(g, 0.5))
-			p[at] = (uint8_t)rng_next(g);
-		else
-			(void)p[at];
-		faulting = 0;
-		ops++;
+		poke(g, p, len, 1);
 		if (shared && rng_chance(g, 0.1))
 			count(msync((void *)p, len, rng_chance(g, 0.5) ? MS_SYNC : MS_ASYNC));
 	}
@@ -220,30 +230,6 @@ static void do_falloc(struct hs_rng *g, const char *dir)
 		break;
 	}
 	close(fd);
-}
-
-/* Loads and stores at random places of a mapping, SIGBUS counted. */
-static void poke(struct hs_rng *g, volatile uint8_t *p, size_t len, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		size_t at = rng_below(g, len);
-
-		faulting = 1;
-		if (sigsetjmp(fault_jmp, 1)) {
-			faulting = 0;
-			errno = EFAULT;
-			count(-1);
-			continue;
-		}
-		if (rng_chance(g, 0.5))
-			p[at] = (uint8_t)rng_next(g);
-		else
-			(void)p[at];
-		faulting = 0;
-		ops++;
-	}
 }
 
 static void famfs_mmap(struct hs_rng *g, int fd, off_t size)

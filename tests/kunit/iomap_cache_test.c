@@ -513,7 +513,8 @@ static void remove_case_desc(const struct remove_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(remove, remove_cases, remove_case_desc);
 
-static void remove_range(struct kunit *test)
+/* Remove a range as the case says, in bytes or in whole blocks. */
+static void check_remove(struct kunit *test, bool blocks)
 {
 	const struct remove_case *rc = test->param_value;
 	struct fuse_iomap_cache_prealloc pa = {};
@@ -522,9 +523,19 @@ static void remove_range(struct kunit *test)
 	if (rc->prealloc)
 		KUNIT_ASSERT_EQ(test, fuse_iomap_cache_prealloc_fill(&pa, GFP_KERNEL),
 				0);
-	fuse_iomap_cache_remove(cache(test), rc->offset, rc->length, &pa);
+	if (blocks)
+		fuse_iomap_cache_remove_blocks(cache(test), rc->offset,
+					       rc->length, BS, &pa);
+	else
+		fuse_iomap_cache_remove(cache(test), rc->offset, rc->length,
+					&pa);
 	fuse_iomap_cache_prealloc_release(&pa);
 	expect_cache(test, rc->after);
+}
+
+static void remove_range(struct kunit *test)
+{
+	check_remove(test, false);
 }
 
 /*
@@ -560,17 +571,7 @@ KUNIT_ARRAY_PARAM(remove_blocks, remove_blocks_cases, remove_case_desc);
 
 static void remove_blocks_range(struct kunit *test)
 {
-	const struct remove_case *rc = test->param_value;
-	struct fuse_iomap_cache_prealloc pa = {};
-
-	fill(test, rc->before);
-	if (rc->prealloc)
-		KUNIT_ASSERT_EQ(test, fuse_iomap_cache_prealloc_fill(&pa, GFP_KERNEL),
-				0);
-	fuse_iomap_cache_remove_blocks(cache(test), rc->offset, rc->length, BS,
-				       &pa);
-	fuse_iomap_cache_prealloc_release(&pa);
-	expect_cache(test, rc->after);
+	check_remove(test, true);
 }
 
 /* A split by remove takes one preallocated entry, trims take none. */

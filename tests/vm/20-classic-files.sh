@@ -8,12 +8,7 @@
 SHADOW=$T_TMP/$T_NAME.shadow	# mirrors the filesystem's files
 SRC=$T_TMP/$T_NAME.src		# input pieces
 
-cleanup() {
-	cd /
-	if mounted; then umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"; fi
-	rm -rf "$SHADOW" "$SRC" "$STATS"
-}
-trap cleanup EXIT
+umount_on_exit "$SHADOW" "$SRC" "$STATS"
 
 # op_count OPCODE: how many OPCODE requests the daemon received.
 

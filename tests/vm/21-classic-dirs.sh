@@ -7,12 +7,7 @@
 
 M=$T_MNT
 
-cleanup() {
-	cd /
-	if mounted; then umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"; fi
-	rm -f "$T_TMP/$T_NAME".*
-}
-trap cleanup EXIT
+umount_on_exit "$T_TMP/$T_NAME.*"
 
 # A NAME of N bytes: name N
 name() { head -c "$1" /dev/zero | tr '\0' n; }

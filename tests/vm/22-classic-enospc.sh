@@ -11,12 +11,7 @@
 
 M=$T_MNT
 
-cleanup() {
-	cd /
-	if mounted; then umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"; fi
-	rm -f "$T_TMP/$T_NAME".*
-}
-trap cleanup EXIT
+umount_on_exit "$T_TMP/$T_NAME.*"
 
 free_blocks() { stat -f -c %f "$M"; }
 free_inodes() { stat -f -c %d "$M"; }

@@ -63,22 +63,17 @@ echo 360000 > $VM/dirty_expire_centisecs
 B=$(bdi_dir)
 echo 100 > "$B/max_ratio"
 echo 50 > "$B/min_ratio"
-wait_for_file() {
-	_n=0
-	while [ ! -e "$1" ] && [ $_n -lt 600 ]; do sleep 0.1; _n=$((_n + 1)); done
-	[ -e "$1" ]
-}
 # The second writer maps the file first: its close(2) writes back every
 # dirty page of the inode (fuse_flush()), the first writer's too if they
 # were stored by then.
 timeout -s KILL 300 fsop dirty-late "$T_MNT/bad" 2097152 2097152 \
 	"$T_TMP/ready2" "$T_TMP/go2" &
 late=$!
-require "one writer has read its mapping" wait_for_file "$T_TMP/ready2"
+require "one writer has read its mapping" wait_for_file "$T_TMP/ready2" 60
 timeout -s KILL 600 fsop dirty "$T_MNT/bad" 0 2097152 \
 	"$T_TMP/ready1" "$T_TMP/go1" &
 early=$!
-require "the other stored into its mapping" wait_for_file "$T_TMP/ready1"
+require "the other stored into its mapping" wait_for_file "$T_TMP/ready1" 60
 # The bdi's counters are per-CPU sums read without folding
 # (percpu_counter_read_positive()): each CPU may hold up to
 # WB_STAT_BATCH - 1 pages the total does not show yet, with

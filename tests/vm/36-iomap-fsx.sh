@@ -76,12 +76,7 @@ slot() {
 }
 total=$(($(echo $SEEDS | wc -w) * ops))
 t0=$(t_now)
-j=1
-while [ $j -le "$jobs" ]; do
-	slot $j &
-	j=$((j + 1))
-done
-wait
+run_jobs "$jobs" slot
 t=$(($(t_now) - t0))
 diag "iomap fsx: $total ops in $(t_secs "$t") s with $jobs job(s): $(t_rate $total $t) ops/s"
 

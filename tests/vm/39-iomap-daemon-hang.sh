@@ -26,11 +26,8 @@ require "the connection is in sysfs ($conn)" \
   : > "$T_TMP/dirty.ready"
   exec sleep 1000 ) &
 holder=$!
-n=0
-while [ ! -e "$T_TMP/dirty.ready" ] && [ $n -lt 300 ]; do
-	sleep 0.1; n=$((n + 1))
-done
-require "8 MiB of dirty data in an open file" test -e "$T_TMP/dirty.ready"
+require "8 MiB of dirty data in an open file" \
+	wait_for_file "$T_TMP/dirty.ready"
 
 # A sparse file held open, so that writing into it needs only mappings
 # (no open or lookup) from the server once it is stopped.
@@ -39,11 +36,7 @@ truncate -s 8388608 "$T_MNT/hole"
 fsop hold "$T_MNT/hole" 0 8388608 "$T_TMP/hole.ready" "$T_TMP/hole.go" \
 	> "$T_TMP/hole.out" 2>&1 &
 victim=$!
-n=0
-while [ ! -e "$T_TMP/hole.ready" ] && [ $n -lt 300 ]; do
-	sleep 0.1; n=$((n + 1))
-done
-require "a sparse file held open" test -e "$T_TMP/hole.ready"
+require "a sparse file held open" wait_for_file "$T_TMP/hole.ready"
 
 killall -STOP fusetd
 

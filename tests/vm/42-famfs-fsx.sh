@@ -87,12 +87,7 @@ slot() {
 
 nseeds=$(echo $SEEDS | wc -w)
 t0=$(t_now)
-j=1
-while [ $j -le "$jobs" ]; do
-	slot $j &
-	j=$((j + 1))
-done
-wait
+run_jobs "$jobs" slot
 t=$(($(t_now) - t0))
 total=$((nseeds * 2 * ops))
 diag "famfs fsx: $total ops in $(t_secs "$t") s with $jobs job(s): $(t_rate $total $t) ops/s"

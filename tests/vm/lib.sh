@@ -97,14 +97,17 @@ fusectl_mount() {
 FUSETD=${FUSETD:-$T_BIN/fusetd}
 STATS=$T_TMP/$T_NAME.stats
 mounted() { grep -q " $T_MNT fuse" /proc/mounts; }
-# umount_on_exit: the EXIT trap of a test with nothing else to undo:
-# unmount $T_MNT, lazily if it is busy.  Tests with more define
-# cleanup() and trap it themselves.
+# umount_on_exit [PATH...]: the EXIT trap of a test with nothing else to
+# undo: leave $T_MNT, unmount it (lazily if it is busy) and remove the
+# PATHs (patterns are expanded then).  Tests with more define cleanup()
+# and trap it themselves.
 t_umount() {
-	mounted || return 0
-	umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"
+	cd /
+	if mounted; then umount "$T_MNT" 2>/dev/null || umount -l "$T_MNT"; fi
+	# shellcheck disable=SC2086 # patterns, expanded at exit
+	[ -z "$T_EXIT_RM" ] || rm -rf $T_EXIT_RM
 }
-umount_on_exit() { trap t_umount EXIT; }
+umount_on_exit() { T_EXIT_RM="$*"; trap t_umount EXIT; }
 # t_mkfs [ARGS...]: a fresh image at $T_DISK1 (fusetd mkfs ARGS), or the
 # test stops.
 t_mkfs() { require "mkfs${1:+ $*}" "$FUSETD" mkfs "$@" "$T_DISK1"; }
@@ -269,12 +272,29 @@ hold_map() {
 	rm -f "$T_TMP/ready" "$T_TMP/go"
 	memfail hold "$1" "$2" "$T_TMP/ready" "$T_TMP/go" > "$T_TMP/hold" 2>&1 &
 	hold=$!
+	require "a process maps all of $(basename "$1")" \
+		wait_for_file "$T_TMP/ready"
+}
+
+# wait_for_file FILE [SECONDS]: wait until FILE exists, 30 s at most;
+# fails if it never does.
+wait_for_file() {
 	_n=0
-	while [ ! -e "$T_TMP/ready" ] && [ $_n -lt 300 ]; do
+	while [ ! -e "$1" ] && [ $_n -lt $((${2:-30} * 10)) ]; do
 		sleep 0.1
 		_n=$((_n + 1))
 	done
-	require "a process maps all of $(basename "$1")" test -e "$T_TMP/ready"
+	[ -e "$1" ]
+}
+
+# run_jobs N FUNC: FUNC 1 ... FUNC N at once; returns when all have.
+run_jobs() {
+	_j=1
+	while [ $_j -le "$1" ]; do
+		"$2" $_j &
+		_j=$((_j + 1))
+	done
+	wait
 }
 
 # unbind DRIVER DEVICE: unbind DEVICE from DRIVER (its sysfs directory);

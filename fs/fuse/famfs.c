@@ -77,6 +77,7 @@ struct fuse_famfs_conn {
 
 static const struct iomap_ops fuse_famfs_iomap_ops;
 static const struct address_space_operations fuse_famfs_aops;
+static const struct file_operations fuse_famfs_fops;
 
 #define famfs_warn(inode, fmt, ...)					\
 	pr_warn_ratelimited("fuse: famfs: inode %llu: " fmt "\n",	\
@@ -120,6 +121,7 @@ void fuse_famfs_init_inode(struct inode *inode)
 	fi->famfs_fmap = NULL;
 	set_bit(FUSE_I_FAMFS, &fi->state);
 	inode->i_flags |= S_DAX;
+	inode->i_fop = &fuse_famfs_fops;
 	inode->i_data.a_ops = &fuse_famfs_aops;
 	/* fs/dax.c maps and writes back whole pages, and wants this */
 	inode->i_blkbits = PAGE_SHIFT;
@@ -852,11 +854,13 @@ static const struct iomap_ops fuse_famfs_iomap_ops = {
 
 /* ---- read, write, mmap ---- */
 
-ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
+static ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 	ssize_t ret;
 
+	if (fuse_is_bad(inode))
+		return -EIO;
 	if (!iov_iter_count(to))
 		return 0;
 	ret = fuse_iomap_lock(iocb, false);
@@ -868,12 +872,15 @@ ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return ret;
 }
 
-ssize_t fuse_famfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
+static ssize_t fuse_famfs_write_iter(struct kiocb *iocb,
+				     struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 	loff_t size;
 	ssize_t ret;
 
+	if (fuse_is_bad(inode))
+		return -EIO;
 	ret = fuse_iomap_lock(iocb, true);
 	if (ret)
 		return ret;
@@ -1060,13 +1067,37 @@ static const struct vm_operations_struct fuse_famfs_vm_ops = {
 	.pfn_mkwrite	= fuse_famfs_pfn_mkwrite,
 };
 
-int fuse_famfs_mmap(struct file *file, struct vm_area_struct *vma)
+static int fuse_famfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	file_accessed(file);
 	vma->vm_ops = &fuse_famfs_vm_ops;
 	vm_flags_set(vma, VM_HUGEPAGE);
 	return 0;
 }
+
+/*
+ * FUSE's file operations with famfs's I/O.  No ->fallocate: the fmap
+ * fixes a famfs file's layout (EOPNOTSUPP), and no ->remap_file_range.
+ */
+static const struct file_operations fuse_famfs_fops = {
+	.llseek		= fuse_file_llseek,
+	.read_iter	= fuse_famfs_read_iter,
+	.write_iter	= fuse_famfs_write_iter,
+	.mmap		= fuse_famfs_mmap,
+	.open		= fuse_open,
+	.flush		= fuse_flush,
+	.release	= fuse_release,
+	.fsync		= fuse_fsync,
+	.lock		= fuse_file_lock,
+	.get_unmapped_area = thp_get_unmapped_area,
+	.flock		= fuse_file_flock,
+	.splice_read	= fuse_splice_read,
+	.splice_write	= fuse_splice_write,
+	.unlocked_ioctl	= fuse_file_ioctl,
+	.compat_ioctl	= fuse_file_compat_ioctl,
+	.poll		= fuse_file_poll,
+	.copy_file_range = fuse_copy_file_range,
+};
 
 /*
  * Write back the CPU cache lines that DAX write faults dirtied.  fs/dax.c

@@ -138,9 +138,6 @@ u32 fuse_famfs_cache_mask(struct inode *inode);
 int fuse_famfs_setattr_check(struct inode *inode, const struct iattr *attr);
 void fuse_famfs_setattr_reply(struct inode *inode, struct fuse_attr *attr);
 void fuse_famfs_attr_blksize(struct inode *inode, u32 blksize);
-ssize_t fuse_famfs_read_iter(struct kiocb *iocb, struct iov_iter *to);
-ssize_t fuse_famfs_write_iter(struct kiocb *iocb, struct iov_iter *from);
-int fuse_famfs_mmap(struct file *file, struct vm_area_struct *vma);
 void fuse_famfs_conn_put(struct fuse_conn *fc);
 
 /* famfs_devdax.c: device-dax instances as famfs devices */
@@ -193,24 +190,6 @@ static inline void fuse_famfs_setattr_reply(struct inode *inode,
 
 static inline void fuse_famfs_attr_blksize(struct inode *inode, u32 blksize)
 {
-}
-
-static inline ssize_t fuse_famfs_read_iter(struct kiocb *iocb,
-					   struct iov_iter *to)
-{
-	return -EIO;
-}
-
-static inline ssize_t fuse_famfs_write_iter(struct kiocb *iocb,
-					    struct iov_iter *from)
-{
-	return -EIO;
-}
-
-static inline int fuse_famfs_mmap(struct file *file,
-				  struct vm_area_struct *vma)
-{
-	return -ENODEV;
 }
 
 static inline void fuse_famfs_conn_put(struct fuse_conn *fc)

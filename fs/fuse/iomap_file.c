@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fuse-iomap: the read_iter and write_iter of iomap files, and what their
- * direct (iomap_direct.c) and buffered (iomap_buffered.c) halves share:
- * the inode lock of a kiocb, and the checks and waits before a write.
- * A direct write that iomap ends short continues through the page cache
- * here, so that neither half calls the other.
+ * fuse-iomap: the file operations of iomap files, and what the direct
+ * (iomap_direct.c) and buffered (iomap_buffered.c) halves of their
+ * read_iter and write_iter share: the inode lock of a kiocb, and the
+ * checks and waits before a write.  A direct write that iomap ends short
+ * continues through the page cache here, so that neither half calls the
+ * other.
  */
 
 #include <linux/fs.h>
@@ -101,6 +102,8 @@ ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
 
 ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
+	if (fuse_is_bad(file_inode(iocb->ki_filp)))
+		return -EIO;
 	if (iocb->ki_flags & IOCB_DIRECT)
 		return fuse_iomap_direct_read(iocb, to);
 	return fuse_iomap_buffered_read(iocb, to);
@@ -127,6 +130,8 @@ ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	ssize_t ret;
 
+	if (fuse_is_bad(file_inode(iocb->ki_filp)))
+		return -EIO;
 	if (!(iocb->ki_flags & IOCB_DIRECT))
 		return fuse_iomap_buffered_write(iocb, from);
 	ret = fuse_iomap_direct_write(iocb, from);
@@ -135,3 +140,40 @@ ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		ret = fuse_iomap_dio_fallback(iocb, from, ret);
 	return ret;
 }
+
+static loff_t fuse_iomap_llseek(struct file *file, loff_t offset, int whence)
+{
+	if (whence == SEEK_HOLE || whence == SEEK_DATA)
+		return fuse_iomap_lseek(file, offset, whence);
+	return fuse_file_llseek(file, offset, whence);
+}
+
+/*
+ * FUSE's file operations with iomap's I/O, and without ->poll: iomap
+ * files are block-backed, and a pollable file makes io_uring poll and
+ * retry a NOWAIT attempt that missed the mapping cache (up to 128 times)
+ * instead of handing it to a worker.  Buffered reads go through
+ * filemap_read(), which can wait for a folio asynchronously
+ * (IOCB_WAITQ): FOP_BUFFER_RASYNC.  Only these files can be cloned.
+ */
+const struct file_operations fuse_iomap_fops = {
+	.llseek		= fuse_iomap_llseek,
+	.read_iter	= fuse_iomap_read_iter,
+	.write_iter	= fuse_iomap_write_iter,
+	.mmap		= fuse_iomap_mmap,
+	.open		= fuse_open,
+	.flush		= fuse_flush,
+	.release	= fuse_release,
+	.fsync		= fuse_fsync,
+	.lock		= fuse_file_lock,
+	.get_unmapped_area = thp_get_unmapped_area,
+	.flock		= fuse_file_flock,
+	.splice_read	= fuse_splice_read,
+	.splice_write	= fuse_splice_write,
+	.unlocked_ioctl	= fuse_file_ioctl,
+	.compat_ioctl	= fuse_file_compat_ioctl,
+	.fallocate	= fuse_iomap_fallocate,
+	.copy_file_range = fuse_copy_file_range,
+	.remap_file_range = fuse_iomap_remap_file_range,
+	.fop_flags	= FOP_BUFFER_RASYNC,
+};

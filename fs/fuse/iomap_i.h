@@ -402,8 +402,6 @@ int fuse_iomap_ioend(struct inode *inode,
 
 /* Buffered I/O, writeback and mmap (iomap_buffered.c) */
 extern const struct address_space_operations fuse_iomap_aops;
-/* FUSE's file operations without ->poll (file.c) */
-extern const struct file_operations fuse_iomap_fops;
 int fuse_iomap_buffered_init(void);
 void fuse_iomap_buffered_exit(void);
 void fuse_iomap_ioend_work(struct work_struct *work);
@@ -438,9 +436,19 @@ bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
 ssize_t fuse_iomap_direct_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from);
 
-/* Read and write, direct or through the page cache (iomap_file.c) */
+/* The file operations of iomap files (iomap_file.c) and their entries */
+extern const struct file_operations fuse_iomap_fops;
 int fuse_iomap_lock(struct kiocb *iocb, bool excl);
 ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
+ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from);
+int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma);
+long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
+			  loff_t length);
+
+/* SEEK_DATA/HOLE, FIBMAP (iomap_report.c) */
+loff_t fuse_iomap_lseek(struct file *file, loff_t offset, int whence);
+sector_t fuse_iomap_bmap(struct address_space *mapping, sector_t block);
 
 /*
  * The entry points of upstream fs/fuse.  Without CONFIG_FUSE_IOMAP no
@@ -635,15 +643,8 @@ void fuse_iomap_open(struct inode *inode, struct file *file);
 void fuse_iomap_attr_blksize(struct inode *inode, u32 blksize);
 int fuse_iomap_setsize_prepare(struct inode *inode, loff_t newsize);
 void fuse_iomap_setsize_finish(struct inode *inode, loff_t newsize);
-long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
-			  loff_t length);
 ssize_t fuse_iomap_copy_file_range(struct file *file_in, loff_t pos_in,
 				   struct file *file_out, loff_t pos_out,
 				   size_t len);
-ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to);
-ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from);
-int fuse_iomap_mmap(struct file *file, struct vm_area_struct *vma);
-loff_t fuse_iomap_lseek(struct file *file, loff_t offset, int whence);
-sector_t fuse_iomap_bmap(struct address_space *mapping, sector_t block);
 
 #endif /* _FS_FUSE_IOMAP_I_H */

@@ -115,6 +115,9 @@ echo 1 > "$B/max_ratio"
 check "a writer of another file is not throttled for good" \
 	timeout 120 fsop dirty "$T_MNT/good" 0 4194304
 check "and its pages are written" timeout 120 sync
+# sync(2) returns once FUSE has queued the writes; umount aborts what the
+# server has not read yet (stock FUSE).  fsync waits for them.
+check "and reach the server" timeout 120 sync "$T_MNT/good"
 umount "$T_MNT"
 wait_gone fusetd
 require "mount again" "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"

@@ -3,7 +3,9 @@
 # Assemble the patched fs/fuse tree from Debian's linux-source package:
 #
 #   build/tree/fs/fuse/           upstream fs/fuse + fs/fuse/patches/series
-#                                 + our fs/fuse/*.[ch] + tests/kunit/*.c
+#                                 + our fs/fuse/*.[ch]; tests/kunit/*.c
+#                                 as fs/fuse/tests/, where the kernel
+#                                 keeps the KUnit tests of a directory
 #   build/tree/include/uapi/linux fuse.h (patched) + our include/uapi headers
 #
 # Files are only rewritten when their content changed, so kbuild rebuilds
@@ -25,13 +27,14 @@ while read -r p; do
 		< "$TOP/fs/fuse/patches/$p" || die "patch $p does not apply"
 done < "$TOP/fs/fuse/patches/series"
 
-for f in "$TOP"/fs/fuse/*.[ch] "$TOP"/fs/fuse/Makefile.iomap \
-	 "$TOP"/tests/kunit/*.c; do
+for f in "$TOP"/fs/fuse/*.[ch] "$TOP"/fs/fuse/Makefile.iomap; do
 	[ -e "$f" ] || continue
 	[ -e "$stage/fs/fuse/$(basename "$f")" ] &&
 		die "$(basename "$f") would overwrite an upstream file"
 	cp "$f" "$stage/fs/fuse/"
 done
+mkdir -p "$stage/fs/fuse/tests"
+cp "$TOP"/tests/kunit/*_kunit.c "$stage/fs/fuse/tests/"
 cp "$TOP"/include/uapi/linux/*.h "$stage/include/uapi/linux/"
 
 # Sync stage -> tree by content; drop files that disappeared.
@@ -41,7 +44,7 @@ cp "$TOP"/include/uapi/linux/*.h "$stage/include/uapi/linux/"
 		cp "$stage/$f" "$tree/$f"
 	fi
 done
-for d in fs/fuse include/uapi/linux; do
+for d in fs/fuse fs/fuse/tests include/uapi/linux; do
 	for f in "$tree/$d"/*.[ch] "$tree/$d"/Makefile*; do
 		[ -e "$f" ] || continue
 		[ -e "$stage/$d/$(basename "$f")" ] || rm -f "$f"

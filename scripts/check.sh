@@ -123,8 +123,9 @@ if has static; then
 		J="$JOBS" >"$l" 2>&1
 	rc=$?
 	# Only our files count: upstream fs/fuse has reports of its own.
-	ours=$(cd "$TOP" && ls fs/fuse/*.[ch] tests/kunit/*.c | xargs -n1 basename |
-		sed 's/\./\\./; s|^|/fs/fuse/|; s|$|:|' | paste -sd'|')
+	ours=$({ (cd "$TOP/fs/fuse" && ls -- *.[ch]) | sed 's|^|/fs/fuse/|'
+		 (cd "$TOP/tests/kunit" && ls -- *.c) | sed 's|^|/fs/fuse/tests/|'; } |
+		sed 's/\./\\./; s|$|:|' | paste -sd'|')
 	grep -vE '^(/usr/bin/spatch|make|Please check|coccicheck failed)' "$l" |
 		grep -E '\.[ch]:[0-9]+' | grep -E "$ours" > "$logdir/cocci-reports.log"
 	[ "$rc" = 0 ] && [ ! -s "$logdir/cocci-reports.log" ]

@@ -22,6 +22,7 @@
  * here (famfs_devdax.c feeds it what the instance says).
  */
 
+#include <kunit/visibility.h>
 #include <linux/fs.h>
 #include <linux/fuse.h>
 #include <linux/math64.h>
@@ -302,6 +303,7 @@ int fuse_famfs_fmap_parse(const void *buf, size_t len,
 	*fmapp = f;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_famfs_fmap_parse);
 
 /* Do two strips share device bytes that back file data? */
 static bool famfs_strips_overlap(const struct fuse_famfs_strip *s,
@@ -334,6 +336,7 @@ bool fuse_famfs_fmap_overlap(const struct fuse_famfs_fmap *a,
 				return true;
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_famfs_fmap_overlap);
 
 void fuse_famfs_fmap_free(struct fuse_famfs_fmap *fmap)
 {
@@ -342,6 +345,7 @@ void fuse_famfs_fmap_free(struct fuse_famfs_fmap *fmap)
 	kfree(fmap->strips);
 	kfree(fmap);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_famfs_fmap_free);
 
 /**
  * fuse_famfs_resolve - where a file offset lives
@@ -392,6 +396,7 @@ int fuse_famfs_resolve(const struct fuse_famfs_fmap *fmap, u64 pos,
 	map->len = min(e->chunk - within, PAGE_ALIGN(e->len) - local);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_famfs_resolve);
 
 /**
  * fuse_famfs_fmap_reply_size - is a GET_FMAP reply a request for room?
@@ -420,6 +425,7 @@ int fuse_famfs_fmap_reply_size(const void *buf, size_t len, size_t bufsize,
 	*needed = n;
 	return 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_famfs_fmap_reply_size);
 
 /**
  * fuse_famfs_check_daxdev - validate a GET_DAXDEV reply
@@ -446,6 +452,7 @@ int fuse_famfs_check_daxdev(const struct fuse_daxdev_out *out, size_t len,
 		return BAD("device name not an absolute path");
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_famfs_check_daxdev);
 
 /**
  * fuse_famfs_devdax_span - can famfs use a device-dax instance's range
@@ -480,6 +487,7 @@ int fuse_famfs_devdax_span(u64 start, u64 size, const struct range *ranges,
 	*why = "its range is not in its device pages";
 	return -EOPNOTSUPP;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_famfs_devdax_span);
 
 /* The end of [off, off + len), saturated at U64_MAX. */
 static u64 famfs_end(u64 off, u64 len)
@@ -509,6 +517,7 @@ void fuse_famfs_poison_add(struct fuse_famfs_poison *p, u64 off, u64 len)
 	p->r[p->nr].len = len;
 	p->nr++;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_famfs_poison_add);
 
 /* Does [off, off + len) touch a poisoned range? */
 bool fuse_famfs_poison_hit(const struct fuse_famfs_poison *p, u64 off,
@@ -525,3 +534,4 @@ bool fuse_famfs_poison_hit(const struct fuse_famfs_poison *p, u64 off,
 			return true;
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_famfs_poison_hit);

@@ -11,6 +11,7 @@
  * record the new size.
  */
 
+#include <kunit/visibility.h>
 #include <linux/iomap.h>
 #include <linux/pagemap.h>
 
@@ -460,6 +461,7 @@ void fuse_iomap_unmap(struct iomap *iomap)
 	fuse_iomap_dev_put(iomap->private);
 	iomap->private = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_unmap);
 
 /*
  * A direct write that covers only part of a block of a shared (out of
@@ -468,6 +470,7 @@ void fuse_iomap_unmap(struct iomap *iomap)
  * direct write into inline data, which the page cache serialises with
  * fills of the EOF folio (iomap_inline.c).
  */
+VISIBLE_IF_KUNIT
 bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
 				   loff_t count, const struct iomap *iomap)
 {
@@ -476,6 +479,7 @@ bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
 	return (iomap->flags & IOMAP_F_SHARED) &&
 	       ((pos | count) & (blocksize - 1));
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_dio_needs_fallback);
 
 /*
  * A NOWAIT direct I/O must be mapped whole before it starts.  Once bios of
@@ -664,6 +668,7 @@ u32 fuse_iomap_ioend_flags(bool direct, bool unwritten, bool shared)
 		flags |= FUSE_IOMAP_IOEND_SHARED;
 	return flags;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_ioend_flags);
 
 /**
  * fuse_iomap_ioend_build - the FUSE_IOMAP_IOEND request for a write
@@ -709,6 +714,7 @@ bool fuse_iomap_ioend_build(const struct fuse_conn *fc,
 			     FUSE_IOMAP_IOEND_UNWRITTEN |
 			     FUSE_IOMAP_IOEND_APPEND));
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_ioend_build);
 
 static int fuse_iomap_send_ioend(struct inode *inode,
 				 struct fuse_iomap_ioend_in *in)

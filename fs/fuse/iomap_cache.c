@@ -35,6 +35,7 @@
  * the tree consistent should a caller forget; they are not the validation.
  */
 
+#include <kunit/visibility.h>
 #include <linux/overflow.h>
 #include <linux/rbtree.h>
 #include <linux/slab.h>
@@ -263,6 +264,7 @@ int fuse_iomap_cache_prealloc_fill(struct fuse_iomap_cache_prealloc *pa,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_prealloc_fill);
 
 /**
  * fuse_iomap_cache_prealloc_release - free the entries a change did not use
@@ -280,6 +282,7 @@ void fuse_iomap_cache_prealloc_release(struct fuse_iomap_cache_prealloc *pa)
 		pa->entries[i] = NULL;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_prealloc_release);
 
 /**
  * fuse_iomap_cache_init - set up an empty cache
@@ -291,6 +294,7 @@ void fuse_iomap_cache_init(struct fuse_iomap_cache *c)
 	c->nr_entries = 0;
 	c->scan_pos = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_init);
 
 /**
  * fuse_iomap_cache_destroy - free every entry of a cache
@@ -309,6 +313,7 @@ void fuse_iomap_cache_destroy(struct fuse_iomap_cache *c)
 	WRITE_ONCE(c->nr_entries, 0);
 	c->scan_pos = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_destroy);
 
 /*
  * Make [@start, @end) empty.  An entry that covers the whole range and
@@ -419,6 +424,7 @@ int fuse_iomap_cache_upsert(struct fuse_iomap_cache *c,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_upsert);
 
 /**
  * fuse_iomap_cache_lookup - find the cached mapping of a file position
@@ -445,14 +451,16 @@ bool fuse_iomap_cache_lookup(struct fuse_iomap_cache *c, u64 pos,
 	fuse_iomap_cache_to_io(e, out);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_lookup);
 
+#if IS_ENABLED(CONFIG_KUNIT)
 /**
  * fuse_iomap_cache_next - find the entry covering or following a position
  * @c: cache, locked by the caller (shared is enough)
  * @pos: file offset, bytes
  * @out: set to the first entry that ends after @pos
  *
- * For walking the cache and for sizing the gap before the next entry;
+ * The KUnit tests walk caches with it (it exists only with KUnit);
  * unlike fuse_iomap_cache_lookup() it does not count as a use.
  *
  * Return: true if there is such an entry.
@@ -468,6 +476,8 @@ bool fuse_iomap_cache_next(const struct fuse_iomap_cache *c, u64 pos,
 	fuse_iomap_cache_to_io(e, out);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_next);
+#endif
 
 /**
  * fuse_iomap_cache_remove - forget the mappings of a file range
@@ -494,6 +504,7 @@ void fuse_iomap_cache_remove(struct fuse_iomap_cache *c, u64 offset,
 		end = U64_MAX;
 	fuse_iomap_cache_punch(c, offset, end, pa);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_remove);
 
 /**
  * fuse_iomap_cache_remove_blocks - forget the mappings of the blocks a
@@ -528,6 +539,7 @@ void fuse_iomap_cache_remove_blocks(struct fuse_iomap_cache *c, u64 offset,
 		end = round_up(end, (u64)blocksize);
 	fuse_iomap_cache_punch(c, round_down(offset, (u64)blocksize), end, pa);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_remove_blocks);
 
 /**
  * fuse_iomap_cache_evict - drop entries not used lately, for a shrinker
@@ -563,10 +575,14 @@ unsigned long fuse_iomap_cache_evict(struct fuse_iomap_cache *c,
 	c->scan_pos = e ? e->offset : 0;
 	return freed;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_evict);
 
+#if IS_ENABLED(CONFIG_KUNIT)
 /**
  * fuse_iomap_cache_bytes - memory the entries of a cache take
- * @c: cache; may be read without the lock, for a shrinker's count
+ * @c: cache; may be read without the lock
+ *
+ * For the KUnit tests' accounting checks (it exists only with KUnit).
  *
  * Return: bytes, as slab objects (the struct holding the cache itself,
  * which lives in the inode, is not counted).
@@ -575,6 +591,8 @@ size_t fuse_iomap_cache_bytes(const struct fuse_iomap_cache *c)
 {
 	return fuse_iomap_cache_count(c) * sizeof(struct fuse_iomap_cache_entry);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_bytes);
+#endif
 
 /**
  * fuse_iomap_cache_remove_dev - forget the mappings of a device range
@@ -614,6 +632,7 @@ bool fuse_iomap_cache_remove_dev(struct fuse_iomap_cache *c, u32 dev,
 	}
 	return dropped;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_remove_dev);
 
 /* Bytes one cached mapping takes, for turning a byte limit into entries */
 size_t fuse_iomap_cache_entry_size(void)

@@ -29,6 +29,7 @@
  * around both.  Nothing under these locks sleeps or allocates.
  */
 
+#include <kunit/visibility.h>
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
@@ -230,6 +231,7 @@ static void fuse_iomap_cache_track(struct inode *inode)
  *
  * Return: true if the operation can use @map as it is.
  */
+VISIBLE_IF_KUNIT
 bool fuse_iomap_cache_serves(const struct fuse_iomap_io *map, u32 opflags)
 {
 	if (!(opflags & FUSE_IOMAP_OP_WRITE))
@@ -247,6 +249,7 @@ bool fuse_iomap_cache_serves(const struct fuse_iomap_io *map, u32 opflags)
 	}
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_serves);
 
 /**
  * fuse_iomap_cache_find - look for a cached mapping an operation can use
@@ -339,6 +342,7 @@ static void fuse_iomap_cache_put(struct fuse_iomap_cache *c,
  * mapping of its own may have been given new blocks: what the read cache
  * holds for that range (a hole, say) is about to become wrong.
  */
+VISIBLE_IF_KUNIT
 void fuse_iomap_cache_plan(const struct fuse_iomap_begin_out *out,
 			   u32 opflags, const struct fuse_iomap_io **rmap,
 			   const struct fuse_iomap_io **wmap,
@@ -364,6 +368,7 @@ void fuse_iomap_cache_plan(const struct fuse_iomap_begin_out *out,
 	if (*wmap && !fuse_iomap_cache_keeps(*wmap, true))
 		*wmap = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_plan);
 
 /**
  * fuse_iomap_cache_fill - store a FUSE_IOMAP_BEGIN reply

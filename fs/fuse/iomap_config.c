@@ -10,6 +10,7 @@
  * answers ENOSYS keeps FUSE's defaults.
  */
 
+#include <kunit/visibility.h>
 #include <linux/backing-dev.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
@@ -68,6 +69,7 @@ static size_t fuse_iomap_config_needs(u64 flags)
  *
  * Return: 0 or -EFSCORRUPTED.
  */
+VISIBLE_IF_KUNIT
 int fuse_iomap_check_config(const struct fuse_iomap_config_out *out,
 			    size_t size, const char **rule)
 {
@@ -97,6 +99,7 @@ int fuse_iomap_check_config(const struct fuse_iomap_config_out *out,
 		return BAD("maximum file size out of range");
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_check_config);
 
 static void fuse_iomap_config_apply(struct super_block *sb,
 				    const struct fuse_iomap_config_out *out)

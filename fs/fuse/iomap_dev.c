@@ -14,6 +14,7 @@
  * the cookie; the file is released with the last reference.
  */
 
+#include <kunit/visibility.h>
 #include <linux/blkdev.h>
 #include <linux/buffer_head.h>
 #include <linux/capability.h>
@@ -38,6 +39,7 @@ void fuse_iomap_conn_init(struct fuse_conn *fc)
 	xa_init_flags(&fc->iomap_conn.devs, XA_FLAGS_ALLOC1);
 	fuse_iomap_cache_conn_init(fc);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_conn_init);
 
 void fuse_iomap_dev_put(struct fuse_iomap_dev *dev)
 {
@@ -59,6 +61,7 @@ void fuse_iomap_conn_put(struct fuse_conn *fc)
 	xa_destroy(&fc->iomap_conn.devs);
 	fuse_iomap_server_put(fc);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_conn_put);
 
 /**
  * fuse_iomap_dev_get - look up a device cookie and take a reference

@@ -212,8 +212,6 @@ int fuse_iomap_cache_upsert(struct fuse_iomap_cache *c,
 			    struct fuse_iomap_cache_prealloc *pa);
 bool fuse_iomap_cache_lookup(struct fuse_iomap_cache *c, u64 pos,
 			     struct fuse_iomap_io *out);
-bool fuse_iomap_cache_next(const struct fuse_iomap_cache *c, u64 pos,
-			   struct fuse_iomap_io *out);
 void fuse_iomap_cache_remove(struct fuse_iomap_cache *c, u64 offset,
 			     u64 length, struct fuse_iomap_cache_prealloc *pa);
 void fuse_iomap_cache_remove_blocks(struct fuse_iomap_cache *c, u64 offset,
@@ -221,7 +219,6 @@ void fuse_iomap_cache_remove_blocks(struct fuse_iomap_cache *c, u64 offset,
 				    struct fuse_iomap_cache_prealloc *pa);
 unsigned long fuse_iomap_cache_evict(struct fuse_iomap_cache *c,
 				     unsigned long nr_to_scan);
-size_t fuse_iomap_cache_bytes(const struct fuse_iomap_cache *c);
 bool fuse_iomap_cache_remove_dev(struct fuse_iomap_cache *c, u32 dev,
 				 u64 addr, u64 length);
 size_t fuse_iomap_cache_entry_size(void);
@@ -252,11 +249,6 @@ void fuse_iomap_cache_inode_init(struct fuse_iomap_inode *ii);
 void fuse_iomap_cache_inode_destroy(struct inode *inode);
 bool fuse_iomap_cache_find(struct inode *inode, u64 pos, u32 opflags,
 			   struct fuse_iomap_io *map, u64 *seq);
-void fuse_iomap_cache_plan(const struct fuse_iomap_begin_out *out,
-			   u32 opflags, const struct fuse_iomap_io **rmap,
-			   const struct fuse_iomap_io **wmap,
-			   const struct fuse_iomap_io **gone);
-bool fuse_iomap_cache_serves(const struct fuse_iomap_io *map, u32 opflags);
 void fuse_iomap_cache_sample(struct inode *inode,
 			     struct fuse_iomap_cache_cookie *cookie);
 u64 fuse_iomap_cache_fill(struct inode *inode,
@@ -289,14 +281,9 @@ int fuse_iomap_check_upsert(const struct fuse_iomap_upsert_mappings_out *up,
 			    const struct fuse_iomap_devinfo *rdev,
 			    const struct fuse_iomap_devinfo *wdev,
 			    const char **rule);
-void fuse_iomap_upsert_plan(const struct fuse_iomap_upsert_mappings_out *up,
-			    bool rwritable,
-			    const struct fuse_iomap_io **rmap,
-			    const struct fuse_iomap_io **wmap);
 
 /* INIT negotiation and the privilege model (iomap_init.c) */
 bool fuse_iomap_permitted(void);
-u64 fuse_iomap_server_features(u64 got, bool rawio, bool granted);
 int fuse_iomap_may_add_dev(struct fuse_conn *fc);
 void fuse_iomap_server_put(struct fuse_conn *fc);
 
@@ -305,11 +292,6 @@ struct fuse_iomap_offer {
 	u64	wire;		/* the flags sent */
 	bool	bit43_famfs;	/* bit 43 stands for FUSE_DAX_FMAP */
 };
-
-struct fuse_iomap_offer fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok,
-					       bool famfs_source);
-u64 fuse_iomap_accept_flags(const struct fuse_iomap_offer *offer, u64 reply);
-void fuse_iomap_mount_source(struct fuse_conn *fc, const char *source);
 
 /* Validation and conversion of server mappings (iomap_validate.c) */
 
@@ -345,8 +327,6 @@ u32 fuse_iomap_op_to_wire(unsigned int flags);
 
 /* FUSE_IOMAP_CONFIG (iomap_config.c) */
 struct fuse_iomap_config_out;
-int fuse_iomap_check_config(const struct fuse_iomap_config_out *out,
-			    size_t size, const char **rule);
 
 /* Device table and /dev/fuse ioctls (iomap_dev.c) */
 struct fuse_iomap_dev *fuse_iomap_dev_get(struct fuse_conn *fc, u32 cookie,
@@ -379,8 +359,6 @@ bool fuse_iomap_mapping_valid(struct inode *inode, const struct iomap *iomap);
 int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 		   u32 opflags, struct iomap *iomap, struct iomap *srcmap);
 void fuse_iomap_unmap(struct iomap *iomap);
-bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
-				   loff_t count, const struct iomap *iomap);
 
 /* What a FUSE_IOMAP_IOEND reports: one completed write. */
 struct fuse_iomap_ioend_args {
@@ -409,7 +387,6 @@ ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from);
 
 /* Inline data (iomap_inline.c) */
-bool fuse_iomap_inline_possible(u32 opflags, loff_t pos, loff_t isize);
 void *fuse_iomap_inline_offer(struct inode *inode, loff_t pos, u32 opflags,
 			      struct fuse_iomap_limits *lim);
 int fuse_iomap_inline_fetch(struct inode *inode,
@@ -423,7 +400,6 @@ void fuse_iomap_inline_put(struct iomap *iomap);
 void fuse_iomap_grow_barrier(struct inode *inode, loff_t end);
 int fuse_iomap_inline_begin(struct inode *inode, loff_t pos, loff_t count,
 			    unsigned int flags, struct iomap *iomap);
-u32 fuse_iomap_inline_end_size(u64 offset, u64 length, loff_t isize);
 bool fuse_iomap_inline_changed(const struct iomap *iomap, unsigned int flags,
 			       ssize_t written);
 int fuse_iomap_inline_end(struct inode *inode, loff_t pos, loff_t count,
@@ -449,6 +425,33 @@ long fuse_iomap_fallocate(struct file *file, int mode, loff_t offset,
 /* SEEK_DATA/HOLE, FIBMAP (iomap_report.c) */
 loff_t fuse_iomap_lseek(struct file *file, loff_t offset, int whence);
 sector_t fuse_iomap_bmap(struct address_space *mapping, sector_t block);
+
+/* Helpers of one file that its KUnit tests call (VISIBLE_IF_KUNIT) */
+#if IS_ENABLED(CONFIG_KUNIT)
+u64 fuse_iomap_accept_flags(const struct fuse_iomap_offer *offer, u64 reply);
+size_t fuse_iomap_cache_bytes(const struct fuse_iomap_cache *c);
+bool fuse_iomap_cache_next(const struct fuse_iomap_cache *c, u64 pos,
+			   struct fuse_iomap_io *out);
+void fuse_iomap_cache_plan(const struct fuse_iomap_begin_out *out,
+			   u32 opflags, const struct fuse_iomap_io **rmap,
+			   const struct fuse_iomap_io **wmap,
+			   const struct fuse_iomap_io **gone);
+bool fuse_iomap_cache_serves(const struct fuse_iomap_io *map, u32 opflags);
+int fuse_iomap_check_config(const struct fuse_iomap_config_out *out,
+			    size_t size, const char **rule);
+bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
+				   loff_t count, const struct iomap *iomap);
+u32 fuse_iomap_inline_end_size(u64 offset, u64 length, loff_t isize);
+bool fuse_iomap_inline_possible(u32 opflags, loff_t pos, loff_t isize);
+void fuse_iomap_mount_source(struct fuse_conn *fc, const char *source);
+struct fuse_iomap_offer fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok,
+					       bool famfs_source);
+u64 fuse_iomap_server_features(u64 got, bool rawio, bool granted);
+void fuse_iomap_upsert_plan(const struct fuse_iomap_upsert_mappings_out *up,
+			    bool rwritable,
+			    const struct fuse_iomap_io **rmap,
+			    const struct fuse_iomap_io **wmap);
+#endif
 
 /*
  * The entry points of upstream fs/fuse.  Without CONFIG_FUSE_IOMAP no

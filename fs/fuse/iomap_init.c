@@ -45,6 +45,7 @@
  * filesystem keeps what its INIT negotiated until it is unmounted.
  */
 
+#include <kunit/visibility.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs_struct.h>
@@ -77,6 +78,7 @@ bool fuse_iomap_permitted(void)
  *
  * Return: @got without the features the server may not have.
  */
+VISIBLE_IF_KUNIT
 u64 fuse_iomap_server_features(u64 got, bool rawio, bool granted)
 {
 	if (rawio)
@@ -86,6 +88,7 @@ u64 fuse_iomap_server_features(u64 got, bool rawio, bool granted)
 		got &= ~FUSE_IOMAP;
 	return got;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_server_features);
 
 /**
  * fuse_iomap_may_add_dev - may the current task register a block device?
@@ -109,6 +112,7 @@ int fuse_iomap_may_add_dev(struct fuse_conn *fc)
 			    task_tgid_vnr(current));
 	return -EPERM;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_may_add_dev);
 
 /* Keep the famfs server's root and credentials; see fuse_iomap_conn. */
 static void fuse_iomap_server_hold(struct fuse_conn *fc)
@@ -129,6 +133,7 @@ void fuse_iomap_server_put(struct fuse_conn *fc)
 	put_cred(ic->server_cred);
 	ic->server_cred = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_server_put);
 
 /**
  * fuse_iomap_offer_flags - the INIT flags to offer
@@ -138,6 +143,7 @@ void fuse_iomap_server_put(struct fuse_conn *fc)
  *
  * Return: the flags to send and the meaning of bit 43 among them.
  */
+VISIBLE_IF_KUNIT
 struct fuse_iomap_offer fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok,
 					       bool famfs_source)
 {
@@ -154,6 +160,7 @@ struct fuse_iomap_offer fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok,
 	}
 	return o;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_offer_flags);
 
 /**
  * fuse_iomap_accept_flags - the features a connection gets
@@ -166,6 +173,7 @@ struct fuse_iomap_offer fuse_iomap_offer_flags(bool iomap_ok, bool famfs_ok,
  * Return: FUSE_IOMAP and/or FUSE_DAX_FMAP (bit 44), whatever bit the
  * server echoed famfs on.
  */
+VISIBLE_IF_KUNIT
 u64 fuse_iomap_accept_flags(const struct fuse_iomap_offer *offer, u64 reply)
 {
 	u64 got = offer->wire & reply & (FUSE_IOMAP | FUSE_DAX_FMAP);
@@ -174,6 +182,7 @@ u64 fuse_iomap_accept_flags(const struct fuse_iomap_offer *offer, u64 reply)
 		got = (got & ~FUSE_DAX_FMAP_BIT43) | FUSE_DAX_FMAP;
 	return got;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_accept_flags);
 
 /**
  * fuse_iomap_mount_source - note what the mount's source names
@@ -183,6 +192,7 @@ u64 fuse_iomap_accept_flags(const struct fuse_iomap_offer *offer, u64 reply)
  * Resolved in the mounting task; a source that is no path (an image name,
  * "fusetd") is simply not a character device.
  */
+VISIBLE_IF_KUNIT
 void fuse_iomap_mount_source(struct fuse_conn *fc, const char *source)
 {
 	struct path path;
@@ -192,6 +202,7 @@ void fuse_iomap_mount_source(struct fuse_conn *fc, const char *source)
 	fc->iomap_conn.source_chr = S_ISCHR(d_inode(path.dentry)->i_mode);
 	path_put(&path);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_mount_source);
 
 /**
  * fuse_iomap_mount_setup - what INIT may offer this mount
@@ -239,6 +250,7 @@ u32 fuse_iomap_init_minor(const struct fuse_conn *fc, u32 minor)
 {
 	return fc->iomap_conn.offered_iomap ? FUSE_IOMAP_KERNEL_MINOR : minor;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_init_minor);
 
 /*
  * Called with the server's INIT reply flags (flags2 included), in the
@@ -289,3 +301,4 @@ void fuse_iomap_init_reply(struct fuse_conn *fc, u64 reply)
 	/* the server owns its devices: syncfs(2) must reach it */
 	fc->sync_fs = 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_init_reply);

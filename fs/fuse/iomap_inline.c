@@ -31,6 +31,7 @@
  * serialises them with those fills.
  */
 
+#include <kunit/visibility.h>
 #include <linux/iomap.h>
 #include <linux/pagemap.h>
 #include <linux/writeback.h>
@@ -50,12 +51,14 @@
  *
  * Return: whether to offer room for inline data.
  */
+VISIBLE_IF_KUNIT
 bool fuse_iomap_inline_possible(u32 opflags, loff_t pos, loff_t isize)
 {
 	if (opflags & FUSE_IOMAP_OP_WRITEBACK)
 		return false;
 	return isize - pos <= (loff_t)PAGE_SIZE;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_inline_possible);
 
 /**
  * fuse_iomap_inline_offer - the page offered for a FUSE_IOMAP_BEGIN reply
@@ -89,6 +92,23 @@ void *fuse_iomap_inline_offer(struct inode *inode, loff_t pos, u32 opflags,
 	lim->inline_fetch = !get_fuse_conn(inode)->iomap_conn.inline_payload;
 	return buf;
 }
+
+/**
+ * fuse_iomap_inline_end_size - bytes of inline data FUSE_IOMAP_END carries
+ * @offset: file offset of the INLINE mapping
+ * @length: its length
+ * @isize: the file's size after the write
+ *
+ * Return: the bytes of the mapping below EOF.
+ */
+VISIBLE_IF_KUNIT
+u32 fuse_iomap_inline_end_size(u64 offset, u64 length, loff_t isize)
+{
+	if (isize <= offset)
+		return 0;
+	return min_t(u64, length, isize - offset);
+}
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_inline_end_size);
 
 /**
  * fuse_iomap_inline_fetch - read the data of an INLINE mapping
@@ -148,6 +168,7 @@ void fuse_iomap_inline_received(struct fuse_iomap_limits *lim, void *buf,
 	lim->inline_bytes = size;
 	memset(buf + size, 0, PAGE_SIZE - size);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_inline_received);
 
 /**
  * fuse_iomap_inline_attach - give an INLINE mapping its data
@@ -163,6 +184,7 @@ void fuse_iomap_inline_attach(struct iomap *iomap, void **bufp)
 	iomap->inline_data = *bufp;
 	*bufp = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_inline_attach);
 
 /* Free a page from fuse_iomap_inline_offer(); NULL and errors are fine. */
 void fuse_iomap_inline_free(void *buf)
@@ -170,6 +192,7 @@ void fuse_iomap_inline_free(void *buf)
 	if (!IS_ERR_OR_NULL(buf))
 		free_page((unsigned long)buf);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_inline_free);
 
 /* Drop the data of an INLINE mapping (from fuse_iomap_unmap()). */
 void fuse_iomap_inline_put(struct iomap *iomap)
@@ -179,6 +202,7 @@ void fuse_iomap_inline_put(struct iomap *iomap)
 	fuse_iomap_inline_free(iomap->inline_data);
 	iomap->inline_data = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_inline_put);
 
 /**
  * fuse_iomap_grow_barrier - let a fill of the EOF folio finish
@@ -264,21 +288,6 @@ int fuse_iomap_inline_begin(struct inode *inode, loff_t pos, loff_t count,
 	/* The size to go back to if the server refuses the new data. */
 	fi->iomap->inline_isize = i_size_read(inode);
 	return 0;
-}
-
-/**
- * fuse_iomap_inline_end_size - bytes of inline data FUSE_IOMAP_END carries
- * @offset: file offset of the INLINE mapping
- * @length: its length
- * @isize: the file's size after the write
- *
- * Return: the bytes of the mapping below EOF.
- */
-u32 fuse_iomap_inline_end_size(u64 offset, u64 length, loff_t isize)
-{
-	if (isize <= offset)
-		return 0;
-	return min_t(u64, length, isize - offset);
 }
 
 static int fuse_iomap_inline_send_end(struct inode *inode, loff_t pos,
@@ -374,6 +383,7 @@ bool fuse_iomap_inline_changed(const struct iomap *iomap, unsigned int flags,
 {
 	return written > 0 && fuse_iomap_inline_writes(iomap, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_inline_changed);
 
 /*
  * Fail the iteration @iomap belongs to with @err: the one reach into

@@ -24,6 +24,7 @@
  * server thread that sends the notification.
  */
 
+#include <kunit/visibility.h>
 #include <linux/fs.h>
 
 #include "fuse_i.h"
@@ -44,6 +45,7 @@ bool fuse_iomap_notify_claims(unsigned int code)
 	       code == FUSE_NOTIFY_LATER_INC_EPOCH ||
 	       code == FUSE_NOTIFY_LATER_PRUNE;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_notify_claims);
 
 /* The exact size of a notification's message, or 0 for other codes. */
 size_t fuse_iomap_notify_size(unsigned int code)
@@ -58,6 +60,7 @@ size_t fuse_iomap_notify_size(unsigned int code)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_notify_size);
 
 /**
  * fuse_iomap_check_inval_range - validate a range to invalidate
@@ -85,6 +88,7 @@ int fuse_iomap_check_inval_range(const struct fuse_range *range,
 		return INVAL("invalidation offset + length overflows");
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_check_inval_range);
 
 /* The rules an upserted mapping has beyond those of any mapping. */
 static int fuse_iomap_check_upsert_io(const struct fuse_iomap_io *map,
@@ -160,6 +164,7 @@ int fuse_iomap_check_upsert(const struct fuse_iomap_upsert_mappings_out *up,
 		return BAD("shared blocks as an upserted write mapping");
 	return fuse_iomap_check_upsert_io(wmap, FUSE_IOMAP_WRITE_MAP, rule);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_check_upsert);
 
 static void fuse_iomap_notify_report(struct fuse_conn *fc, unsigned int code,
 				     u64 ino, const char *rule, int err)
@@ -244,6 +249,7 @@ static void fuse_iomap_notify_limits(struct inode *inode,
  * take in place, not a hole, delalloc or shared blocks, nor a device
  * registered read-only.  Writes there still ask the server.
  */
+VISIBLE_IF_KUNIT
 void fuse_iomap_upsert_plan(const struct fuse_iomap_upsert_mappings_out *up,
 			    bool rwritable,
 			    const struct fuse_iomap_io **rmap,
@@ -261,6 +267,7 @@ void fuse_iomap_upsert_plan(const struct fuse_iomap_upsert_mappings_out *up,
 		 !(r->flags & FUSE_IOMAP_F_SHARED) && rwritable)
 		*wmap = r;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_upsert_plan);
 
 static int fuse_iomap_notify_upsert(struct fuse_conn *fc,
 				    const struct fuse_iomap_upsert_mappings_out *up,
@@ -413,3 +420,4 @@ out:
 		fuse_iomap_notify_report(fc, code, ino, rule, err);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_notify);

@@ -11,6 +11,7 @@
  * -EFSCORRUPTED, as a kernel filesystem does for corrupt metadata.
  */
 
+#include <kunit/visibility.h>
 #include <linux/iomap.h>
 #include <linux/overflow.h>
 
@@ -142,6 +143,7 @@ int fuse_iomap_check_io(const struct fuse_iomap_io *map,
 		return fuse_iomap_check_blocks(map, dir, dev, rule);
 	return fuse_iomap_check_nodev(map, rule);
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_check_io);
 
 static bool fuse_iomap_covers(const struct fuse_iomap_io *map, u64 pos)
 {
@@ -317,6 +319,7 @@ int fuse_iomap_check_begin(const struct fuse_iomap_begin_out *out,
 		return BAD("unshare source marked new");
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_check_begin);
 
 /**
  * fuse_iomap_choose - pick the mappings of a valid begin reply iomap uses
@@ -343,6 +346,7 @@ fuse_iomap_choose(const struct fuse_iomap_begin_out *out, u32 opflags,
 		*src = &out->read;
 	return &out->write;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_choose);
 
 /* Wire flags that iomap in this kernel knows, with their iomap names. */
 static const struct {
@@ -383,6 +387,7 @@ void fuse_iomap_to_iomap(const struct fuse_iomap_io *src,
 		    src->addr : IOMAP_NULL_ADDR;
 	dst->bdev = bdev;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_to_iomap);
 
 /* The mapping as reported back to the server in FUSE_IOMAP_END. */
 void fuse_iomap_from_iomap(const struct iomap *src, u32 dev,
@@ -401,6 +406,7 @@ void fuse_iomap_from_iomap(const struct iomap *src, u32 dev,
 	dst->dev = fuse_iomap_type_has_blocks(src->type) ? dev :
 		   FUSE_IOMAP_DEV_NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_from_iomap);
 
 /* iomap operation flags as sent to the server. */
 u32 fuse_iomap_op_to_wire(unsigned int flags)
@@ -429,3 +435,4 @@ u32 fuse_iomap_op_to_wire(unsigned int flags)
 			wire |= map[i].wire;
 	return wire;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_op_to_wire);

@@ -5,7 +5,7 @@
 
 #include <kunit/test.h>
 
-#include "fuse_i.h"
+#include "../fuse_i.h"
 
 /*
  * famfs can only be offered where FS_DAX exists (never on UML) and

@@ -9,7 +9,7 @@
 #include <linux/limits.h>
 #include <linux/sizes.h>
 
-#include "fuse_i.h"
+#include "../fuse_i.h"
 
 #define BS		4096ULL
 #define DEV_SIZE	SZ_1G

@@ -9,7 +9,7 @@
 #include <linux/iomap.h>
 #include <linux/mm.h>
 
-#include "fuse_i.h"
+#include "../fuse_i.h"
 
 #define PG	((loff_t)PAGE_SIZE)
 

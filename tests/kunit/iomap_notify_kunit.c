@@ -10,7 +10,7 @@
 #include <linux/limits.h>
 #include <linux/sizes.h>
 
-#include "fuse_i.h"
+#include "../fuse_i.h"
 
 #define BS		4096ULL
 #define B(n)		((u64)(n) * BS)

@@ -9,6 +9,7 @@
 
 #include <kunit/test.h>
 #include <linux/fuse.h>
+#include <linux/module.h>
 #include <linux/stddef.h>
 
 struct abi_fact {
@@ -239,3 +240,7 @@ static struct kunit_suite fuse_iomap_abi_suite = {
 };
 
 kunit_test_suite(fuse_iomap_abi_suite);
+
+MODULE_DESCRIPTION("KUnit tests of fuse-iomap");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

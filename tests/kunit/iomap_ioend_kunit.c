@@ -8,7 +8,7 @@
 #include <kunit/test.h>
 #include <linux/iomap.h>
 
-#include "fuse_i.h"
+#include "../fuse_i.h"
 
 #define BS	4096
 

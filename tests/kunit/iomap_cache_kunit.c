@@ -12,7 +12,7 @@
 #include <linux/limits.h>
 #include <linux/prandom.h>
 
-#include "fuse_i.h"
+#include "../fuse_i.h"
 
 #define BS		4096ULL
 #define B(n)		((u64)(n) * BS)

@@ -15,7 +15,7 @@
 #include <linux/sizes.h>
 #include <linux/stddef.h>
 
-#include "famfs_i.h"
+#include "../famfs_i.h"
 
 #define M2		((u64)SZ_2M)
 #define REG		FUSE_FAMFS_FILE_REG
@@ -1180,7 +1180,7 @@ static struct kunit_case fuse_famfs_fmap_cases[] = {
 	KUNIT_CASE(resolve_interleaved),
 	KUNIT_CASE(resolve_short_row),
 	KUNIT_CASE(resolve_empty),
-	KUNIT_CASE(resolve_random),
+	KUNIT_CASE_SLOW(resolve_random),
 	KUNIT_CASE(reply_size),
 	KUNIT_CASE_PARAM(check_daxdev_case, daxdev_gen_params),
 	KUNIT_CASE_PARAM(devdax_span_case, span_gen_params),

@@ -6,7 +6,7 @@
 #include <kunit/test.h>
 #include <linux/fs.h>
 
-#include "fuse_i.h"
+#include "../fuse_i.h"
 
 #define FULL	sizeof(struct fuse_iomap_config_out)
 

@@ -75,6 +75,12 @@ else
 	if [ -e "$kodir/virtiofs.ko" ]; then
 		install -m 644 "$kodir/virtiofs.ko" "$root/lib/modules/"
 	fi
+	# the KUnit module, and the dev kernel's kunit.ko (KUNIT=m) it needs
+	kunit_ko=$(devkernel_dir)/lib/kunit/kunit.ko
+	if [ -e "$kodir/fuse_iomap_kunit.ko" ] && [ -e "$kunit_ko" ]; then
+		install -m 644 "$kodir/fuse_iomap_kunit.ko" "$kunit_ko" \
+			"$root/lib/modules/"
+	fi
 fi
 cp "$TOP"/tests/vm/*.sh "$root/tests/vm/"
 cp "$TOP"/tests/bench/*.sh "$root/tests/bench/"

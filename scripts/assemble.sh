@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Assemble the patched fs/fuse tree from Debian's linux-source package:
 #
-#   build/tree/fs/fuse/           upstream fs/fuse + fs/fuse/patches/series
+#   build/tree/fs/fuse/           upstream fs/fuse + the hunks of
+#                                 fs/fuse/patches/series on upstream files
 #                                 + our fs/fuse/*.[ch]; tests/kunit/*.c
 #                                 as fs/fuse/tests/, where the kernel
 #                                 keeps the KUnit tests of a directory
@@ -21,11 +22,21 @@ mkdir -p "$stage/fs/fuse" "$stage/include/uapi/linux" "$tree"
 cp -p "$src"/fs/fuse/* "$stage/fs/fuse/"
 cp -p "$src/include/uapi/linux/fuse.h" "$stage/include/uapi/linux/"
 
-while read -r p; do
+# The hunks of the series on upstream files; the files it creates are ours
+# (scripts/series.sh), copied below.
+grep -Ev '^[[:space:]]*(#|$)' "$TOP/fs/fuse/patches/series" |
+	cut -s -d' ' -f2- | tr ' ' '\n' > "$stage/.created"
+# MAINTAINERS is changed in the series, but not built
+echo MAINTAINERS >> "$stage/.created"
+while read -r p _; do
 	case "$p" in ''|'#'*) continue ;; esac
-	patch -p1 -s -f --no-backup-if-mismatch -d "$stage" \
-		< "$TOP/fs/fuse/patches/$p" || die "patch $p does not apply"
+	patch_filter "$stage/.created" < "$TOP/fs/fuse/patches/$p" \
+		> "$stage/.hunks"
+	grep -q '^diff --git ' "$stage/.hunks" || continue
+	patch -p1 -s -F0 --no-backup-if-mismatch -d "$stage" \
+		< "$stage/.hunks" || die "patch $p does not apply"
 done < "$TOP/fs/fuse/patches/series"
+rm -f "$stage/.created" "$stage/.hunks"
 
 for f in "$TOP"/fs/fuse/*.[ch] "$TOP"/fs/fuse/Makefile.iomap; do
 	[ -e "$f" ] || continue

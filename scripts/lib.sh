@@ -39,6 +39,15 @@ kernel_src() {
 	echo "$dir/linux-source-6.12"
 }
 
+# patch_filter LIST: the mail on stdin without the diff sections of the
+# files LIST names (fs/fuse/patches: the files the series creates).
+patch_filter() {
+	awk -v list="$1" '
+		BEGIN { while ((getline f < list) > 0) skip["a/" f] = 1 }
+		/^diff --git / { drop = ($3 in skip) }
+		!drop { print }'
+}
+
 # Short hash of files (and extra words) that define a cached build.
 cfg_hash() {
 	cat "$@" | sha256sum | cut -c1-12

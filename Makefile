@@ -8,6 +8,11 @@
 #   make run        the demo: boot, mount a disk with fusetd, do I/O
 #   make bench      fio against raw disk, ext4, fuse2fs and fusetd in one VM
 #   make check      every check and test; ends with "N passed, N failed"
+#   make series     the patch series against 6.12, whole, with its cover
+#                   letter: build/series/out (fs/fuse/patches keeps it
+#                   without the files it creates; scripts/series.sh)
+#   make series-check  each patch of the series builds (W=1) and passes
+#                   checkpatch (part of make check)
 #   make soak       long fsx and fio --verify runs (not in check)
 #   make fuzz       the hostile server, HOSTILE_MESSAGES per seed (not in check)
 #   make coverage   line coverage of our kernel files by KUnit and the VM
@@ -42,7 +47,7 @@ endif
 
 .PHONY: all modules setup kernel assemble kunit tests vmtest run check \
 	soak fuzz bench clean distclean coexist vmtest-stock dkms dkms-remove \
-	coverage
+	coverage series series-check
 
 all: modules
 
@@ -84,6 +89,12 @@ bench: modules tests
 
 check: setup
 	@scripts/check.sh
+
+series: setup
+	@scripts/series.sh format
+
+series-check: kernel
+	@scripts/series.sh check
 
 coexist: setup
 	@scripts/coexist.sh build $(if $(KDIR_DEFAULT),,$(KDIR))

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Every check and test of the project; the last line is "N passed, N failed".
 #
-#   static:  checkpatch --strict on our files and hook patches, builds with
+#   static:  checkpatch --strict on our files, the patch series (each
+#            step builds W=1 clean and passes checkpatch), builds with
 #            CONFIG_FUSE_IOMAP=n and CONFIG_FUSE_FAMFS=n, sparse (C=2)
 #            and W=1 on the module and on the coexisting fuseiomap.ko
 #            (against Debian's stock headers: FUSE_DAX=y there), a DKMS
@@ -77,11 +78,10 @@ if has static; then
 		(cd / && $cp $extra -f "$f") >"$l" 2>&1
 		result $? "checkpatch --strict ${f#"$TOP"/}" "$l"
 	done
-	for p in "$TOP"/fs/fuse/patches/*.patch; do
-		l=$logdir/checkpatch-$(basename "$p").log
-		(cd / && $cp "$p") >"$l" 2>&1
-		result $? "checkpatch --strict patches/$(basename "$p")" "$l"
-	done
+	# The series (make series-check): one test per check and patch.
+	l=$logdir/series.log
+	"$TOP/scripts/series.sh" check >"$l" 2>&1
+	tally "$l" "make series-check"
 
 	# CONFIG_FUSE_IOMAP=n and CONFIG_FUSE_FAMFS=n build too, W=1 clean,
 	# without the code they leave out (before the full build below, which

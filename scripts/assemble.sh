@@ -24,8 +24,7 @@ cp -p "$src/include/uapi/linux/fuse.h" "$stage/include/uapi/linux/"
 
 # The hunks of the series on upstream files; the files it creates are ours
 # (scripts/series.sh), copied below.
-grep -Ev '^[[:space:]]*(#|$)' "$TOP/fs/fuse/patches/series" |
-	cut -s -d' ' -f2- | tr ' ' '\n' > "$stage/.created"
+series_created > "$stage/.created"
 # MAINTAINERS is changed in the series, but not built
 echo MAINTAINERS >> "$stage/.created"
 while read -r p _; do

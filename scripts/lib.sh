@@ -39,6 +39,13 @@ kernel_src() {
 	echo "$dir/linux-source-6.12"
 }
 
+# The files the patch series creates, one per line (fs/fuse/patches/series:
+# "NAME [CREATED...]" lines; scripts/series.sh).
+series_created() {
+	grep -Ev '^[[:space:]]*(#|$)' "$TOP/fs/fuse/patches/series" |
+		cut -s -d' ' -f2- | tr ' ' '\n' | grep .
+}
+
 # patch_filter LIST: the mail on stdin without the diff sections of the
 # files LIST names (fs/fuse/patches: the files the series creates).
 patch_filter() {

@@ -57,7 +57,6 @@ repo_path() {
 
 # The series file: "NAME [CREATED...]" lines.
 series_lines() { grep -Ev '^[[:space:]]*(#|$)' "$pdir/series"; }
-all_created() { series_lines | cut -s -d' ' -f2- | tr ' ' '\n' | grep .; }
 
 # The message of a mail for git commit: the Subject without [PATCH]
 # (unfolded), a blank line, then the body up to '---'.
@@ -86,7 +85,7 @@ build_repo() {
 	git_ tag upstream
 
 	# The end of the series: every mail's hunks on upstream files ...
-	all_created > "$sdir/created"
+	series_created > "$sdir/created"
 	while read -r p _; do
 		patch_filter "$sdir/created" < "$pdir/$p" > "$sdir/hunks"
 		grep -q '^diff --git ' "$sdir/hunks" || continue
@@ -99,13 +98,13 @@ build_repo() {
 			die "$f (created by the series) is missing"
 		mkdir -p "$repo/$(dirname "$f")"
 		cp "$TOP/$(repo_path "$f")" "$repo/$f"
-	done < <(all_created)
+	done < <(series_created)
 	for f in "$TOP"/fs/fuse/*.[ch] "$TOP"/fs/fuse/Makefile.iomap \
 		 "$TOP"/include/uapi/linux/*.h "$TOP"/tests/kunit/*_kunit.c; do
 		f=${f#"$TOP"/}
 		case "$f" in tests/kunit/*) f=fs/fuse/tests/${f#tests/kunit/} ;; esac
 		case " $LOCAL_ONLY " in *" $f "*) continue ;; esac
-		all_created | grep -qxF "$f" ||
+		series_created | grep -qxF "$f" ||
 			die "$(repo_path "$f") is created by no patch of fs/fuse/patches/series"
 	done
 
@@ -192,7 +191,7 @@ export_series() {
 	mv "$pdir/series.tmp" "$pdir/series"
 	rm -f "$pdir/series.new"
 	# Our files as the series ends.
-	all_created | while read -r f; do
+	series_created | while read -r f; do
 		mkdir -p "$TOP/$(dirname "$(repo_path "$f")")"
 		git_ show "HEAD:$f" > "$TOP/$(repo_path "$f")"
 	done

@@ -894,16 +894,9 @@ static ssize_t fuse_famfs_write_iter(struct kiocb *iocb,
 		goto out;
 	}
 	iov_iter_truncate(from, size - iocb->ki_pos);
-	/*
-	 * Drop suid and file capabilities as every write does; the xattr
-	 * check is an upcall, so remember that there is nothing to drop
-	 * (S_NOSEC, cleared by a chmod or setxattr through this mount).
-	 */
-	ret = kiocb_modified(iocb);
+	ret = fuse_iomap_file_modified(iocb);
 	if (ret)
 		goto out;
-	if (!is_sxid(inode->i_mode))
-		inode->i_flags |= S_NOSEC;
 	ret = dax_iomap_rw(iocb, from, &fuse_famfs_iomap_ops);
 out:
 	inode_unlock(inode);

@@ -4,10 +4,12 @@
  *
  * The server only maps; the kernel reads and writes the block device.
  * iomap_dio_rw() writes back and invalidates the page cache around the
- * range, as for any kernel filesystem.  Writes are serialised by the
- * exclusive inode lock, but complete (FUSE_IOMAP_IOEND, the new size)
- * after dropping it; writes that depend on a completion wait for the
- * direct writes in flight (fuse_iomap_write_checks()).  Sub-block and
+ * range, as for any kernel filesystem.  Aligned overwrites inside EOF
+ * run under the shared inode lock, as in XFS, once no privileges are
+ * left to drop (S_NOSEC); other writes hold it exclusive.  Writes
+ * complete (FUSE_IOMAP_IOEND, the new size) after dropping the lock;
+ * writes that depend on a completion wait for the direct writes in
+ * flight (fuse_iomap_write_checks()).  Sub-block and
  * extending writes also wait for their own I/O, since they could
  * otherwise zero the data of another write to the same block or move
  * the size under it.  A sub-block write into a shared (copy-on-write)
@@ -70,17 +72,89 @@ bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
 	return (iocb->ki_pos | iov_iter_count(from)) & mask;
 }
 
+/**
+ * fuse_iomap_dio_overwrite - is this an aligned direct write inside EOF?
+ * @iocb: the write
+ * @from: its data
+ *
+ * Such a write zeroes no part of a block and moves no size: it need not
+ * wait for the direct writes in flight, nor they for it.  The size only
+ * shrinks under the exclusive inode lock, so the answer holds for as long
+ * as the caller holds the lock in either mode.
+ */
+bool fuse_iomap_dio_overwrite(const struct kiocb *iocb,
+			      const struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	return (iocb->ki_flags & IOCB_DIRECT) &&
+	       !(iocb->ki_flags & IOCB_APPEND) &&
+	       !fuse_iomap_dio_unaligned(iocb, from) &&
+	       iocb->ki_pos + iov_iter_count(from) <= i_size_read(inode);
+}
+
+/* May this write run under the shared inode lock? */
+static bool fuse_iomap_dio_write_shared(const struct kiocb *iocb,
+					const struct iov_iter *from)
+{
+	return IS_NOSEC(file_inode(iocb->ki_filp)) &&
+	       fuse_iomap_dio_overwrite(iocb, from);
+}
+
+/*
+ * Take the inode lock for a direct write: shared for an overwrite with no
+ * privileges to drop, checked again under the lock, else exclusive.
+ *
+ * Return: 0 with *@excl telling the mode, or -EAGAIN for NOWAIT.
+ */
+static int fuse_iomap_dio_write_lock(struct kiocb *iocb,
+				     const struct iov_iter *from, bool *excl)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	int ret;
+
+	*excl = !fuse_iomap_dio_write_shared(iocb, from);
+	ret = fuse_iomap_lock(iocb, *excl);
+	if (ret || *excl || fuse_iomap_dio_write_shared(iocb, from))
+		return ret;
+	inode_unlock_shared(inode);
+	*excl = true;
+	return fuse_iomap_lock(iocb, true);
+}
+
+/*
+ * The checks of an overwrite under the shared lock: it has nothing to wait
+ * for, zero or drop (fuse_iomap_write_checks() does those under the
+ * exclusive lock), only limits and times to check.
+ */
+static ssize_t fuse_iomap_dio_overwrite_checks(struct kiocb *iocb,
+					       struct iov_iter *from)
+{
+	ssize_t count;
+	int err;
+
+	count = generic_write_checks(iocb, from);
+	if (count <= 0)
+		return count;
+	err = kiocb_modified(iocb);
+	return err ?: count;
+}
+
 ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 	unsigned int dio_flags = 0;
 	struct iomap_dio *dio;
 	ssize_t ret;
+	bool excl;
 
-	ret = fuse_iomap_lock(iocb, true);
+	ret = fuse_iomap_dio_write_lock(iocb, from, &excl);
 	if (ret)
 		return ret;
-	ret = fuse_iomap_write_checks(iocb, from);
+	if (excl)
+		ret = fuse_iomap_write_checks(iocb, from);
+	else
+		ret = fuse_iomap_dio_overwrite_checks(iocb, from);
 	if (ret <= 0)
 		goto out_unlock;
 
@@ -100,7 +174,7 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 
 	dio = __iomap_dio_rw(iocb, from, &fuse_iomap_direct_ops,
 			     &fuse_iomap_dio_write_ops, dio_flags, NULL, 0);
-	inode_unlock(inode);
+	fuse_iomap_unlock(inode, excl);
 	/*
 	 * Complete outside the inode lock: an O_DSYNC write ends in
 	 * fuse_fsync(), which takes it.
@@ -116,6 +190,6 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 	return ret;
 
 out_unlock:
-	inode_unlock(inode);
+	fuse_iomap_unlock(inode, excl);
 	return ret;
 }

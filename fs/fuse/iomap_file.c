@@ -37,25 +37,39 @@ int fuse_iomap_lock(struct kiocb *iocb, bool excl)
 	return 0;
 }
 
-/*
- * Direct writes send FUSE_IOMAP_IOEND, and then move the size, after they
- * drop the inode lock (an O_DSYNC one ends in fuse_fsync(), which takes
- * it).  Until then the blocks they wrote may still map as unwritten, and
- * the size is the old one.  Writes that go by either wait for them:
- * buffered writes, which start from a zeroed folio over unwritten blocks;
- * sub-block direct writes, which zero around their bytes; and writes that
- * append or reach past EOF, which go by the size.  Aligned direct
- * overwrites inside EOF need not.
+void fuse_iomap_unlock(struct inode *inode, bool excl)
+{
+	if (excl)
+		inode_unlock(inode);
+	else
+		inode_unlock_shared(inode);
+}
+
+/**
+ * fuse_iomap_file_modified - drop privileges and update the times for a write
+ * @iocb: the write, under the exclusive inode lock
+ *
+ * Drop suid and file capabilities as every write does, and remember when
+ * there is nothing left to drop (S_NOSEC): the next writes skip the check,
+ * which asks the server for security.capability (GETXATTR), and aligned
+ * direct overwrites may take the shared inode lock.  FUSE clears S_NOSEC
+ * whenever it loads the server's attributes, and the VFS when a chmod sets
+ * suid or sgid or a security xattr is set.
+ *
+ * Return: 0 or a negative errno.
  */
-static bool fuse_iomap_write_must_drain(const struct kiocb *iocb,
-					const struct iov_iter *from)
+int fuse_iomap_file_modified(struct kiocb *iocb)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
+	int err;
 
-	return !(iocb->ki_flags & IOCB_DIRECT) ||
-	       (iocb->ki_flags & IOCB_APPEND) ||
-	       fuse_iomap_dio_unaligned(iocb, from) ||
-	       iocb->ki_pos + iov_iter_count(from) > i_size_read(inode);
+	lockdep_assert_held_write(&inode->i_rwsem);
+	err = kiocb_modified(iocb);
+	if (err)
+		return err;
+	if (!is_sxid(inode->i_mode))
+		inode->i_flags |= S_NOSEC;
+	return 0;
 }
 
 /*
@@ -74,8 +88,18 @@ ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
 	int err;
 
 	lockdep_assert_held_write(&inode->i_rwsem);
+	/*
+	 * Direct writes send FUSE_IOMAP_IOEND, and then move the size, after
+	 * they drop the inode lock (an O_DSYNC one ends in fuse_fsync(),
+	 * which takes it).  Until then the blocks they wrote may still map as
+	 * unwritten, and the size is the old one.  Writes that go by either
+	 * wait for them: buffered writes, which start from a zeroed folio
+	 * over unwritten blocks; sub-block direct writes, which zero around
+	 * their bytes; and writes that append or reach past EOF, which go by
+	 * the size.  Aligned direct overwrites inside EOF need not.
+	 */
 	if (atomic_read(&inode->i_dio_count) &&
-	    fuse_iomap_write_must_drain(iocb, from)) {
+	    !fuse_iomap_dio_overwrite(iocb, from)) {
 		if (iocb->ki_flags & IOCB_NOWAIT)
 			return -EAGAIN;
 		inode_dio_wait(inode);
@@ -84,7 +108,7 @@ ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from)
 	count = generic_write_checks(iocb, from);
 	if (count <= 0)
 		return count;
-	err = kiocb_modified(iocb);
+	err = fuse_iomap_file_modified(iocb);
 	if (err)
 		return err;
 

@@ -409,12 +409,16 @@ int fuse_iomap_inline_end(struct inode *inode, loff_t pos, loff_t count,
 /* Direct I/O (iomap_direct.c) */
 bool fuse_iomap_dio_unaligned(const struct kiocb *iocb,
 			      const struct iov_iter *from);
+bool fuse_iomap_dio_overwrite(const struct kiocb *iocb,
+			      const struct iov_iter *from);
 ssize_t fuse_iomap_direct_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from);
 
 /* The file operations of iomap files (iomap_file.c) and their entries */
 extern const struct file_operations fuse_iomap_fops;
 int fuse_iomap_lock(struct kiocb *iocb, bool excl);
+void fuse_iomap_unlock(struct inode *inode, bool excl);
+int fuse_iomap_file_modified(struct kiocb *iocb);
 ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
 ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from);

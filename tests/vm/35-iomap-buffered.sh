@@ -122,4 +122,23 @@ check "data after the restart" sh -c "
 check_eq "no READ or WRITE after the restart either" 0 \
 	"$(( $(op_count READ) + $(op_count WRITE) ))"
 check "umount" umount "$T_MNT"
+
+# A truncate keeps the page cache below the new size: only the kernel
+# writes an iomap file's data.  Without the mapping cache, every read of
+# a page not in the page cache asks the server for its mapping.
+require "mount without a mapping cache" "$FUSETD" mount --iomap --no-cache \
+	--stats "$STATS" "$T_DISK1" "$T_MNT"
+t=$T_MNT/trunc
+check "1 MiB written through the page cache" fileverify write "$t" 1048576 11
+check "and written back" sync
+check "truncated to 512 KiB" truncate -s 524288 "$t"
+b0=$(op_count IOMAP_BEGIN)
+check "the first 512 KiB read back" fileverify check -o 0 "$t" 524288 11
+check_eq "from the page cache: no mapping asked for" "$b0" \
+	"$(op_count IOMAP_BEGIN)"
+drop_caches
+check "read again from the disk" fileverify check -o 0 "$t" 524288 11
+check "which needs mappings" test "$(op_count IOMAP_BEGIN)" -gt "$b0"
+check_eq "the size" 524288 "$(stat -c %s "$t")"
+check "umount" umount "$T_MNT"
 t_done

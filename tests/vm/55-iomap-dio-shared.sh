@@ -1,0 +1,88 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Aligned direct overwrites inside EOF take the inode lock shared, as in
+# XFS: one that waits for its mapping does not hold up another.  Without
+# the mapping cache every write asks the server; fusetd --defer-on answers
+# the second write mapping request 20 s late and serves others meanwhile,
+# as a multi-threaded server would.  The first write after the mount goes
+# under the exclusive lock (it checks for suid bits and file capabilities
+# to drop, then remembers there are none: S_NOSEC); the second (A) waits
+# for its deferred mapping.  An aligned overwrite elsewhere (B) must then
+# complete while A still waits.  A sub-block write takes the exclusive
+# lock: in its place it must wait for A, which is how the test shows it
+# can tell the two apart.  The data of every write is checked after a
+# remount, and the upcalls counted.
+. /tests/vm/lib.sh
+
+umount_on_exit
+
+MIB=1048576
+f=$T_MNT/f
+done_a=$T_TMP/a.done
+
+# wait_for WANT CMD...: up to 30 s for CMD's output to become WANT
+wait_for() {
+	_w=$1; shift
+	_i=0
+	while [ "$("$@")" != "$_w" ] && [ $_i -lt 300 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ "$("$@")" = "$_w" ]
+}
+
+t_mkfs
+require "mount" iomap_mount
+require "a 1 MiB file of seed 1, written directly" \
+	fileverify write -d "$f" $MIB 1
+require "umount" umount "$T_MNT"
+
+# held_write NAME: remount without a cache, the second write mapping
+# answered 20 s late; write 4 KiB of seed 2 at 0, then start A, 4 KiB of
+# seed 3 at 4096, in the background until the server holds its mapping.
+held_write() {
+	rm -f "$done_a"
+	require "$1: mount without a cache, the second write mapping 20 s late" \
+		"$FUSETD" mount --iomap --no-cache --stats "$STATS" \
+		--defer-on "20000@IOMAP_BEGIN:2:write" "$T_DISK1" "$T_MNT"
+	check "$1: the first write after the mount" \
+		fileverify write -d -o 0 "$f" 4096 2
+	_begins=$(op_count IOMAP_BEGIN)
+	sh -c "fileverify write -d -o 4096 $f 4096 3 && touch $done_a" &
+	a=$!
+	require "$1: A's mapping request reached the server" \
+		wait_for $((_begins + 1)) op_count IOMAP_BEGIN
+}
+
+held_write shared
+check "shared: B, 4 KiB of seed 4 at 64 KiB, meanwhile" \
+	fileverify write -d -o 65536 "$f" 4096 4
+check "shared: B completed while A still waited for its mapping" \
+	test ! -e "$done_a"
+wait $a
+check_eq "shared: A completed" 0 "$?"
+check_eq "shared: one IOMAP_BEGIN per write" 3 "$(op_count IOMAP_BEGIN)"
+check "shared: umount" umount "$T_MNT"
+
+held_write exclusive
+check "exclusive: 512 bytes of seed 5 at 128 KiB, meanwhile" \
+	fileverify write -d -o 131072 "$f" 512 5
+check "exclusive: the sub-block write waited for A" test -e "$done_a"
+wait $a
+check_eq "exclusive: A completed" 0 "$?"
+check "exclusive: umount" umount "$T_MNT"
+
+require "remount" iomap_mount
+check "the file is still 1 MiB" test "$(stat -c %s "$f")" = $MIB
+check "block 0: seed 2" fileverify check -d -o 0 "$f" 4096 2
+check "block 1: seed 3 (A)" fileverify check -d -o 4096 "$f" 4096 3
+check "64 KiB: seed 4 (B)" fileverify check -d -o 65536 "$f" 4096 4
+check "128 KiB: 512 bytes of seed 5" fileverify check -o 131072 "$f" 512 5
+check "seed 1 between" sh -c "
+	fileverify check -d -o 8192 $f $((65536 - 8192)) 1 &&
+	fileverify check -d -o 69632 $f $((131072 - 69632)) 1 &&
+	fileverify check -o 131584 $f $((135168 - 131584)) 1 &&
+	fileverify check -d -o 135168 $f $((MIB - 135168)) 1"
+check "umount" umount "$T_MNT"
+check "fusetd fsck finds the image clean" "$FUSETD" fsck "$T_DISK1"
+t_done

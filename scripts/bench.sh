@@ -6,7 +6,7 @@
 #
 # Environment:
 #   BENCH_QUICK=1      smoke test of the harness: 1 repetition of 1 s, 32 MiB
-#   BENCH_REPS=3 BENCH_RUNTIME=5 BENCH_RAMP=0 BENCH_SIZE=256M
+#   BENCH_REPS=5 BENCH_RUNTIME=5 BENCH_RAMP=0 BENCH_SIZE=256M
 #   BENCH_JOBS=a,b     BENCH_TARGETS=a,b   (default: all)
 #   BENCH_PROFILE=JOB:TARGET,...  perf profiles after the measured runs
 #   BENCH_CACHE=unsafe qemu cache mode of the bench disk
@@ -14,6 +14,11 @@
 #   BENCH_OUT=DIR      default results/bench-<date>
 #   BENCH_README=1     put the new table into README.md
 #   BENCH_FAMFS=0      skip the famfs jobs (tests/bench/famfs.sh)
+#   BENCH_APPS=0       skip the application workloads (tests/bench/apps.sh)
+#   BENCH_ICOUNT=1     qemu -icount shift=0,sleep=off,align=off: the guest
+#                      clock counts emulated instructions (1 ns each), so
+#                      times measure work, not the host; single-threaded
+#                      TCG (the vCPUs take turns); see bench.rst
 . "$(dirname "$0")/lib.sh"
 
 default_profile=randread-4k-qd1-direct:iomap,randread-4k-qd1-direct:ext4
@@ -22,7 +27,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	reps=${BENCH_REPS:-1} runtime=${BENCH_RUNTIME:-1} size=${BENCH_SIZE:-32M}
 	profile=${BENCH_PROFILE-randread-4k-qd1-direct:iomap}
 else
-	reps=${BENCH_REPS:-3} runtime=${BENCH_RUNTIME:-5} size=${BENCH_SIZE:-256M}
+	reps=${BENCH_REPS:-5} runtime=${BENCH_RUNTIME:-5} size=${BENCH_SIZE:-256M}
 	profile=${BENCH_PROFILE-$default_profile}
 fi
 ramp=${BENCH_RAMP:-0}
@@ -38,10 +43,12 @@ rm -rf "$dir"
 mkdir -p "$dir/raw"
 
 # One partition per line of the target table, each half as big again as
-# the fio file plus room for the filesystems' metadata.
+# the fio file plus room for the filesystems' metadata, and for the
+# application workloads' files (a source tree: 12.6 MB in 542 files).
 ntargets=$(grep -cE '^[A-Za-z0-9_.-]+\|' "$TOP/tests/bench/targets.sh")
 size_mib=$(numfmt --from=iec "$size" | awk '{ printf "%d", $1 / 1048576 }')
 part_mib=$(( size_mib * 3 / 2 + 64 ))
+[ "${BENCH_APPS:-1}" = 0 ] || part_mib=$(( part_mib + 128 ))
 python3 "$TOP/scripts/bench.py" mkdisk "$dir/disk.img" "$ntargets" "$part_mib"
 truncate -s 256M "$dir/results.img"
 "$TOP/scripts/initramfs.sh" --bench "$dir/initramfs.cpio"
@@ -58,13 +65,21 @@ append+=" fi.bench.size=$size"
 [ -n "${BENCH_JOBS:-}" ] && append+=" fi.bench.jobs=$BENCH_JOBS"
 [ -n "${BENCH_TARGETS:-}" ] && append+=" fi.bench.targets=$BENCH_TARGETS"
 [ -n "$profile" ] && append+=" fi.bench.profile=$profile"
+[ "${BENCH_APPS:-1}" = 0 ] && append+=" fi.bench.apps=0"
+accel=TCG icount=()
+if [ "${BENCH_ICOUNT:-0}" = 1 ]; then
+	# shellcheck disable=SC2054 # one option, its value has commas
+	icount=(-icount shift=0,sleep=off,align=off)
+	accel="TCG, -icount shift=0,sleep=off,align=off"
+fi
 
 logf=$dir/console.log
 log "booting the dev kernel (TCG): $ntargets targets, $reps x ${runtime}s," \
 	"$size; console in $logf"
 start=$(date +%s)
 set +e
-timeout "${BENCH_TIMEOUT:-3600}" qemu-system-x86_64 -accel tcg -smp "$smp" -m 4G \
+timeout "${BENCH_TIMEOUT:-3600}" qemu-system-x86_64 -accel tcg "${icount[@]}" \
+	-smp "$smp" -m 4G \
 	-nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$dir/initramfs.cpio" \
 	-append "$append" \
@@ -84,7 +99,7 @@ cp "$logf" "$out/console.log"
 rc=0
 python3 "$TOP/scripts/bench.py" report "$dir/raw" "$out" \
 	"date=$(date -u '+%Y-%m-%d %H:%M UTC')" \
-	"accel=TCG" \
+	"accel=$accel" \
 	"qemu=$(qemu-system-x86_64 --version | head -1)" \
 	"host_cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1) ($(nproc) CPUs)" \
 	"disk=virtio-blk, raw image, cache=$cache, $ntargets GPT partitions of $part_mib MiB" \

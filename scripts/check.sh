@@ -10,7 +10,7 @@
 #            build of it, coccicheck on the assembled fs/fuse, userspace
 #            builds with -Werror (i386 ones too), the wire ABI checked
 #            with -m32 and -m64 (tests/abi) and its self-test, the
-#            userspace tool self-test
+#            userspace tool self-test, the bench statistics self-test
 #   kunit:   every KUnit case in UML (each counts)
 #   vm:      the VM tests of $DEV_TESTS on the dev kernel (each TAP line
 #            counts), famfs across hosts (scripts/famfs-share.sh: three
@@ -145,6 +145,17 @@ if has static; then
 		T_BIN=$BUILD/tests/bin "$TOP/tests/tools/selftest.sh" >"$l" 2>&1
 		result $? "test tools self-test (they can fail)" "$l"
 	fi
+
+	# make bench's statistics (scripts/bench.py): each case counts; with
+	# a corrupted t table the self-test must fail.
+	l=$logdir/bench-selftest.log
+	python3 "$TOP/scripts/bench.py" selftest >"$l" 2>&1
+	tally "$l" "bench statistics self-test"
+	l=$logdir/bench-selftest-broken.log
+	BENCH_SELFTEST_BREAK=1 python3 "$TOP/scripts/bench.py" selftest >"$l" 2>&1
+	rc=$?
+	[ "$rc" != 0 ] && grep -q '^not ok ' "$l"
+	result $? "bench statistics self-test fails with a wrong t table" "$l"
 fi
 
 if has kunit; then

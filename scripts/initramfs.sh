@@ -4,8 +4,13 @@
 #   $CACHE/initramfs-base-<hash>.cpio  busybox, fio, fuse2fs, e2fsprogs and
 #                                     their shared libraries (from Debian)
 #   $BUILD/vm/initramfs-ours.cpio      our modules, daemon, tools, tests
-# and, with --bench, a third one:
+# and, with --bench, two more:
 #   $CACHE/initramfs-perf-<hash>.cpio  perf and its libraries, if installed
+#   $CACHE/initramfs-apps-<hash>.cpio  the application workloads' files
+#                                     (tests/bench/apps.sh): sqlite3 and
+#                                     its libraries, /bench/src.tar (the
+#                                     kernel source's $APP_TREE) and
+#                                     /bench/src.sum, its tree's checksum
 # With --stock KVER the guest is Debian's stock kernel KVER: ours carries
 # the coexisting fuseiomap.ko ($BUILD/coexist) instead of fuse.ko and
 # cuse.ko, and a third archive the kernel's own modules the tests need:
@@ -18,6 +23,10 @@ bench= stock=
 [ "${1:-}" = --bench ] && { bench=1; shift; }
 [ "${1:-}" = --stock ] && { stock=$2; shift 2; }
 out=$1
+# the source trees the bench's untar workload extracts (from kernel_src):
+# 542 files, 12.6 MB (all of fs/, 2,485 files and 50 MB, took 4 minutes
+# per repetition of the five targets under TCG)
+APP_TREE="fs/btrfs fs/ext4 fs/fuse fs/iomap fs/xfs"
 # Debian's modules for virtio disks, legacy pmem and devdax, ext4
 stock_mods="virtio_blk nd_e820 nd_pmem dax_pmem device_dax crc32c_generic ext4"
 base_bins="/bin/busybox /usr/bin/fio /usr/bin/fuse2fs /usr/sbin/mke2fs /usr/bin/chattr /usr/bin/lsattr
@@ -117,6 +126,36 @@ if [ -n "$bench" ] && [ -x /usr/bin/perf ]; then
 elif [ -n "$bench" ]; then
 	log "no /usr/bin/perf (Debian package linux-perf): no profiles"
 fi
+# app_src DIR: DIR/src.tar, $APP_TREE of the kernel source as a
+# deterministic tar, and DIR/src.sum, the checksum of its tree as
+# tests/bench/apps.sh computes it after extracting it.
+app_src() {
+	local src t
+	src=$(kernel_src)
+	t=$(mktemp -d)
+	mkdir -p "$1"
+	# shellcheck disable=SC2086 # APP_TREE: one or more paths
+	tar -cf "$1/src.tar" -C "$src" --sort=name --mtime=@0 --owner=0 \
+		--group=0 --numeric-owner $APP_TREE
+	tar -xf "$1/src.tar" -C "$t"
+	(cd "$t" && find . -type f | LC_ALL=C sort | xargs md5sum | md5sum |
+		cut -d' ' -f1) > "$1/src.sum"
+	rm -rf "$t"
+}
+apps=
+if [ -n "$bench" ]; then
+	apps=$CACHE/initramfs-apps-$(cfg_hash "$0" <(dpkg-query -W sqlite3;
+		src_version; echo "$APP_TREE")).cpio
+	if [ ! -e "$apps" ]; then
+		log "building $apps"
+		aroot=$(mktemp -d)
+		copy_with_libs "$aroot" /usr/bin/sqlite3 /usr/bin/sqlite3
+		app_src "$aroot/bench"
+		(cd "$aroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$apps.tmp"
+		mv "$apps.tmp" "$apps"
+		rm -rf "$aroot"
+	fi
+fi
 # The stock kernel's modules, uncompressed, in the order modprobe would
 # load them (the guest has no kmod).
 smods=
@@ -143,4 +182,5 @@ if [ -n "$stock" ]; then
 		rm -rf "$sroot"
 	fi
 fi
-cat "$base" "$BUILD/vm/initramfs-ours.cpio" ${perf:+"$perf"} ${smods:+"$smods"} > "$out"
+cat "$base" "$BUILD/vm/initramfs-ours.cpio" ${perf:+"$perf"} ${apps:+"$apps"} \
+	${smods:+"$smods"} > "$out"

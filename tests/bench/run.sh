@@ -15,12 +15,14 @@
 #   fi.bench.reps=N  fi.bench.runtime=SEC  fi.bench.ramp=SEC
 #   fi.bench.size=SIZE  fi.bench.jobs=NAME,...  fi.bench.targets=NAME,...
 #   fi.bench.profile=JOB:TARGET,...  (perf profiles after the measured runs)
+#   fi.bench.apps=0  (no application workloads, tests/bench/apps.sh)
 #   fi.bench.disk=DEV  (partition N is target N)  fi.bench.results=DEV
 . /tests/vm/lib.sh
 . /tests/bench/targets.sh
 . /tests/bench/jobs.sh
+. /tests/bench/apps.sh
 
-reps=3 runtime=5 ramp=0 size=256M jobs=all targets=all profile=
+reps=3 runtime=5 ramp=0 size=256M jobs=all targets=all apps=1 profile=
 disk=/dev/vda results=/dev/vdb
 for w in $(cat /proc/cmdline); do
 	case "$w" in
@@ -31,6 +33,7 @@ for w in $(cat /proc/cmdline); do
 	fi.bench.jobs=*) jobs=${w#*=} ;;
 	fi.bench.targets=*) targets=${w#*=} ;;
 	fi.bench.profile=*) profile=${w#*=} ;;
+	fi.bench.apps=*) apps=${w#*=} ;;
 	fi.bench.disk=*) disk=${w#*=} ;;
 	fi.bench.results=*) results=${w#*=} ;;
 	esac
@@ -141,12 +144,20 @@ jobfile() {
 	echo "runtime=$runtime"
 	echo "lat_percentiles=1"
 	[ "$ramp" = 0 ] || echo "ramp_time=$ramp"
-	bench_jobs | awk -F'|' -v j="$_job" '$1 == j { print $3 }' |
-		tr ' ' '\n' | sed -n 's/^--//p'
+	_opts=$(bench_jobs | awk -F'|' -v j="$_job" '$1 == j { print $3 }')
+	echo "$_opts" | tr ' ' '\n' | sed -n 's/^--//p'
 	for _t in "$@"; do
+		_f=$(tget "$_t" FILE)
+		# Files of their own (filename_format), next to the target's.
+		case "$_opts" in
+		*--filename_format=*)
+			[ -b "$_f" ] && continue
+			_f="directory=${_f%/*}" ;;
+		*) _f="filename=$_f" ;;
+		esac
 		mkdir -p "$_dir/$_t"
 		echo "[$_t]"
-		echo "filename=$(tget "$_t" FILE)"
+		echo "$_f"
 		echo "stonewall"
 		echo "exec_prerun=/tests/bench/hook.sh pre $_t $_dir/$_t $_rep"
 		echo "exec_postrun=/tests/bench/hook.sh post $_t $_dir/$_t $_rep"
@@ -186,6 +197,13 @@ done
 took=$(( $(cut -d. -f1 /proc/uptime) - start ))
 echo "measured_seconds=$took" >> "$BENCH_OUT/env.txt"
 check_eq "all $nruns fio runs completed (${took}s)" 0 "$nfail"
+
+# --- the application workloads (apps.sh), interleaved the same way
+if [ "$apps" != 0 ]; then
+	start=$(cut -d. -f1 /proc/uptime)
+	bench_apps_run $active
+	echo "apps_seconds=$(( $(cut -d. -f1 /proc/uptime) - start ))" >> "$BENCH_OUT/env.txt"
+fi
 
 # --- profiles: outside the measured runs, so perf does not weigh on them
 if [ -n "$profile" ] && command -v perf >/dev/null; then

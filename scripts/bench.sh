@@ -43,11 +43,12 @@ rm -rf "$dir"
 mkdir -p "$dir/raw"
 
 # One partition per line of the target table, each half as big again as
-# the fio file plus room for the filesystems' metadata, and for the
-# application workloads' files (a source tree: 12.6 MB in 542 files).
+# the fio file plus room for the filesystems' metadata, the files of the
+# -Nfiles jobs (4 x 32 MiB, tests/bench/jobs.sh), and the application
+# workloads' files (a source tree: 12.6 MB in 542 files).
 ntargets=$(grep -cE '^[A-Za-z0-9_.-]+\|' "$TOP/tests/bench/targets.sh")
 size_mib=$(numfmt --from=iec "$size" | awk '{ printf "%d", $1 / 1048576 }')
-part_mib=$(( size_mib * 3 / 2 + 64 ))
+part_mib=$(( size_mib * 3 / 2 + 64 + 4 * 32 ))
 [ "${BENCH_APPS:-1}" = 0 ] || part_mib=$(( part_mib + 128 ))
 python3 "$TOP/scripts/bench.py" mkdisk "$dir/disk.img" "$ntargets" "$part_mib"
 truncate -s 256M "$dir/results.img"

@@ -20,6 +20,9 @@ server_ticks() { # utime + stime of the server in clock ticks, or -
 
 case "$op" in
 pre)
+	# Each clone of a numjobs job runs the hook: the first one samples,
+	# before any of them starts; the last one to end samples "post".
+	[ -e "$dir/$rep.cpu0" ] && exit 0
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	sync
 	echo 3 > /proc/sys/vm/drop_caches

@@ -27,8 +27,8 @@ randwrite-4k-qd1-buffered|iops|--rw=randwrite --bs=4k --direct=0 --ioengine=io_u
 randwrite-4k-qd32-buffered|iops|--rw=randwrite --bs=4k --direct=0 --ioengine=io_uring --iodepth=32 --end_fsync=1
 randwrite-4k-qd1-direct-2jobs|iops|--rw=randwrite --bs=4k --direct=1 --ioengine=io_uring --iodepth=1 --numjobs=2 --group_reporting
 randwrite-4k-qd1-direct-4jobs|iops|--rw=randwrite --bs=4k --direct=1 --ioengine=io_uring --iodepth=1 --numjobs=4 --group_reporting
-randwrite-4k-qd1-direct-2files|iops|--rw=randwrite --bs=4k --direct=1 --ioengine=io_uring --iodepth=1 --numjobs=2 --group_reporting --size=32M --fallocate=none --filename_format=multi.$jobnum
-randwrite-4k-qd1-direct-4files|iops|--rw=randwrite --bs=4k --direct=1 --ioengine=io_uring --iodepth=1 --numjobs=4 --group_reporting --size=32M --fallocate=none --filename_format=multi.$jobnum
+randwrite-4k-qd1-direct-2files|iops|--rw=randwrite --bs=4k --direct=1 --ioengine=io_uring --iodepth=1 --numjobs=2 --group_reporting --size=32M --fallocate=none --overwrite=1 --filename_format=multi.$jobnum
+randwrite-4k-qd1-direct-4files|iops|--rw=randwrite --bs=4k --direct=1 --ioengine=io_uring --iodepth=1 --numjobs=4 --group_reporting --size=32M --fallocate=none --overwrite=1 --filename_format=multi.$jobnum
 mmap-randread-4k|iops|--rw=randread --bs=4k --ioengine=mmap
 '
 

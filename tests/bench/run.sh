@@ -182,6 +182,20 @@ measure() {
 	return $_rc
 }
 
+# Jobs on files of their own (filename_format): fio lays the files out
+# now, on every target, so that neither their writes nor their upcalls
+# fall into the first measured repetition.
+for job in $(bench_jobs | cut -d'|' -f1); do
+	selected "$jobs" "$job" || continue
+	bench_jobs | awk -F'|' -v j="$job" '$1 == j { print $3 }' |
+		grep -q -- '--filename_format=' || continue
+	jobfile "$job" "$BENCH_TMP/layout/$job" 1 $active |
+		awk '!/^exec_/ { print } /^\[global\]$/ { print "create_only=1" }' \
+		> "$BENCH_TMP/layout.fio"
+	(cd "$BENCH_TMP" && fio layout.fio > "$BENCH_TMP/layout.log" 2>&1) ||
+		fail "$job: laying out its files"
+done
+
 nruns=0 nfail=0
 start=$(cut -d. -f1 /proc/uptime)
 rep=1
@@ -215,7 +229,7 @@ if [ -n "$profile" ] && command -v perf >/dev/null; then
 		case " $active " in *" $tgt "*) ;; *) continue ;; esac
 		progress "profile: $job on $tgt"
 		p=$BENCH_OUT/profile/$job.$tgt
-		jobfile "$job" "$BENCH_TMP/profile" 1 "$tgt" > "$BENCH_TMP/job.fio"
+		jobfile "$job" "$BENCH_TMP/profile/$job" 1 "$tgt" > "$BENCH_TMP/job.fio"
 		(cd "$BENCH_TMP" && perf record -q -N -a -g -e cpu-clock -F 499 \
 			-o "$BENCH_TMP/perf.data" -- fio --output-format=json \
 			--output="$p.json" job.fio) > "$p.err" 2>&1

@@ -22,6 +22,32 @@ desc="mmap write + check"; ok sh -c "$fv write -m -o 100 $d/m 9000 5 && $fv chec
 desc="mmap check of another seed fails"; no $fv check -m -o 100 "$d/m" 9000 6
 desc="mmap check past EOF fails with SIGBUS"; ok sh -c "! $fv check -m -o 16384 $d/m 10 5 2>$d/bus && grep -q SIGBUS $d/bus"
 
+# membench (tests/bench/famfs.sh): each mode prints one line of figures
+# above zero, and after the first touch every page of the 4 MiB is
+# mapped, by 2 MiB PMDs or 4 KiB PTEs (or "-": no PAGEMAP_SCAN here).
+mb=$T_BIN/membench
+mb_run() {
+	"$mb" "$d/mb" 4M 0.2 "$1" > "$d/mb.out" || return 1
+	echo "# $1: $(cat "$d/mb.out")"
+	awk '{ n++ }
+	     !/^MB\/s=[0-9.]+ ops\/s=[0-9]+ fault_ms=[0-9.]+ pmd=[0-9-]+ pte=[0-9-]+$/ { bad = 1 }
+	     { split($0, f, /[= ]/) }
+	     f[2] <= 0 || f[4] <= 0 { bad = 1 }
+	     f[8] != "-" && f[8] * 512 + f[10] != 1024 { bad = 1 }
+	     END { exit bad || n != 1 }' "$d/mb.out"
+}
+truncate -s 4M "$d/mb"
+for m in seqread randread4k seqwrite randwrite4k; do
+	desc="membench $m: one line of figures, every page mapped"; ok mb_run $m
+done
+desc="membench: the writes land in the file"; no cmp -s -n 4194304 "$d/mb" /dev/zero
+desc="membench: a file shorter than SIZE is an error (exit 1)"
+ok sh -c "$mb $d/mb 8M 0.2 seqread 2>/dev/null; [ \$? = 1 ]"
+for a in "4M 0.2 readseq" "4M 0 seqread" "4M x seqread" "4097 0.2 seqread" "4Q 0.2 seqread"; do
+	desc="membench: bad arguments ($a) exit 2"
+	ok sh -c "$mb $d/mb $a 2>/dev/null; [ \$? = 2 ]"
+done
+
 # fsx: random operations checked against a shadow copy.  It would switch
 # off what fails with EOPNOTSUPP by itself, but then we could not tell
 # which classes must have run, so switch off what $d's file system lacks.

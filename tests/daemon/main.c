@@ -8,7 +8,7 @@
  *                [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
  *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]]
  *                [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload]
- *                [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *                [--valid SECS] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -60,7 +60,8 @@ _Noreturn static void usage(void)
 		"                    [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
 		"                    [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload] [--coexist]\n"
-		"                    [--flip-type FILE] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"                    [--flip-type FILE] [--valid SECS] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"         --valid SECS: entry and attribute timeout of replies (default 1, as libfuse's)\n"
 		"         --fuse-fd N: mount with /dev/fuse file N (from a mount helper: fuseioctl grant)\n"
 		"         --coexist: fuse-iomap's fuseiomap.ko beside a built-in FUSE: /dev/fuse-iomap and\n"
 		"           filesystem type fuseiomap (also FUSE_IOMAP_COEXIST=1, which famfs mount follows)\n"
@@ -286,6 +287,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "fuse-type", no_argument, NULL, 'M' },
 		{ "coexist", no_argument, NULL, 'Q' },
 		{ "flip-type", required_argument, NULL, 'Z' },
+		{ "valid", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt, *pers = NULL;
@@ -296,6 +298,7 @@ static int cmd_mount(int argc, char **argv)
 	struct fusetd d = {
 		.cache_maxbytes = 16 << 20,
 		.upsert_on_open = 64,
+		.valid_secs = 1,
 	};
 	uint64_t size;
 	int c, fd, foreground = 0, err, close_err;
@@ -363,6 +366,11 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'p':
 			d.probe_notify = 1;
+			break;
+		case 'A':
+			if (parse_size(optarg, &size) || size > UINT32_MAX)
+				usage();
+			d.valid_secs = size;
 			break;
 		case 'D':
 			if (drop_rawio()) {

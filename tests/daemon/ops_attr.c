@@ -10,7 +10,6 @@
 
 #include "proto.h"
 
-#define VALID_SECS	1	/* entry and attribute cache timeout */
 
 int node_get(struct fusetd *d, uint64_t nodeid, struct ft_inode **inode)
 {
@@ -93,8 +92,8 @@ void fill_entry(struct fusetd *d, struct ft_inode *inode,
 	memset(out, 0, sizeof(*out));
 	out->nodeid = pers_wire_nodeid(d, ino);
 	out->generation = inode->generation;
-	out->entry_valid = VALID_SECS;
-	out->attr_valid = VALID_SECS;
+	out->entry_valid = d->valid_secs;
+	out->attr_valid = d->valid_secs;
 	fill_attr(d, inode, &out->attr);
 	store_inode_ref(&d->st, ino);
 }
@@ -102,7 +101,7 @@ void fill_entry(struct fusetd *d, struct ft_inode *inode,
 static int reply_attr(struct fusetd *d, const struct ft_req *r,
 		      const struct ft_inode *inode)
 {
-	struct fuse_attr_out out = { .attr_valid = VALID_SECS };
+	struct fuse_attr_out out = { .attr_valid = d->valid_secs };
 
 	fill_attr(d, inode, &out.attr);
 	return reply_ok(d, r, &out, sizeof(out));

@@ -52,6 +52,7 @@ struct fusetd {
 	const char		*flip_type;	/* --flip-type FILE */
 	uint32_t		cache_maxbytes;	/* asked of the kernel; 0: off */
 	unsigned int		upsert_on_open;	/* upserts per file opened */
+	uint32_t		valid_secs;	/* entry and attribute timeout */
 	int			probe_notify;	/* bad notifications, once */
 	uint64_t		flood_ino;	/* --flood N:INO (flood.c) */
 	uint64_t		flood_left;

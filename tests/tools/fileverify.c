@@ -5,10 +5,11 @@
  * without keeping a shadow copy.  Every 8-byte word is a function of the
  * seed and its file offset.
  *
- *   fileverify write [-d|-m] [-s] [-n] [-a] [-o OFF] FILE SIZE SEED
+ *   fileverify write [-d|-m] [-s] [-n] [-a] [-F] [-o OFF] FILE SIZE SEED
  *   fileverify check [-d|-m] [-n] [-o OFF] FILE SIZE SEED
  *
  * -s opens with O_DSYNC; -n issues every read and write with RWF_NOWAIT;
+ * -F skips the fsync write ends with (FUSE's takes the inode lock);
  * -a opens with O_APPEND, so the kernel puts the bytes meant for OFF at
  * the end of the file, and a check at OFF tells whether that was OFF.
  * -d uses O_DIRECT with aligned 1 MiB buffers; -m goes through a
@@ -54,7 +55,7 @@ static void fill(unsigned char *buf, size_t len, uint64_t seed, uint64_t off)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: fileverify write|check [-d|-m] [-s] [-n] [-a] [-o OFF] FILE SIZE SEED\n");
+	fprintf(stderr, "usage: fileverify write|check [-d|-m] [-s] [-n] [-a] [-F] [-o OFF] FILE SIZE SEED\n");
 	return 2;
 }
 
@@ -170,6 +171,7 @@ int main(int argc, char **argv)
 {
 	uint64_t off = 0, size, seed;
 	int direct = 0, dsync = 0, ranged = 0, mapped = 0, append = 0;
+	int nofsync = 0;
 	int opt, fd, ret;
 	int writing;
 	unsigned char *buf;
@@ -181,9 +183,11 @@ int main(int argc, char **argv)
 	if (!writing && strcmp(argv[1], "check"))
 		return usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "dmsnao:")) != -1) {
+	while ((opt = getopt(argc, argv, "dmsnaFo:")) != -1) {
 		if (opt == 'a') {
 			append = O_APPEND;
+		} else if (opt == 'F') {
+			nofsync = 1;
 		} else if (opt == 'm') {
 			mapped = 1;
 		} else if (opt == 's') {
@@ -229,7 +233,7 @@ int main(int argc, char **argv)
 			ret = 1;
 		}
 	}
-	if (!ret && writing && fsync(fd)) {
+	if (!ret && writing && !nofsync && fsync(fd)) {
 		fprintf(stderr, "fileverify: fsync: %s\n", strerror(errno));
 		ret = 1;
 	}

@@ -5,13 +5,16 @@
 # the mapping cache every write asks the server; fusetd --defer-on answers
 # the second write mapping request 20 s late and serves others meanwhile,
 # as a multi-threaded server would.  The first write after the mount goes
-# under the exclusive lock (it checks for suid bits and file capabilities
-# to drop, then remembers there are none: S_NOSEC); the second (A) waits
-# for its deferred mapping.  An aligned overwrite elsewhere (B) must then
-# complete while A still waits.  A sub-block write takes the exclusive
-# lock: in its place it must wait for A, which is how the test shows it
-# can tell the two apart.  The data of every write is checked after a
-# remount, and the upcalls counted.
+# under the exclusive lock: it checks for suid bits and file capabilities
+# to drop, then remembers there are none (S_NOSEC; FUSE clears it
+# whenever it loads the server's attributes, so the mount asks for long
+# entry and attribute timeouts).  The second (A) waits for its deferred
+# mapping.  An aligned overwrite elsewhere (B) must then complete while A
+# still waits (B skips the fsync at its end, -F: FUSE's fsync takes the
+# inode lock exclusive).  After the attributes were loaded again, and for a
+# sub-block write, B takes the exclusive lock: then it must wait for A,
+# which is how the test shows it can tell the two apart.  The data of
+# every write is checked after a remount, and the upcalls counted.
 . /tests/vm/lib.sh
 
 umount_on_exit
@@ -37,37 +40,64 @@ require "a 1 MiB file of seed 1, written directly" \
 	fileverify write -d "$f" $MIB 1
 require "umount" umount "$T_MNT"
 
-# held_write NAME: remount without a cache, the second write mapping
-# answered 20 s late; write 4 KiB of seed 2 at 0, then start A, 4 KiB of
-# seed 3 at 4096, in the background until the server holds its mapping.
+# held_write NAME SEED [VALID]: remount without a cache, the second write
+# mapping answered 20 s late, entries and attributes valid for VALID s
+# (3600); write 4 KiB of seed 2 at 0, then start A, 4 KiB of SEED at
+# 4096, in the background until the server holds its mapping.  With a
+# VALID of 1, the attributes are loaded again before A, after 2 s.
 held_write() {
 	rm -f "$done_a"
 	require "$1: mount without a cache, the second write mapping 20 s late" \
-		"$FUSETD" mount --iomap --no-cache --stats "$STATS" \
-		--defer-on "20000@IOMAP_BEGIN:2:write" "$T_DISK1" "$T_MNT"
+		"$FUSETD" mount --iomap --no-cache --valid "${3:-3600}" \
+		--stats "$STATS" --defer-on "20000@IOMAP_BEGIN:2:write" \
+		"$T_DISK1" "$T_MNT"
 	check "$1: the first write after the mount" \
 		fileverify write -d -o 0 "$f" 4096 2
+	if [ "${3:-3600}" = 1 ]; then
+		sleep 2
+		check "$1: the attributes loaded again" \
+			test "$(stat -c %s "$f")" = $MIB
+	fi
 	_begins=$(op_count IOMAP_BEGIN)
-	sh -c "fileverify write -d -o 4096 $f 4096 3 && touch $done_a" &
+	sh -c "fileverify write -d -o 4096 $f 4096 $2 && touch $done_a" &
 	a=$!
 	require "$1: A's mapping request reached the server" \
 		wait_for $((_begins + 1)) op_count IOMAP_BEGIN
 }
 
-held_write shared
+# a_written SEED: block 1 holds A's data.  A sync direct write ends its
+# I/O before it drops the inode lock, so a write that waited for the lock
+# finds A's data written; one that did not finds the old data, as A's
+# mapping is still with the server.
+a_written() { fileverify check -d -o 4096 "$f" 4096 "$1"; }
+
+held_write shared 3
 check "shared: B, 4 KiB of seed 4 at 64 KiB, meanwhile" \
-	fileverify write -d -o 65536 "$f" 4096 4
+	fileverify write -d -F -o 65536 "$f" 4096 4
 check "shared: B completed while A still waited for its mapping" \
 	test ! -e "$done_a"
+check_fails "shared: A's data not written yet" "mismatch at 4096" a_written 3
 wait $a
 check_eq "shared: A completed" 0 "$?"
-check_eq "shared: one IOMAP_BEGIN per write" 3 "$(op_count IOMAP_BEGIN)"
+check_eq "shared: one IOMAP_BEGIN per write, and one per check" 4 \
+	"$(op_count IOMAP_BEGIN)"
 check "shared: umount" umount "$T_MNT"
 
-held_write exclusive
+# FUSE clears S_NOSEC when it loads the attributes: A then checks again,
+# under the exclusive lock, and an aligned overwrite waits for it.
+held_write reloaded 6 1
+check "reloaded: B, 4 KiB of seed 4 at 64 KiB, meanwhile" \
+	fileverify write -d -F -o 65536 "$f" 4096 4
+check "reloaded: B waited for A: A's data is written" a_written 6
+wait $a
+check_eq "reloaded: A completed" 0 "$?"
+check "reloaded: umount" umount "$T_MNT"
+
+held_write exclusive 7
 check "exclusive: 512 bytes of seed 5 at 128 KiB, meanwhile" \
-	fileverify write -d -o 131072 "$f" 512 5
-check "exclusive: the sub-block write waited for A" test -e "$done_a"
+	fileverify write -d -F -o 131072 "$f" 512 5
+check "exclusive: the sub-block write waited for A: A's data is written" \
+	a_written 7
 wait $a
 check_eq "exclusive: A completed" 0 "$?"
 check "exclusive: umount" umount "$T_MNT"
@@ -75,7 +105,7 @@ check "exclusive: umount" umount "$T_MNT"
 require "remount" iomap_mount
 check "the file is still 1 MiB" test "$(stat -c %s "$f")" = $MIB
 check "block 0: seed 2" fileverify check -d -o 0 "$f" 4096 2
-check "block 1: seed 3 (A)" fileverify check -d -o 4096 "$f" 4096 3
+check "block 1: seed 7 (the last A)" fileverify check -d -o 4096 "$f" 4096 7
 check "64 KiB: seed 4 (B)" fileverify check -d -o 65536 "$f" 4096 4
 check "128 KiB: 512 bytes of seed 5" fileverify check -o 131072 "$f" 512 5
 check "seed 1 between" sh -c "

@@ -112,6 +112,7 @@ struct hs_server {
 	const char	*famfs_dev;	/* --famfs: the pmem device path */
 	uint64_t	famfs_size;	/* its size */
 	int		famfs_dev_held;	/* the kernel took device 0 */
+	unsigned int	daxdev_next;	/* the next GET_DAXDEV kind, in turn */
 	int		garbage_config;
 	uint32_t	cache_maxbytes;
 	const char	*done_path;

@@ -387,8 +387,12 @@ def report(rawdir, outdir, header):
     reps = int(env.get("reps", "1"))
     hz = int(env.get("user_hz", USER_HZ))
     runs = os.path.join(rawdir, "runs")
+    # Targets that ran anything: a fio job, or an application phase
+    # (runs/PHASE/TARGET, as for fio), so that a run of the applications
+    # alone (BENCH_JOBS=none) has its targets too.
+    ran = sorted(os.listdir(runs)) if os.path.isdir(runs) else []
     tnames = [t[0] for t in targets
-              if any(os.path.isdir(os.path.join(runs, j[0], t[0])) for j in jobs)]
+              if any(os.path.isdir(os.path.join(runs, d, t[0])) for d in ran)]
     results = {"header": dict(header), "env": env,
                "targets": [{"name": t[0], "setup": t[1], "description": t[2]}
                            for t in targets if t[0] in tnames],

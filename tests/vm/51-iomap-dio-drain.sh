@@ -16,17 +16,6 @@
 
 umount_on_exit
 
-# wait_for WANT CMD...: up to 30 s for CMD's output to become WANT
-wait_for() {
-	_w=$1; shift
-	_i=0
-	while [ "$("$@")" != "$_w" ] && [ $_i -lt 300 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	[ "$("$@")" = "$_w" ]
-}
-
 # zeroes FILE SECTOR COUNT: COUNT 512-byte sectors from SECTOR are zero
 zeroes() {
 	[ "$(dd if="$1" bs=512 skip="$2" count="$3" 2>/dev/null | md5sum)" = \
@@ -58,7 +47,7 @@ held_write() {
 	fileverify write -d -o 0 "$2" "$3" 5 &
 	w1=$!
 	require "$1: the first write's IOEND reached the server" \
-		wait_for $((_ioends + 1)) op_count IOMAP_IOEND
+		wait_output $((_ioends + 1)) op_count IOMAP_IOEND
 }
 
 # second_write NAME [-d]: the first write's IOEND is held at the server

@@ -23,17 +23,6 @@ MIB=1048576
 f=$T_MNT/f
 done_a=$T_TMP/a.done
 
-# wait_for WANT CMD...: up to 30 s for CMD's output to become WANT
-wait_for() {
-	_w=$1; shift
-	_i=0
-	while [ "$("$@")" != "$_w" ] && [ $_i -lt 300 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	[ "$("$@")" = "$_w" ]
-}
-
 t_mkfs
 require "mount" iomap_mount
 require "a 1 MiB file of seed 1, written directly" \
@@ -62,7 +51,7 @@ held_write() {
 	sh -c "fileverify write -d -o 4096 $f 4096 $2 && touch $done_a" &
 	a=$!
 	require "$1: A's mapping request reached the server" \
-		wait_for $((_begins + 1)) op_count IOMAP_BEGIN
+		wait_output $((_begins + 1)) op_count IOMAP_BEGIN
 }
 
 # a_written SEED: block 1 holds A's data.  A sync direct write ends its

@@ -276,6 +276,18 @@ hold_map() {
 		wait_for_file "$T_TMP/ready"
 }
 
+# wait_output WANT CMD...: up to 30 s for CMD's output to become WANT;
+# fails if it never does.
+wait_output() {
+	_w=$1; shift
+	_i=0
+	while [ "$("$@")" != "$_w" ] && [ $_i -lt 300 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ "$("$@")" = "$_w" ]
+}
+
 # wait_for_file FILE [SECONDS]: wait until FILE exists, 30 s at most;
 # fails if it never does.
 wait_for_file() {

@@ -109,7 +109,7 @@ void fuse_iomap_init_inode(struct inode *inode, const struct fuse_attr *attr)
 	INIT_WORK(&ii->ioend_work, fuse_iomap_ioend_work);
 	atomic64_set(&ii->seq, 0);
 	ii->disk_size = i_size_read(inode);
-	fuse_iomap_cache_inode_init(ii);
+	fuse_iomap_cache_inode_init(inode, ii);
 
 	inode->i_fop = &fuse_iomap_fops;
 	inode->i_data.a_ops = &fuse_iomap_aops;

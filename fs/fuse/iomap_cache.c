@@ -601,36 +601,48 @@ EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_bytes);
  * @addr: device offset, bytes
  * @length: bytes; FUSE_IOMAP_INVAL_TO_EOF (or any length that would pass
  *	    U64_MAX) means to the end of the device
+ * @walk: where the walk is, zeroed before the first step
+ * @nr_to_scan: most entries to look at in this step, at least 1
  *
  * Every MAPPED or UNWRITTEN entry on @dev that overlaps the range is
  * dropped whole: forgetting more than asked is safe, and this way nothing
- * needs a split.  Walks the whole cache; device invalidations are rare.
+ * needs a split.  The cache is not indexed by device, so the whole tree
+ * is walked, in file order and in steps, so that the caller can drop its
+ * lock between them.  An entry that covers or follows @walk->pos when a
+ * step begins is seen by that step or a later one; one stored below it in
+ * between is not.
  *
- * Return: whether anything was dropped.
+ * Return: true when the walk has reached the end of the cache.
  */
 bool fuse_iomap_cache_remove_dev(struct fuse_iomap_cache *c, u32 dev,
-				 u64 addr, u64 length)
+				 u64 addr, u64 length,
+				 struct fuse_iomap_cache_walk *walk,
+				 unsigned long nr_to_scan)
 {
 	struct fuse_iomap_cache_entry *e, *next;
-	bool dropped = false;
 	u64 end;
 
 	if (!length)
-		return false;
+		return true;
 	if (check_add_overflow(addr, length, &end))
 		end = U64_MAX;
 
-	for (e = fuse_iomap_cache_entry_of(rb_first(&c->root)); e; e = next) {
+	for (e = fuse_iomap_cache_first_after(c, walk->pos); e && nr_to_scan;
+	     e = next, nr_to_scan--) {
 		next = fuse_iomap_cache_next_entry(e);
+		walk->scanned++;
 		if (!fuse_iomap_type_has_blocks(e->type) || e->dev != dev)
 			continue;
 		if (e->addr >= end ||
 		    (e->addr < addr && addr - e->addr >= e->length))
 			continue;
 		fuse_iomap_cache_erase(c, e);
-		dropped = true;
+		walk->dropped++;
 	}
-	return dropped;
+	if (!e)
+		return true;
+	walk->pos = e->offset;
+	return false;
 }
 EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_cache_remove_dev);
 

@@ -34,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>
+#include <linux/wait_bit.h>
 
 #include "fuse_i.h"
 #include "iomap_trace.h"
@@ -102,8 +103,11 @@ u32 fuse_iomap_cache_max_offer(void)
 	return READ_ONCE(iomap_cache_maxbytes);
 }
 
-void fuse_iomap_cache_inode_init(struct fuse_iomap_inode *ii)
+void fuse_iomap_cache_inode_init(struct inode *inode,
+				 struct fuse_iomap_inode *ii)
 {
+	ii->inode = inode;
+	atomic_set(&ii->cache_pins, 0);
 	rwlock_init(&ii->cache_lock);
 	ii->changing = 0;
 	fuse_iomap_cache_init(&ii->rcache);
@@ -118,10 +122,14 @@ void fuse_iomap_cache_inode_destroy(struct inode *inode)
 	struct fuse_iomap_inode *ii = fuse_iomap_ii(inode);
 	unsigned long nr;
 
-	/* Off the list first: then no eviction scan can reach the inode. */
+	/*
+	 * Off the list first: then no scan can reach the inode.  A device
+	 * invalidation may still be walking its caches: wait for it.
+	 */
 	spin_lock(&cc->lock);
 	list_del_init(&ii->cache_link);
 	spin_unlock(&cc->lock);
+	wait_var_event(&ii->cache_pins, !atomic_read(&ii->cache_pins));
 
 	write_lock(&ii->cache_lock);
 	nr = fuse_iomap_ii_entries(ii);
@@ -132,28 +140,55 @@ void fuse_iomap_cache_inode_destroy(struct inode *inode)
 }
 
 /*
+ * Entries one step of a scan looks at with the cache locks held.  The
+ * caches of a connection may hold over a million entries (64 MiB by
+ * default); a walk over all of them under one spinlock would keep every
+ * CPU that maps, fills or evicts waiting for as long.
+ */
+#define FUSE_IOMAP_CACHE_STEP	256UL
+
+/* The clock for the held_ns of trace_fuse_iomap_cache_step(), if on. */
+static u64 fuse_iomap_cache_step_start(void)
+{
+	return trace_fuse_iomap_cache_step_enabled() ? ktime_get_ns() : 0;
+}
+
+static u64 fuse_iomap_cache_step_held(u64 start)
+{
+	return start ? ktime_get_ns() - start : 0;
+}
+
+/*
  * Evict up to @nr_to_scan entries' worth of scanning from the inodes of a
- * connection, each in turn.  An entry used since the last scan survives
- * one more, so twice the excess frees at least the excess.
+ * connection, each in turn, a step of at most FUSE_IOMAP_CACHE_STEP
+ * entries per hold of the locks.  An entry used since the last scan
+ * survives one more, so twice the excess frees at least the excess.
  */
 static unsigned long fuse_iomap_cache_scan(struct fuse_iomap_cache_conn *cc,
 					   unsigned long nr_to_scan)
 {
-	struct fuse_iomap_inode *ii;
 	unsigned long freed = 0;
 
-	spin_lock(&cc->lock);
-	while (nr_to_scan && !list_empty(&cc->inodes)) {
+	while (nr_to_scan) {
+		unsigned long step = min(nr_to_scan, FUSE_IOMAP_CACHE_STEP);
 		unsigned long nr_r, nr_w, before, after;
+		struct fuse_iomap_inode *ii;
+		u64 start;
 
-		ii = list_first_entry(&cc->inodes, struct fuse_iomap_inode,
-				      cache_link);
+		spin_lock(&cc->lock);
+		ii = list_first_entry_or_null(&cc->inodes,
+					      struct fuse_iomap_inode,
+					      cache_link);
+		if (!ii) {
+			spin_unlock(&cc->lock);
+			break;
+		}
+		start = fuse_iomap_cache_step_start();
 		list_move_tail(&ii->cache_link, &cc->inodes);
 
 		before = fuse_iomap_cache_wlock(ii);
-		nr_r = min(nr_to_scan, fuse_iomap_cache_count(&ii->rcache));
-		nr_w = min(nr_to_scan - nr_r,
-			   fuse_iomap_cache_count(&ii->wcache));
+		nr_r = min(step, fuse_iomap_cache_count(&ii->rcache));
+		nr_w = min(step - nr_r, fuse_iomap_cache_count(&ii->wcache));
 		fuse_iomap_cache_evict(&ii->rcache, nr_r);
 		fuse_iomap_cache_evict(&ii->wcache, nr_w);
 		after = fuse_iomap_ii_entries(ii);
@@ -161,11 +196,15 @@ static unsigned long fuse_iomap_cache_scan(struct fuse_iomap_cache_conn *cc,
 
 		if (!after)
 			list_del_init(&ii->cache_link);
+		trace_fuse_iomap_cache_step(ii->inode, "evict", nr_r + nr_w,
+					    before - after,
+					    fuse_iomap_cache_step_held(start));
+		spin_unlock(&cc->lock);
+
 		freed += before - after;
 		/* Each inode on the list costs at least one. */
 		nr_to_scan -= min(nr_to_scan, max(nr_r + nr_w, 1UL));
 	}
-	spin_unlock(&cc->lock);
 	return freed;
 }
 
@@ -588,6 +627,41 @@ void fuse_iomap_cache_inval_mappings(struct inode *inode,
 					     write->length, "server (write)");
 }
 
+/* Forget one inode's mappings of a device range, a step at a time. */
+static void fuse_iomap_cache_dev_inval_inode(struct fuse_iomap_cache_conn *cc,
+					     struct fuse_iomap_inode *ii,
+					     u32 dev, u64 addr, u64 length)
+{
+	struct fuse_iomap_cache *caches[] = { &ii->rcache, &ii->wcache };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(caches); i++) {
+		struct fuse_iomap_cache_walk walk = {};
+		unsigned long before, scanned, dropped;
+		bool done;
+		u64 start;
+
+		do {
+			scanned = walk.scanned;
+			dropped = walk.dropped;
+			before = fuse_iomap_cache_wlock(ii);
+			start = fuse_iomap_cache_step_start();
+			done = fuse_iomap_cache_remove_dev(caches[i], dev, addr,
+							   length, &walk,
+							   FUSE_IOMAP_CACHE_STEP);
+			/* Mappings iomap holds from before are stale now. */
+			if (walk.dropped != dropped)
+				atomic64_inc(&ii->seq);
+			trace_fuse_iomap_cache_step(ii->inode, "dev_inval",
+						    walk.scanned - scanned,
+						    walk.dropped - dropped,
+						    fuse_iomap_cache_step_held(start));
+			fuse_iomap_cache_wunlock(cc, ii, before);
+			cond_resched();
+		} while (!done);
+	}
+}
+
 /**
  * fuse_iomap_cache_dev_inval - forget every mapping of a device range
  * @fc: the connection
@@ -595,28 +669,43 @@ void fuse_iomap_cache_inval_mappings(struct inode *inode,
  * @addr: device offset, bytes
  * @length: bytes; FUSE_IOMAP_INVAL_TO_EOF for the rest of the device
  *
- * Also moves the connection's generation, so that no begin reply sent
- * before is stored.
+ * Also moves the connection's generation first, so that no begin reply
+ * sent before is stored.  The caches are walked in steps, with no lock
+ * held between them: the inodes of the connection's list are taken off it
+ * at the start and put back one at a time, each pinned while its caches
+ * are walked (its eviction waits for the pin; a reference would make this
+ * thread, the server's, evict the inode when it put the last one, which
+ * may wait for the server).  Inodes that get mappings meanwhile got them
+ * from replies sent after the generation moved, or from upserts, which
+ * are newer than this invalidation.  When this returns, no mapping of the
+ * range that the server gave before is left.  One device invalidation
+ * walks at a time, so that each sees the inodes another has set aside.
  */
 void fuse_iomap_cache_dev_inval(struct fuse_conn *fc, u32 dev, u64 addr,
 				u64 length)
 {
 	struct fuse_iomap_cache_conn *cc = &fc->iomap_conn.cache;
 	struct fuse_iomap_inode *ii;
-	unsigned long before;
-	bool r, w;
+	LIST_HEAD(todo);
 
 	atomic64_inc(&cc->gen);
+	mutex_lock(&cc->dev_inval_mutex);
 	spin_lock(&cc->lock);
-	list_for_each_entry(ii, &cc->inodes, cache_link) {
-		before = fuse_iomap_cache_wlock(ii);
-		r = fuse_iomap_cache_remove_dev(&ii->rcache, dev, addr, length);
-		w = fuse_iomap_cache_remove_dev(&ii->wcache, dev, addr, length);
-		if (r || w)
-			atomic64_inc(&ii->seq);
-		fuse_iomap_cache_wunlock(cc, ii, before);
+	list_splice_init(&cc->inodes, &todo);
+	while ((ii = list_first_entry_or_null(&todo, struct fuse_iomap_inode,
+					      cache_link))) {
+		list_move_tail(&ii->cache_link, &cc->inodes);
+		atomic_inc(&ii->cache_pins);
+		spin_unlock(&cc->lock);
+
+		fuse_iomap_cache_dev_inval_inode(cc, ii, dev, addr, length);
+		if (atomic_dec_and_test(&ii->cache_pins))
+			wake_up_var(&ii->cache_pins);
+
+		spin_lock(&cc->lock);
 	}
 	spin_unlock(&cc->lock);
+	mutex_unlock(&cc->dev_inval_mutex);
 	fuse_iomap_cache_stat(fc, FUSE_IOMAP_STAT_DEV_INVALS);
 }
 
@@ -669,6 +758,7 @@ void fuse_iomap_cache_conn_init(struct fuse_conn *fc)
 
 	spin_lock_init(&cc->lock);
 	INIT_LIST_HEAD(&cc->inodes);
+	mutex_init(&cc->dev_inval_mutex);
 }
 
 /**

@@ -89,6 +89,7 @@ struct fuse_iomap_cache_conn {
 	atomic64_t		gen;		/* bumped by device invals */
 	spinlock_t		lock;		/* @inodes */
 	struct list_head	inodes;		/* of fuse_iomap_inode */
+	struct mutex		dev_inval_mutex; /* one device inval at a time */
 	struct shrinker		*shrinker;
 	struct dentry		*debugfs;
 	atomic_long_t		stats[FUSE_IOMAP_NR_STATS];
@@ -190,6 +191,8 @@ struct fuse_iomap_inode {
 	struct fuse_iomap_cache	rcache;
 	struct fuse_iomap_cache	wcache;
 	struct list_head	cache_link;	/* on fuse_iomap_cache_conn */
+	struct inode		*inode;		/* the file, for scans of the list */
+	atomic_t		cache_pins;	/* device invals walking the caches */
 };
 
 #if IS_ENABLED(CONFIG_FUSE_IOMAP)
@@ -219,8 +222,17 @@ void fuse_iomap_cache_remove_blocks(struct fuse_iomap_cache *c, u64 offset,
 				    struct fuse_iomap_cache_prealloc *pa);
 unsigned long fuse_iomap_cache_evict(struct fuse_iomap_cache *c,
 				     unsigned long nr_to_scan);
+/* A walk over a cache in steps, with the lock dropped between them. */
+struct fuse_iomap_cache_walk {
+	u64		pos;		/* file offset the next step starts at */
+	unsigned long	scanned;	/* entries looked at so far */
+	unsigned long	dropped;	/* entries dropped so far */
+};
+
 bool fuse_iomap_cache_remove_dev(struct fuse_iomap_cache *c, u32 dev,
-				 u64 addr, u64 length);
+				 u64 addr, u64 length,
+				 struct fuse_iomap_cache_walk *walk,
+				 unsigned long nr_to_scan);
 size_t fuse_iomap_cache_entry_size(void);
 
 /* Number of entries; may be read without the lock, for a shrinker. */
@@ -245,7 +257,8 @@ void fuse_iomap_cache_conn_init(struct fuse_conn *fc);
 void fuse_iomap_cache_conn_setup(struct fuse_conn *fc, u32 maxbytes);
 void fuse_iomap_cache_conn_put(struct fuse_conn *fc);
 u32 fuse_iomap_cache_max_offer(void);
-void fuse_iomap_cache_inode_init(struct fuse_iomap_inode *ii);
+void fuse_iomap_cache_inode_init(struct inode *inode,
+				 struct fuse_iomap_inode *ii);
 void fuse_iomap_cache_inode_destroy(struct inode *inode);
 bool fuse_iomap_cache_find(struct inode *inode, u64 pos, u32 opflags,
 			   struct fuse_iomap_io *map, u64 *seq);

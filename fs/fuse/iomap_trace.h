@@ -123,6 +123,32 @@ TRACE_EVENT(fuse_iomap_cache_inval,
 		      __entry->offset, __entry->length, __get_str(who))
 );
 
+/*
+ * One step of a scan over an inode's cached mappings (a device
+ * invalidation or an eviction), with the time the cache lock was held
+ */
+TRACE_EVENT(fuse_iomap_cache_step,
+	    TP_PROTO(struct inode *inode, const char *why,
+		     unsigned long scanned, unsigned long dropped, u64 held_ns),
+	    TP_ARGS(inode, why, scanned, dropped, held_ns),
+	    TP_STRUCT__entry(__field(dev_t, dev)
+			     __field(u64, ino)
+			     __field(unsigned long, scanned)
+			     __field(unsigned long, dropped)
+			     __field(u64, held_ns)
+			     __string(why, why)),
+	    TP_fast_assign(__entry->dev = inode->i_sb->s_dev;
+			   __entry->ino = get_fuse_inode(inode)->orig_ino;
+			   __entry->scanned = scanned;
+			   __entry->dropped = dropped;
+			   __entry->held_ns = held_ns;
+			   __assign_str(why);),
+	    TP_printk("dev %d:%d ino %llu %s scanned %lu dropped %lu held_ns %llu",
+		      MAJOR(__entry->dev), MINOR(__entry->dev), __entry->ino,
+		      __get_str(why), __entry->scanned, __entry->dropped,
+		      __entry->held_ns)
+);
+
 /* a page fault on famfs devdax memory, mapped by famfs itself */
 TRACE_EVENT(fuse_famfs_devdax_fault,
 	    TP_PROTO(struct inode *inode, u64 pos, unsigned int order,

@@ -1135,57 +1135,181 @@ struct remove_dev_case {
 	struct fuse_iomap_io before[MAX_EXTS];
 	u32 dev;
 	u64 addr, length;
-	bool dropped;
+	unsigned long dropped;
 	struct fuse_iomap_io after[MAX_EXTS];
 };
 
 static const struct remove_dev_case remove_dev_cases[] = {
 	{ "range inside an entry drops it whole",
-	  { MAPPED(0, 8, 100), HOLE(8, 4) }, 1, B(102), B(1), true,
+	  { MAPPED(0, 8, 100), HOLE(8, 4) }, 1, B(102), B(1), 1,
 	  { HOLE(8, 4) } },
 	{ "range ending where an entry starts keeps it",
-	  { MAPPED(0, 8, 100) }, 1, B(90), B(10), false,
+	  { MAPPED(0, 8, 100) }, 1, B(90), B(10), 0,
 	  { MAPPED(0, 8, 100) } },
 	{ "range starting where an entry ends keeps it",
-	  { MAPPED(0, 8, 100) }, 1, B(108), B(10), false,
+	  { MAPPED(0, 8, 100) }, 1, B(108), B(10), 0,
 	  { MAPPED(0, 8, 100) } },
 	{ "last block of an entry drops it",
-	  { MAPPED(0, 8, 100) }, 1, B(107), B(1), true, { } },
+	  { MAPPED(0, 8, 100) }, 1, B(107), B(1), 1, { } },
 	{ "other device's entries stay",
 	  { MAPPED_FD(0, 8, 100, 0, 2), MAPPED(8, 8, 100) }, 2, B(100), B(8),
-	  true, { MAPPED(8, 8, 100) } },
+	  1, { MAPPED(8, 8, 100) } },
 	{ "holes and delalloc have no device",
 	  { HOLE(0, 4), DELALLOC(4, 4), UNWRITTEN(8, 4, 0) }, 0, 0,
-	  FUSE_IOMAP_INVAL_TO_EOF, false,
+	  FUSE_IOMAP_INVAL_TO_EOF, 0,
 	  { HOLE(0, 4), DELALLOC(4, 4), UNWRITTEN(8, 4, 0) } },
 	{ "unwritten extents go too",
-	  { UNWRITTEN(0, 4, 10), MAPPED(4, 4, 50) }, 1, B(12), B(1), true,
+	  { UNWRITTEN(0, 4, 10), MAPPED(4, 4, 50) }, 1, B(12), B(1), 1,
 	  { MAPPED(4, 4, 50) } },
 	{ "to the end of the device",
 	  { MAPPED(0, 4, 10), MAPPED(8, 4, 1000), HOLE(12, 1) }, 1, B(500),
-	  FUSE_IOMAP_INVAL_TO_EOF, true, { MAPPED(0, 4, 10), HOLE(12, 1) } },
+	  FUSE_IOMAP_INVAL_TO_EOF, 1, { MAPPED(0, 4, 10), HOLE(12, 1) } },
 	{ "a length past U64_MAX means to the end",
 	  { MAPPED(0, 4, 10), MAPPED(8, 4, 1000) }, 1, B(11), U64_MAX - B(2),
-	  true, { } },
+	  2, { } },
 	{ "zero length drops nothing",
-	  { MAPPED(0, 4, 10) }, 1, B(10), 0, false, { MAPPED(0, 4, 10) } },
+	  { MAPPED(0, 4, 10) }, 1, B(10), 0, 0, { MAPPED(0, 4, 10) } },
 	{ "entries on both sides of a gap",
 	  { MAPPED(0, 2, 10), MAPPED(2, 2, 20), MAPPED(4, 2, 30) }, 1, B(11),
-	  B(20), true, { } },
+	  B(20), 3, { } },
 };
 
 KUNIT_ARRAY_PARAM_DESC(remove_dev, remove_dev_cases, desc);
 
+/* Entries in the cache, counted by walking it. */
+static unsigned long cache_entries(struct fuse_iomap_cache *c)
+{
+	struct fuse_iomap_io got;
+	unsigned long n = 0;
+	u64 pos = 0;
+
+	while (fuse_iomap_cache_next(c, pos, &got)) {
+		pos = got.offset + got.length;
+		n++;
+	}
+	return n;
+}
+
+/* One step with no limit: the whole cache is seen at once. */
 static void remove_dev_range(struct kunit *test)
 {
 	const struct remove_dev_case *tc = test->param_value;
-	bool dropped;
+	struct fuse_iomap_cache_walk walk = {};
+	unsigned long n;
 
 	fill(test, tc->before);
-	dropped = fuse_iomap_cache_remove_dev(cache(test), tc->dev, tc->addr,
-					      tc->length);
-	KUNIT_EXPECT_EQ(test, dropped, tc->dropped);
+	n = cache_entries(cache(test));
+	KUNIT_EXPECT_TRUE(test, fuse_iomap_cache_remove_dev(cache(test), tc->dev,
+							    tc->addr, tc->length,
+							    &walk, ULONG_MAX));
+	KUNIT_EXPECT_EQ(test, walk.dropped, tc->dropped);
+	KUNIT_EXPECT_EQ(test, walk.scanned, tc->length ? n : 0);
 	expect_cache(test, tc->after);
+}
+
+/* Steps of one entry each end the same, one step per entry. */
+static void remove_dev_range_in_steps(struct kunit *test)
+{
+	const struct remove_dev_case *tc = test->param_value;
+	struct fuse_iomap_cache_walk walk = {};
+	unsigned long n, steps = 0, scanned;
+	bool done;
+
+	fill(test, tc->before);
+	n = cache_entries(cache(test));
+	do {
+		scanned = walk.scanned;
+		done = fuse_iomap_cache_remove_dev(cache(test), tc->dev,
+						   tc->addr, tc->length, &walk,
+						   1);
+		KUNIT_EXPECT_LE(test, walk.scanned - scanned, 1);
+		KUNIT_ASSERT_LE(test, ++steps, n + 1);
+	} while (!done);
+	KUNIT_EXPECT_EQ(test, walk.dropped, tc->dropped);
+	KUNIT_EXPECT_EQ(test, walk.scanned, tc->length ? n : 0);
+	expect_cache(test, tc->after);
+}
+
+/* A step looks at no more entries than asked, kept ones included. */
+static void remove_dev_step_is_bounded(struct kunit *test)
+{
+	static const struct fuse_iomap_io maps[] = {
+		HOLE(0, 1), MAPPED(1, 1, 10), HOLE(2, 1), MAPPED(3, 1, 20),
+	};
+	struct fuse_iomap_cache_walk walk = {};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(maps); i++)
+		KUNIT_ASSERT_EQ(test, upsert(cache(test), &maps[i]), 0);
+	KUNIT_EXPECT_FALSE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
+							     FUSE_IOMAP_INVAL_TO_EOF,
+							     &walk, 3));
+	KUNIT_EXPECT_EQ(test, walk.scanned, 3);
+	KUNIT_EXPECT_EQ(test, walk.dropped, 1);
+	KUNIT_EXPECT_EQ(test, walk.pos, B(3));
+	KUNIT_EXPECT_TRUE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
+							    FUSE_IOMAP_INVAL_TO_EOF,
+							    &walk, 3));
+	KUNIT_EXPECT_EQ(test, walk.scanned, 4);
+	KUNIT_EXPECT_EQ(test, walk.dropped, 2);
+	KUNIT_EXPECT_EQ(test, cache_entries(cache(test)), 2);
+}
+
+/*
+ * Between steps the cache may change: an entry stored ahead of the walk
+ * is seen, one stored behind it is not (it is newer than the walk).
+ */
+static void remove_dev_resumes_after_changes(struct kunit *test)
+{
+	static const struct fuse_iomap_io start[] = {
+		MAPPED(0, 1, 10), MAPPED(4, 1, 20), MAPPED(8, 1, 30),
+	};
+	static const struct fuse_iomap_io behind = MAPPED(2, 1, 40);
+	static const struct fuse_iomap_io ahead = MAPPED(6, 1, 50);
+	static const struct fuse_iomap_io after[] = { MAPPED(2, 1, 40), { } };
+	struct fuse_iomap_cache_walk walk = {};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(start); i++)
+		KUNIT_ASSERT_EQ(test, upsert(cache(test), &start[i]), 0);
+	KUNIT_EXPECT_FALSE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
+							     FUSE_IOMAP_INVAL_TO_EOF,
+							     &walk, 1));
+	KUNIT_EXPECT_EQ(test, walk.pos, B(4));
+	KUNIT_ASSERT_EQ(test, upsert(cache(test), &behind), 0);
+	KUNIT_ASSERT_EQ(test, upsert(cache(test), &ahead), 0);
+	while (!fuse_iomap_cache_remove_dev(cache(test), 1, 0,
+					    FUSE_IOMAP_INVAL_TO_EOF, &walk, 1))
+		KUNIT_ASSERT_LE(test, walk.scanned, 5);
+	KUNIT_EXPECT_EQ(test, walk.dropped, 4);
+	expect_cache(test, after);
+}
+
+/* An entry that grew to cover the walk's position meanwhile is seen. */
+static void remove_dev_resumes_inside_grown_entry(struct kunit *test)
+{
+	static const struct fuse_iomap_io start[] = {
+		HOLE(0, 4), MAPPED(4, 4, 90),
+	};
+	static const struct fuse_iomap_io grown = MAPPED(0, 8, 10);
+	struct fuse_iomap_cache_walk walk = {};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(start); i++)
+		KUNIT_ASSERT_EQ(test, upsert(cache(test), &start[i]), 0);
+	KUNIT_EXPECT_FALSE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
+							     FUSE_IOMAP_INVAL_TO_EOF,
+							     &walk, 1));
+	KUNIT_EXPECT_EQ(test, walk.pos, B(4));
+	/* One entry [0, 8) replaces both and starts behind the position. */
+	KUNIT_ASSERT_EQ(test, upsert(cache(test), &grown), 0);
+	KUNIT_EXPECT_EQ(test, cache_entries(cache(test)), 1);
+	KUNIT_EXPECT_TRUE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
+							    FUSE_IOMAP_INVAL_TO_EOF,
+							    &walk, 1));
+	KUNIT_EXPECT_EQ(test, walk.scanned, 2);
+	KUNIT_EXPECT_EQ(test, walk.dropped, 1);
+	KUNIT_EXPECT_EQ(test, cache_entries(cache(test)), 0);
 }
 
 static struct kunit_case fuse_iomap_cache_cases[] = {
@@ -1205,6 +1329,10 @@ static struct kunit_case fuse_iomap_cache_cases[] = {
 	KUNIT_CASE(remove_null_prealloc),
 	KUNIT_CASE_PARAM(remove_blocks_range, remove_blocks_gen_params),
 	KUNIT_CASE_PARAM(remove_dev_range, remove_dev_gen_params),
+	KUNIT_CASE_PARAM(remove_dev_range_in_steps, remove_dev_gen_params),
+	KUNIT_CASE(remove_dev_step_is_bounded),
+	KUNIT_CASE(remove_dev_resumes_after_changes),
+	KUNIT_CASE(remove_dev_resumes_inside_grown_entry),
 	KUNIT_CASE(destroy_frees_everything),
 	KUNIT_CASE(destroy_leaves_cache_usable),
 	KUNIT_CASE(count_follows_inserts_merges_and_splits),

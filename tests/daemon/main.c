@@ -8,7 +8,7 @@
  *                [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
  *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]]
  *                [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload]
- *                [--valid SECS] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
+ *                [--valid SECS] [--dev-inval-on-fsync] [--stats FILE] [-o OPTS] IMAGE MOUNTPOINT
  *   fusetd stats [--reset] FILE
  *   fusetd fsck [-v] IMAGE
  *   fusetd selftest [-v] [--big] [DIR]
@@ -60,8 +60,9 @@ _Noreturn static void usage(void)
 		"                    [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
 		"                    [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload] [--coexist]\n"
-		"                    [--flip-type FILE] [--valid SECS] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"                    [--flip-type FILE] [--valid SECS] [--dev-inval-on-fsync] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"         --valid SECS: entry and attribute timeout of replies (default 1, as libfuse's)\n"
+		"         --dev-inval-on-fsync: every FSYNC first takes back all mappings of the image (DEV_INVAL)\n"
 		"         --fuse-fd N: mount with /dev/fuse file N (from a mount helper: fuseioctl grant)\n"
 		"         --coexist: fuse-iomap's fuseiomap.ko beside a built-in FUSE: /dev/fuse-iomap and\n"
 		"           filesystem type fuseiomap (also FUSE_IOMAP_COEXIST=1, which famfs mount follows)\n"
@@ -288,6 +289,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "coexist", no_argument, NULL, 'Q' },
 		{ "flip-type", required_argument, NULL, 'Z' },
 		{ "valid", required_argument, NULL, 'A' },
+		{ "dev-inval-on-fsync", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *stats_path = NULL, *image, *mnt, *pers = NULL;
@@ -371,6 +373,9 @@ static int cmd_mount(int argc, char **argv)
 			if (parse_size(optarg, &size) || size > UINT32_MAX)
 				usage();
 			d.valid_secs = size;
+			break;
+		case 'O':
+			d.dev_inval_on_fsync = 1;
 			break;
 		case 'D':
 			if (drop_rawio()) {

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/uio.h>
 
@@ -150,6 +151,30 @@ uint64_t notify_upsert_one(struct fusetd *d, struct ft_inode *inode,
 	(*n)++;
 	return notify_send(d, FUSE_NOTIFY_IOMAP_UPSERT_MAPPINGS, &up,
 			   sizeof(up)) ? 0 : got;
+}
+
+/*
+ * --dev-inval-on-fsync: take back every mapping of the image's device and
+ * count the time the kernel took over it in "dev_inval_ns" (the write of
+ * the notification returns once the kernel's caches have let go).
+ */
+void notify_dev_inval_all(struct fusetd *d)
+{
+	struct fuse_iomap_dev_inval_out inv = {
+		.dev = d->dev_cookie,
+		.range = { .offset = 0, .length = FUSE_IOMAP_INVAL_TO_EOF },
+	};
+	struct timespec t0, t1;
+
+	if (!notify_on(d))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (notify_send(d, FUSE_NOTIFY_IOMAP_DEV_INVAL, &inv, sizeof(inv)))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	stats_event(d->stats, FT_EV_DEV_INVAL_NS,
+		    (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+		    (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec);
 }
 
 /* The blocks from 0 to EOF, for pushing a file's map when it is opened. */

@@ -109,6 +109,8 @@ int op_fsync(struct fusetd *d, const struct ft_req *r)
 
 	if (!err)
 		err = store_sync(&d->st);
+	if (!err && d->dev_inval_on_fsync)
+		notify_dev_inval_all(d);
 	return err ? err : reply_ok(d, r, NULL, 0);
 }
 

@@ -53,6 +53,7 @@ struct fusetd {
 	uint32_t		cache_maxbytes;	/* asked of the kernel; 0: off */
 	unsigned int		upsert_on_open;	/* upserts per file opened */
 	uint32_t		valid_secs;	/* entry and attribute timeout */
+	int			dev_inval_on_fsync; /* --dev-inval-on-fsync */
 	int			probe_notify;	/* bad notifications, once */
 	uint64_t		flood_ino;	/* --flood N:INO (flood.c) */
 	uint64_t		flood_left;
@@ -152,6 +153,7 @@ uint64_t notify_upsert_one(struct fusetd *d, struct ft_inode *inode,
 void notify_inval_range(struct fusetd *d, uint64_t ino, uint64_t off,
 			uint64_t len);
 void notify_probe(struct fusetd *d, uint64_t ino);
+void notify_dev_inval_all(struct fusetd *d);
 
 /* flood.c: --flood N:INO */
 void flood_open(struct fusetd *d, uint64_t ino);

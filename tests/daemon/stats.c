@@ -109,6 +109,7 @@ static const char *const event_names[FT_EV_NR] = {
 	[FT_EV_SETFLAGS]		= "setflags",
 	[FT_EV_UNFREEZE]		= "unfreeze",
 	[FT_EV_SHUTDOWN]		= "shutdown",
+	[FT_EV_DEV_INVAL_NS]		= "dev_inval_ns",
 };
 
 /* Upper-case name of a FUSE opcode without "FUSE_", or NULL if unknown. */

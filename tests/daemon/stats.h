@@ -52,6 +52,7 @@ enum ft_event {
 	FT_EV_SETFLAGS,			/* chattr: FS_IOC_SETFLAGS */
 	FT_EV_UNFREEZE,			/* UNFREEZE_FS answered */
 	FT_EV_SHUTDOWN,			/* SHUTDOWN_FS answered */
+	FT_EV_DEV_INVAL_NS,		/* ns the kernel took over DEV_INVALs */
 	FT_EV_NR
 };
 

@@ -429,7 +429,7 @@ u64 fuse_iomap_cache_fill(struct inode *inode,
 	struct fuse_iomap_cache_conn *cc = &fc->iomap_conn.cache;
 	struct fuse_iomap_inode *ii = fuse_iomap_ii(inode);
 	const struct fuse_iomap_io *rmap = NULL, *wmap = NULL, *gone = NULL;
-	struct fuse_iomap_cache_prealloc rpa = {}, wpa = {};
+	struct fuse_iomap_cache_prealloc rpa = {}, wpa = {}, gpa = {};
 	const gfp_t gfp = GFP_NOFS | __GFP_NOWARN;
 	unsigned long before;
 	u64 seq = cookie->seq;
@@ -444,6 +444,9 @@ u64 fuse_iomap_cache_fill(struct inode *inode,
 		rmap = NULL;
 	if (wmap && fuse_iomap_cache_prealloc_fill(&wpa, gfp))
 		wmap = NULL;
+	/* ... or that all of an extent the blocks are cut from goes. */
+	if (gone)
+		fuse_iomap_cache_prealloc_fill(&gpa, gfp);
 
 	before = fuse_iomap_cache_wlock(ii);
 	fresh = atomic64_read(&ii->seq) == cookie->seq &&
@@ -451,7 +454,7 @@ u64 fuse_iomap_cache_fill(struct inode *inode,
 	if (gone) {
 		/* Dropping is always safe, even without a split entry. */
 		fuse_iomap_cache_remove(&ii->rcache, gone->offset,
-					gone->length, NULL);
+					gone->length, &gpa);
 		atomic64_inc(&ii->seq);
 		/* This reply is valid after the bump, unless it was stale. */
 		if (fresh)
@@ -464,6 +467,7 @@ u64 fuse_iomap_cache_fill(struct inode *inode,
 	fuse_iomap_cache_wunlock(cc, ii, before);
 	fuse_iomap_cache_prealloc_release(&rpa);
 	fuse_iomap_cache_prealloc_release(&wpa);
+	fuse_iomap_cache_prealloc_release(&gpa);
 
 	if (rmap || wmap) {
 		fuse_iomap_cache_stat(fc, fresh ? FUSE_IOMAP_STAT_FILLS :
@@ -477,10 +481,13 @@ u64 fuse_iomap_cache_fill(struct inode *inode,
 /*
  * Forget the blocks of a file range in both caches and bump the sequence
  * number, under the cache lock: a fill sampled before cannot store, and
- * every mapping handed out before is invalid for iomap.
+ * every mapping handed out before is invalid for iomap.  With entries in
+ * @pa (one per cache), an entry that covers the range and more on both
+ * sides keeps its two ends; without, it goes whole.
  */
 static void fuse_iomap_cache_drop(struct inode *inode, u64 offset,
-				  u64 length, bool begin)
+				  u64 length, bool begin,
+				  struct fuse_iomap_cache_prealloc *pa)
 {
 	struct fuse_iomap_cache_conn *cc = fuse_iomap_cc(inode);
 	struct fuse_iomap_inode *ii = fuse_iomap_ii(inode);
@@ -488,9 +495,9 @@ static void fuse_iomap_cache_drop(struct inode *inode, u64 offset,
 
 	before = fuse_iomap_cache_wlock(ii);
 	fuse_iomap_cache_remove_blocks(&ii->rcache, offset, length,
-				       i_blocksize(inode), NULL);
+				       i_blocksize(inode), pa);
 	fuse_iomap_cache_remove_blocks(&ii->wcache, offset, length,
-				       i_blocksize(inode), NULL);
+				       i_blocksize(inode), pa);
 	atomic64_inc(&ii->seq);
 	if (begin)
 		ii->changing++;
@@ -510,7 +517,7 @@ static void fuse_iomap_cache_drop(struct inode *inode, u64 offset,
  */
 void fuse_iomap_cache_invalidate(struct inode *inode, u64 offset, u64 length)
 {
-	fuse_iomap_cache_drop(inode, offset, length, false);
+	fuse_iomap_cache_drop(inode, offset, length, false, NULL);
 	fuse_iomap_cache_stat(get_fuse_conn(inode),
 			      FUSE_IOMAP_STAT_LAYOUT_INVALS);
 }
@@ -523,12 +530,23 @@ void fuse_iomap_cache_invalidate(struct inode *inode, u64 offset, u64 length)
  *
  * Like fuse_iomap_cache_invalidate(), and until the matching
  * fuse_iomap_cache_change_end() no begin reply is cached, while mappings
- * the server pushes during the change are: they are newer than it.
+ * the server pushes during the change are: they are newer than it.  May
+ * sleep: what is left of an extent the range is cut from stays cached.
  */
 void fuse_iomap_cache_change_begin(struct inode *inode, u64 offset,
 				   u64 length)
 {
-	fuse_iomap_cache_drop(inode, offset, length, true);
+	struct fuse_iomap_cache_prealloc pa = {};
+
+	/*
+	 * Keep the rest of an extent the range is cut from: the next I/O
+	 * around it (say the next write into the same preallocated extent)
+	 * needs no upcall.  Without the memory it is dropped whole.
+	 */
+	if (fuse_iomap_cache_enabled(get_fuse_conn(inode)))
+		fuse_iomap_cache_prealloc_fill(&pa, GFP_NOFS | __GFP_NOWARN);
+	fuse_iomap_cache_drop(inode, offset, length, true, &pa);
+	fuse_iomap_cache_prealloc_release(&pa);
 	fuse_iomap_cache_stat(get_fuse_conn(inode),
 			      FUSE_IOMAP_STAT_LAYOUT_INVALS);
 }
@@ -608,15 +626,18 @@ void fuse_iomap_cache_inval_mappings(struct inode *inode,
 {
 	struct fuse_iomap_cache_conn *cc = fuse_iomap_cc(inode);
 	struct fuse_iomap_inode *ii = fuse_iomap_ii(inode);
+	struct fuse_iomap_cache_prealloc pa = {};
 	unsigned long before;
 
+	/* Split rather than drop what the ranges are cut from, if we can. */
+	fuse_iomap_cache_prealloc_fill(&pa, GFP_KERNEL | __GFP_NOWARN);
 	before = fuse_iomap_cache_wlock(ii);
-	fuse_iomap_cache_remove(&ii->rcache, read->offset, read->length,
-				NULL);
+	fuse_iomap_cache_remove(&ii->rcache, read->offset, read->length, &pa);
 	fuse_iomap_cache_remove(&ii->wcache, write->offset, write->length,
-				NULL);
+				&pa);
 	atomic64_inc(&ii->seq);
 	fuse_iomap_cache_wunlock(cc, ii, before);
+	fuse_iomap_cache_prealloc_release(&pa);
 
 	fuse_iomap_cache_stat(get_fuse_conn(inode), FUSE_IOMAP_STAT_INVALS);
 	if (read->length)

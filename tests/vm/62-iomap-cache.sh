@@ -5,7 +5,9 @@
 # I/Os (the daemon counts every request), while the same reads with the
 # cache off cost one each.  Data stays right while another thread punches,
 # zeroes, clones and truncates the same file (cachestress checks both
-# threads against shadow copies).  A file of a million extents pushed
+# threads against shadow copies).  Random direct writes into preallocated
+# blocks cost an IOEND each but no begin upcall: each conversion keeps
+# the rest of its extent cached.  A file of a million extents pushed
 # through the cache keeps its memory within the configured limit.  Every
 # kind of malformed notification is refused with its errno.
 . /tests/vm/lib.sh
@@ -73,6 +75,34 @@ u1=$(upcalls)
 diag "cache off: $((u1 - u0)) upcalls for $IOS random 4k direct reads"
 check "without the cache every read is an upcall" test $((u1 - u0)) -ge $IOS
 check_eq "nothing cached" 0 "$(cstat entries)"
+umount "$T_MNT"
+
+# Writes into preallocated (unwritten) blocks: each IOEND converts the
+# blocks written, and the kernel forgets only those, keeping the rest of
+# the extent cached around them (dropping the whole extent made every
+# next write an upcall), so only the first write asks.  fio verifies the
+# data as it goes and again after a remount.
+require "remount (cache on)" iomap_mount
+pf=$T_MNT/prealloc
+pfio() {
+	fio --name=pre --filename="$pf" --size=32M --io_size=8M --bs=4k \
+		--rw=randwrite --direct=1 --ioengine=io_uring --iodepth=8 \
+		--fallocate=none --verify=crc32c --verify_fatal=1 \
+		--output="$T_TMP/pre.log" "$@" || { cat "$T_TMP/pre.log"; false; }
+}
+require "a preallocated file" sh -c "touch $pf && fsop falloc - $pf 0 33554432"
+b0=$(op_count IOMAP_BEGIN) e0=$(op_count IOMAP_IOEND)
+check "random direct writes into it, crc32c verified" pfio --do_verify=1
+b1=$(op_count IOMAP_BEGIN) e1=$(op_count IOMAP_IOEND)
+diag "$((b1 - b0)) begin and $((e1 - e0)) ioend upcalls for $IOS writes and their verify reads"
+check "every write converted its block ($((e1 - e0)) ioends)" \
+	test $((e1 - e0)) -ge $IOS
+check "the extent stayed cached around them ($((b1 - b0)) begins)" \
+	test $(( (b1 - b0) * 100 )) -lt $IOS
+umount "$T_MNT"
+require "remount" iomap_mount
+check "the data after a remount" pfio --verify_only
+rm -f "$pf"
 umount "$T_MNT"
 
 # Layout changes racing with I/O through cached mappings of the same file.

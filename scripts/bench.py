@@ -24,8 +24,10 @@ only when the interval lies at or above it, "short" only when it lies
 below.  The second metric is guest CPU seconds per GiB moved (busy ticks
 of /proc/stat: fio, the kernel and the FUSE server), paired the same way.
 Besides: medians and spread over the repetitions, CPU use in %, upcalls
-per GiB from fusetd's counters, and the application workloads (apps/,
-tests/bench/apps.sh): seconds per phase, paired as ext4 / target.
+per GiB from fusetd's counters, the application workloads (apps/,
+tests/bench/apps.sh): seconds per phase, paired as ext4 / target, and the
+files laid out for particular jobs (layouts/, tests/bench/layouts.sh):
+their extent counts and what the mapping cache holds of them.
 """
 import json
 import math
@@ -414,6 +416,7 @@ def report(rawdir, outdir, header):
         results["jobs"].append(jres)
     results["apps"] = apps_report(rawdir, targets, reps, ncpu, hz,
                                   results["failures"])
+    results["layouts"] = layouts_report(rawdir, [t[0] for t in targets])
 
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "results.json"), "w") as f:
@@ -469,6 +472,110 @@ def apps_report(rawdir, targets, reps, ncpu, hz, failures):
         add_ratios(pres["targets"], "seconds", "cpu_s", invert=True)
         out.append(pres)
     return out
+
+
+def numbers(path):
+    """A file of "NAME NUMBER" lines, as a dict (others are skipped)."""
+    res = {}
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) != 2:
+                continue
+            try:
+                res[p[0]] = int(p[1])
+            except ValueError:
+                try:
+                    res[p[0]] = float(p[1])
+                except ValueError:
+                    pass
+    return res
+
+
+def layouts_report(rawdir, tnames):
+    """The files laid out for particular jobs (tests/bench/layouts.sh):
+    layouts/NAME/TARGET.txt has the file's "size", its FIEMAP "extents"
+    and the "bytes" they map, and the "seconds" the layout took.  Where
+    the target's connection has a mapping cache, TARGET.cache0 and
+    TARGET.cache1 are its debugfs counters (fuse-iomap/CONN/cache) before
+    and after one read-through of the file with 1 MiB direct reads, from
+    an empty page cache, and TARGET.upcalls fusetd's requests during it.
+    The cache's bytes per 10,000 extents are what it grew by over the
+    read-through per 10,000 of the file's FIEMAP extents."""
+    ldir = os.path.join(rawdir, "layouts")
+    out = []
+    if not os.path.isdir(ldir):
+        return out
+    for name in sorted(os.listdir(ldir)):
+        lres = {"name": name, "targets": {}}
+        for t in tnames:
+            base = os.path.join(ldir, name, t)
+            if not os.path.exists(base + ".txt"):
+                continue
+            r = numbers(base + ".txt")
+            if os.path.exists(base + ".cache1"):
+                c0 = numbers(base + ".cache0") \
+                    if os.path.exists(base + ".cache0") else {}
+                c1 = numbers(base + ".cache1")
+                r["cache_entries"] = c1.get("entries")
+                r["cache_bytes"] = c1.get("bytes")
+                r["cache_max_bytes"] = c1.get("max_bytes")
+                r["cache_entries_before"] = c0.get("entries")
+                grown = (c1.get("bytes") or 0) - (c0.get("bytes") or 0)
+                # per 10,000 extents only of a file that has that many
+                r["cache_bytes_per_10k_extents"] = \
+                    grown * 10000.0 / r["extents"] \
+                    if r.get("extents", 0) >= 10000 else None
+            counts = upcall_counts(base + ".upcalls")
+            if counts and r.get("size"):
+                r["readthrough_upcalls"] = sum(counts.values())
+                r["readthrough_upcalls_per_gib"] = \
+                    sum(counts.values()) / (r["size"] / 2.0**30)
+                r["readthrough_iomap_begin"] = counts.get("IOMAP_BEGIN", 0)
+            lres["targets"][t] = r
+        out.append(lres)
+    return out
+
+
+def fmt_mib(b):
+    if b is None:
+        return "–"
+    if b >= 2**30 and b % 2**30 == 0:
+        return "%d GiB" % (b // 2**30)
+    return "%s MiB" % fmt(b / 2.0**20, 1)
+
+
+LAYOUTS_TEXT = (
+    "\nThe files of the -4g and -100kext jobs (tests/bench/layouts.sh), "
+    "laid out once per target before the repetitions: their size, how "
+    "many extents FIEMAP reports on each target (the same layout, shown, "
+    "not assumed), and the seconds the layout took.  Where the connection "
+    "has a mapping cache, the file was then read through once with direct "
+    "reads (1 MiB; 64 KiB for frag) from an empty cache: fusetd's requests "
+    "per GiB in that pass, and what the kernel's mapping cache held after "
+    "it (debugfs fuse-iomap/CONN/cache: entries, bytes at 56 a mapping) "
+    "and its growth per 10,000 of the file's extents (files of 10,000 "
+    "extents or more).\n")
+
+
+def layouts_table(res):
+    lays = res.get("layouts") or []
+    if not lays:
+        return []
+    s = [LAYOUTS_TEXT,
+         "| file | target | size | extents | layout s | read-through "
+         "upcalls/GiB | cache entries | cache bytes | bytes per 10,000 "
+         "extents |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for lay in lays:
+        for t, r in lay["targets"].items():
+            s.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                lay["name"], t, fmt_mib(r.get("size")),
+                fmt(r.get("extents")), fmt(r.get("seconds"), 1),
+                fmt(r.get("readthrough_upcalls_per_gib")),
+                fmt(r.get("cache_entries")), fmt(r.get("cache_bytes")),
+                fmt(r.get("cache_bytes_per_10k_extents"))))
+    return s
 
 
 def header_table(res):
@@ -715,6 +822,7 @@ def markdown(res, tnames):
     s += main_table(res, tnames)
     s += goals_table(res)
     s += apps_table(res, tnames)
+    s += layouts_table(res)
     short = "\n".join(s) + "\n"
 
     d = [short]
@@ -928,6 +1036,43 @@ def st_cpu():
         close(r["wall_s"], 5.0)
 
 
+def st_layouts():
+    """The laid-out files: extents, the cache's growth per 10,000
+    extents, the read-through's upcalls per GiB, and the table."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        ld = os.path.join(d, "layouts", "frag")
+        os.makedirs(ld)
+        size = 100000 * 4096
+
+        def put(name, text):
+            with open(os.path.join(ld, name), "w") as f:
+                f.write(text)
+        put("ext4.txt", "size %d\nextents 99552\nbytes %d\nseconds 61.5\n"
+            % (size, size))
+        put("iomap.txt", "size %d\nextents 100000\nbytes %d\nseconds 90\n"
+            % (size, size))
+        put("iomap.cache0", "hits 5\nentries 10\nbytes 560\n"
+            "max_entries 299593\nmax_bytes 16777208\n")
+        put("iomap.cache1", "hits 9\nentries 100010\nbytes 5600560\n"
+            "max_entries 299593\nmax_bytes 16777208\n")
+        put("iomap.upcalls", "OPEN 1\nIOMAP_BEGIN 99937\nFLUSH 1\n")
+        lays = layouts_report(d, ["raw", "ext4", "iomap"])
+        table = "\n".join(layouts_table({"layouts": lays}))
+    t = lays[0]["targets"]
+    gib = size / 2.0**30
+    return len(lays) == 1 and list(t) == ["ext4", "iomap"] and \
+        t["ext4"]["extents"] == 99552 and \
+        "cache_entries" not in t["ext4"] and \
+        t["iomap"]["cache_entries"] == 100010 and \
+        close(t["iomap"]["cache_bytes_per_10k_extents"], 560000.0) and \
+        close(t["iomap"]["readthrough_upcalls_per_gib"], 99939 / gib) and \
+        "| frag | ext4 | 390.6 MiB | 99,552 | 61.5 | – | – | – | – |" \
+        in table and \
+        "| frag | iomap | 390.6 MiB | 100,000 | 90.0 | 261,984 | 100,010 " \
+        "| 5,600,560 | 560,000 |" in table
+
+
 SELFTESTS = [
     ("the t table is t(0.975, df) for df 1..40, then 1.96", st_t_table),
     ("a constant ratio: estimate and both intervals are that ratio",
@@ -941,6 +1086,8 @@ SELFTESTS = [
     ("n = 1: no interval, undecided; n = 0: nothing", st_small_n),
     ("verdicts met / short / undecided, and the cell format", st_verdicts),
     ("CPU seconds from /proc/stat samples", st_cpu),
+    ("laid-out files: extents, cache bytes per 10,000 extents, upcalls",
+     st_layouts),
 ]
 
 

@@ -6,6 +6,7 @@
 #
 # Environment:
 #   BENCH_QUICK=1      smoke test of the harness: 1 repetition of 1 s, 32 MiB
+#                      (and BENCH_BIG=64M BENCH_EXTENTS=2000)
 #   BENCH_REPS=5 BENCH_RUNTIME=5 BENCH_RAMP=0 BENCH_SIZE=256M
 #   BENCH_JOBS=a,b     BENCH_TARGETS=a,b   (default: all)
 #   BENCH_PROFILE=JOB:TARGET,...  perf profiles after the measured runs
@@ -15,6 +16,9 @@
 #   BENCH_README=1     put the new table into README.md
 #   BENCH_FAMFS=0      skip the famfs jobs (tests/bench/famfs.sh)
 #   BENCH_APPS=0       skip the application workloads (tests/bench/apps.sh)
+#   BENCH_BIG=4G BENCH_EXTENTS=100000  the files of the -4g and -100kext
+#                      jobs (tests/bench/layouts.sh)
+#   BENCH_TIMEOUT      of the VM run: 3600 s, more for those files
 #   BENCH_ICOUNT=1     qemu -icount shift=0,sleep=off,align=off: the guest
 #                      clock counts emulated instructions (1 ns each), so
 #                      times measure work, not the host; single-threaded
@@ -50,6 +54,36 @@ ntargets=$(grep -cE '^[A-Za-z0-9_.-]+\|' "$TOP/tests/bench/targets.sh")
 size_mib=$(numfmt --from=iec "$size" | awk '{ printf "%d", $1 / 1048576 }')
 part_mib=$(( size_mib * 3 / 2 + 64 + 4 * 32 ))
 [ "${BENCH_APPS:-1}" = 0 ] || part_mib=$(( part_mib + 128 ))
+# The files of tests/bench/layouts.sh that a selected job works on: the
+# big file, and the fragmented one, whose filler takes twice its blocks
+# (and 2,000 more) while it is made, and then all the rest, transiently.
+# BENCH_QUICK=1 makes them small (64 MiB, 2,000 extents), so that the
+# smoke test stays one; set BENCH_BIG and BENCH_EXTENTS for the real ones.
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	big=${BENCH_BIG:-64M} extents=${BENCH_EXTENTS:-2000}
+else
+	big=${BENCH_BIG:-4G} extents=${BENCH_EXTENTS:-100000}
+fi
+layout_used() {
+	local j
+	for j in $(grep -E "^[A-Za-z0-9_.-]+\|.*--bench_file=$1( |\$)" \
+		"$TOP/tests/bench/jobs.sh" | cut -d'|' -f1); do
+		[ -z "${BENCH_JOBS:-}" ] && return 0
+		case ",$BENCH_JOBS," in *",$j,"*) return 0 ;; esac
+	done
+	return 1
+}
+# Laying them out takes minutes per target under TCG (the fragmented file
+# 3 on ext4, 19 on iomap on 2026-12-07): more time.
+timeout=${BENCH_TIMEOUT:-3600}
+if layout_used big; then
+	part_mib=$(( part_mib + $(numfmt --from=iec "$big") / 1048576 + 64 ))
+	timeout=${BENCH_TIMEOUT:-$(( timeout + 1200 ))}
+fi
+if layout_used frag; then
+	part_mib=$(( part_mib + (extents + 1000) * 8 / 1024 + 64 ))
+	timeout=${BENCH_TIMEOUT:-$(( timeout + 1800 * ntargets ))}
+fi
 python3 "$TOP/scripts/bench.py" mkdisk "$dir/disk.img" "$ntargets" "$part_mib"
 truncate -s 256M "$dir/results.img"
 "$TOP/scripts/initramfs.sh" --bench "$dir/initramfs.cpio"
@@ -62,7 +96,7 @@ tests=bench/run
 [ "${BENCH_FAMFS:-1}" = 1 ] && tests+=,bench/famfs
 append+=" memmap=256M!2G fi.tests=$tests fi.fuse=enable_iomap=1"
 append+=" fi.bench.reps=$reps fi.bench.runtime=$runtime fi.bench.ramp=$ramp"
-append+=" fi.bench.size=$size"
+append+=" fi.bench.size=$size fi.bench.big=$big fi.bench.extents=$extents"
 [ -n "${BENCH_JOBS:-}" ] && append+=" fi.bench.jobs=$BENCH_JOBS"
 [ -n "${BENCH_TARGETS:-}" ] && append+=" fi.bench.targets=$BENCH_TARGETS"
 [ -n "$profile" ] && append+=" fi.bench.profile=$profile"
@@ -79,7 +113,7 @@ log "booting the dev kernel (TCG): $ntargets targets, $reps x ${runtime}s," \
 	"$size; console in $logf"
 start=$(date +%s)
 set +e
-timeout "${BENCH_TIMEOUT:-3600}" qemu-system-x86_64 -accel tcg "${icount[@]}" \
+timeout "$timeout" qemu-system-x86_64 -accel tcg "${icount[@]}" \
 	-smp "$smp" -m 4G \
 	-nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$dir/initramfs.cpio" \

@@ -16,11 +16,13 @@
 #   fi.bench.size=SIZE  fi.bench.jobs=NAME,...  fi.bench.targets=NAME,...
 #   fi.bench.profile=JOB:TARGET,...  (perf profiles after the measured runs)
 #   fi.bench.apps=0  (no application workloads, tests/bench/apps.sh)
+#   fi.bench.big=SIZE  fi.bench.extents=N  (the files of layouts.sh)
 #   fi.bench.disk=DEV  (partition N is target N)  fi.bench.results=DEV
 . /tests/vm/lib.sh
 . /tests/bench/targets.sh
 . /tests/bench/jobs.sh
 . /tests/bench/apps.sh
+. /tests/bench/layouts.sh
 
 reps=3 runtime=5 ramp=0 size=256M jobs=all targets=all apps=1 profile=
 disk=/dev/vda results=/dev/vdb
@@ -36,6 +38,8 @@ for w in $(cat /proc/cmdline); do
 	fi.bench.apps=*) apps=${w#*=} ;;
 	fi.bench.disk=*) disk=${w#*=} ;;
 	fi.bench.results=*) results=${w#*=} ;;
+	fi.bench.big=*) layout_big_size=${w#*=} ;;
+	fi.bench.extents=*) layout_extents=${w#*=} ;;
 	esac
 done
 
@@ -77,6 +81,8 @@ kmemleak=/sys/kernel/debug/kmemleak
 	echo "runtime=$runtime"
 	echo "ramp=$ramp"
 	echo "size=$size"
+	echo "big=$layout_big_size"
+	echo "extents=$layout_extents"
 	echo "disk=$disk"
 	echo "cmdline=$(cat /proc/cmdline)"
 	[ -e $kmemleak ] && echo "kmemleak=tracking, automatic scan off"
@@ -145,19 +151,27 @@ jobfile() {
 	echo "lat_percentiles=1"
 	[ "$ramp" = 0 ] || echo "ramp_time=$ramp"
 	_opts=$(bench_jobs | awk -F'|' -v j="$_job" '$1 == j { print $3 }')
-	echo "$_opts" | tr ' ' '\n' | sed -n 's/^--//p'
+	_lay=$(job_layout "$_job")
+	echo "$_opts" | tr ' ' '\n' | grep -v '^--bench_file=' | sed -n 's/^--//p'
 	for _t in "$@"; do
 		_f=$(tget "$_t" FILE)
-		# Files of their own (filename_format), next to the target's.
+		_size=
+		# Files of their own (filename_format), next to the target's;
+		# a file of layouts.sh, laid out beside it.
 		case "$_opts" in
 		*--filename_format=*)
 			[ -b "$_f" ] && continue
 			_f="directory=${_f%/*}" ;;
+		*--bench_file=*)
+			[ -b "$_f" ] && continue
+			_f="filename=${_f%/*}/$_lay.dat"
+			_size=$(layout_size "$_lay") ;;
 		*) _f="filename=$_f" ;;
 		esac
 		mkdir -p "$_dir/$_t"
 		echo "[$_t]"
 		echo "$_f"
+		[ -z "$_size" ] || printf 'size=%s\nallow_file_create=0\n' "$_size"
 		echo "stonewall"
 		echo "exec_prerun=/tests/bench/hook.sh pre $_t $_dir/$_t $_rep"
 		echo "exec_postrun=/tests/bench/hook.sh post $_t $_dir/$_t $_rep"
@@ -181,6 +195,72 @@ measure() {
 	[ -s "$_d/$2.err" ] || rm -f "$_d/$2.err"
 	return $_rc
 }
+
+# --- the files of layouts.sh that selected jobs work on, each laid out
+# once on every target with files, in the order of the table (the 4 GiB
+# file before the free space is cut up for the fragmented one); then its
+# extents are counted (FIEMAP), and a connection with a mapping cache
+# (debugfs fuse-iomap/CONN/cache) has the file read through once with
+# direct reads (layout_bs), from an empty cache (the page cache dropped, which
+# also shrinks the mapping caches), to see what the cache holds of it.
+layout_used() { # LAYOUT: whether a selected job works on it
+	for _j in $(bench_jobs | cut -d'|' -f1); do
+		selected "$jobs" "$_j" || continue
+		[ "$(job_layout "$_j")" = "$1" ] && return 0
+	done
+	return 1
+}
+
+layout_cache() { # LAYOUT TARGET FILE OUT: the read-through and the cache
+	_st=$(tget "$2" STATS)
+	[ -n "$_st" ] || return 0
+	# shellcheck disable=SC2034 # lib.sh's conn_id reads T_MNT
+	_conn=$(T_MNT=/mnt/bench/$2; conn_id)
+	_c=$DBG/$_conn/cache
+	[ -r "$_c" ] || return 0
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	cp "$_c" "$4.cache0"
+	fusetd stats --reset "$_st"
+	if ! fio --name=readthrough --filename="$3" --size="$(layout_size "$1")" \
+		--rw=read --bs="$(layout_bs "$1")" --direct=1 --ioengine=psync \
+		--allow_file_create=0 --output="$BENCH_TMP/layout-read.log"; then
+		cat "$BENCH_TMP/layout-read.log"
+		fail "$1 on $2: the read-through"
+		return 1
+	fi
+	cp "$_c" "$4.cache1"
+	fusetd stats "$_st" > "$4.upcalls"
+	pass "$1 on $2: read through, the mapping cache has $(awk '$1 == "entries" { print $2 }' "$4.cache1") entries"
+}
+
+for lay in $(bench_layouts | cut -d'|' -f1); do
+	layout_used "$lay" || continue
+	mkdir -p "$BENCH_OUT/layouts/$lay"
+	for tgt in $active; do
+		f=$(tget "$tgt" FILE)
+		[ -b "$f" ] && continue
+		f=${f%/*}/$lay.dat
+		o=$BENCH_OUT/layouts/$lay/$tgt
+		progress "laying out $lay on $tgt"
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		: > "$BENCH_TMP/layout-steps"
+		if ! "layout_$lay" "$f" "$(tget "$tgt" PART)"; then
+			cat "$BENCH_TMP"/layout-*.log
+			fail "$lay on $tgt: laying out"
+			continue
+		fi
+		t1=$(cut -d' ' -f1 /proc/uptime)
+		{
+			echo "size $(stat -c %s "$f")"
+			extmap count "$f" | awk '{ print $1, $2; print $3, $4 }'
+			echo "seconds $(awk "BEGIN { print $t1 - $t0 }")"
+			cat "$BENCH_TMP/layout-steps"
+		} > "$o.txt"
+		pass "$lay on $tgt laid out: $(tr '\n' ' ' < "$o.txt")"
+		layout_cache "$lay" "$tgt" "$f" "$o"
+	done
+done
 
 # Jobs on files of their own (filename_format): fio lays the files out
 # now, on every target, so that neither their writes nor their upcalls

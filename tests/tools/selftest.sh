@@ -233,6 +233,26 @@ if grep -q 'not supported' "$d/all.out"; then
 	desc="fsx --strict: an unsupported operation is a failure"; ok fsx_strict
 fi
 
+# extmap count asks FIEMAP in batches of 1024: 1100 blocks of data with
+# holes between are 1100 extents of 4 KiB, where the filesystem has FIEMAP.
+em=$T_BIN/extmap
+extmap_count() {
+	i=0
+	while [ $i -lt 1100 ]; do
+		printf 'x' | dd of="$d/ext" bs=1 seek=$((i * 8192)) conv=notrunc 2>/dev/null || return 1
+		i=$((i + 1))
+	done
+	sync "$d/ext" 2>/dev/null || sync
+	[ "$("$em" count "$d/ext")" = "extents 1100 bytes 4505600" ] &&
+		[ "$("$em" fiemap "$d/ext" | wc -l)" = 64 ]
+}
+desc="extmap count: every extent, past one FIEMAP batch"
+if "$em" fiemap "$d/f" >/dev/null 2>&1; then
+	ok extmap_count
+else
+	skip "no FIEMAP on $d"
+fi
+
 desc="fusetd storage self-test (fsck after every step)"
 ok sh -c "$T_BIN/fusetd selftest $d >$d/fusetd-selftest.log 2>&1 || { cat $d/fusetd-selftest.log; false; }"
 echo "$pass passed, $fail failed"

@@ -125,18 +125,29 @@ static int fuse_iomap_dio_write_lock(struct kiocb *iocb,
 /*
  * The checks of an overwrite under the shared lock: it has nothing to wait
  * for, zero or drop (fuse_iomap_write_checks() does those under the
- * exclusive lock), only limits and times to check.
+ * exclusive lock), only limits and times to check.  S_NOSEC was set when
+ * the lock was taken, but FUSE clears it when it loads the server's
+ * attributes, which takes no inode lock: privileges to drop after all are
+ * never dropped here, -EAGAIN sends the write to the exclusive lock.
  */
 static ssize_t fuse_iomap_dio_overwrite_checks(struct kiocb *iocb,
 					       struct iov_iter *from)
 {
+	struct file *file = iocb->ki_filp;
 	ssize_t count;
 	int err;
 
 	count = generic_write_checks(iocb, from);
 	if (count <= 0)
 		return count;
-	err = kiocb_modified(iocb);
+	err = file_remove_privs_flags(file, IOCB_NOWAIT);
+	if (err)
+		return err;
+	/* Only the times are left; a NOWAIT write must not wait for them. */
+	if (iocb->ki_flags & IOCB_NOWAIT)
+		err = kiocb_modified(iocb);
+	else
+		err = file_update_time(file);
 	return err ?: count;
 }
 
@@ -151,10 +162,19 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from)
 	ret = fuse_iomap_dio_write_lock(iocb, from, &excl);
 	if (ret)
 		return ret;
-	if (excl)
+	if (excl) {
 		ret = fuse_iomap_write_checks(iocb, from);
-	else
+	} else {
 		ret = fuse_iomap_dio_overwrite_checks(iocb, from);
+		if (ret == -EAGAIN && !(iocb->ki_flags & IOCB_NOWAIT)) {
+			inode_unlock_shared(inode);
+			excl = true;
+			ret = fuse_iomap_lock(iocb, true);
+			if (ret)
+				return ret;
+			ret = fuse_iomap_write_checks(iocb, from);
+		}
+	}
 	if (ret <= 0)
 		goto out_unlock;
 

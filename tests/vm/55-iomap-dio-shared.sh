@@ -13,8 +13,10 @@
 # still waits (B skips the fsync at its end, -F: FUSE's fsync takes the
 # inode lock exclusive).  After the attributes were loaded again, and for a
 # sub-block write, B takes the exclusive lock: then it must wait for A,
-# which is how the test shows it can tell the two apart.  The data of
-# every write is checked after a remount, and the upcalls counted.
+# which is how the test shows it can tell the two apart; a close(2)
+# meanwhile must not wait (FUSE's flush takes the inode lock, iomap's
+# not).  The data of every write is checked after a remount, and the
+# upcalls counted.  Writes by a user without CAP_FSETID drop a suid bit.
 . /tests/vm/lib.sh
 
 umount_on_exit
@@ -52,7 +54,12 @@ held_write() {
 	a=$!
 	require "$1: A's mapping request reached the server" \
 		wait_output $((_begins + 1)) op_count IOMAP_BEGIN
+	a_began=$(cut -d' ' -f1 /proc/uptime)
 }
+
+# held_for: seconds since A's mapping request reached the server, which
+# answers it after 20.
+held_for() { awk -v t="$a_began" '{ printf "%d", $1 - t }' /proc/uptime; }
 
 # a_written SEED: block 1 holds A's data.  A sync direct write ends its
 # I/O before it drops the inode lock, so a write that waited for the lock
@@ -75,6 +82,13 @@ check "shared: umount" umount "$T_MNT"
 # FUSE clears S_NOSEC when it loads the attributes: A then checks again,
 # under the exclusive lock, and an aligned overwrite waits for it.
 held_write reloaded 6 1
+# close(2) of an iomap file does not take the inode lock (FUSE's flush
+# does, to wait for its own writeback, which iomap files do not have).
+check "reloaded: an open and close of the file, meanwhile" \
+	sh -c "exec 4< $f && exec 4<&-"
+held=$(held_for)
+check "reloaded: the close returned before A's mapping came (after ${held} s of 20)" \
+	test "$held" -lt 15
 check "reloaded: B, 4 KiB of seed 4 at 64 KiB, meanwhile" \
 	fileverify write -d -F -o 65536 "$f" 4096 4
 check "reloaded: B waited for A: A's data is written" a_written 6
@@ -102,6 +116,27 @@ check "seed 1 between" sh -c "
 	fileverify check -d -o 69632 $f $((131072 - 69632)) 1 &&
 	fileverify check -o 131584 $f $((135168 - 131584)) 1 &&
 	fileverify check -d -o 135168 $f $((MIB - 135168)) 1"
+
+# S_NOSEC is only a shortcut: a write by someone without CAP_FSETID still
+# drops a suid bit set since (the chmod clears S_NOSEC), directly and
+# through the page cache.  unshare -U runs fileverify as an unmapped user,
+# for whom root's file has no CAP_FSETID; the file is writable by all.
+g=$T_MNT/suid
+require "a 64 KiB file of seed 1" fileverify write -d "$g" 65536 1
+check "chmod 4777" chmod 4777 "$g"
+check "root's write (CAP_FSETID)" fileverify write -d -F -o 0 "$g" 4096 1
+check_eq "keeps suid" 4777 "$(stat -c %a "$g")"
+for how in -d ""; do
+	check "chmod 4777 ($how)" chmod 4777 "$g"
+	check_eq "suid set ($how)" 4777 "$(stat -c %a "$g")"
+	check "an unprivileged write of seed 8 ${how:+(direct)}" \
+		unshare -U fileverify write $how -F -o 4096 "$g" 4096 8
+	check_eq "the write dropped suid ($how)" 777 "$(stat -c %a "$g")"
+done
+check "the data written" fileverify check -d -o 4096 "$g" 4096 8
 check "umount" umount "$T_MNT"
 check "fusetd fsck finds the image clean" "$FUSETD" fsck "$T_DISK1"
+require "remount" iomap_mount
+check_eq "suid stays dropped on the server" 777 "$(stat -c %a "$g")"
+check "umount" umount "$T_MNT"
 t_done

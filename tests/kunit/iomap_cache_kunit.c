@@ -1230,26 +1230,29 @@ static void remove_dev_range_in_steps(struct kunit *test)
 	expect_cache(test, tc->after);
 }
 
+/* One step of a walk dropping device 1 to its end. */
+static bool dev1_step(struct kunit *test, struct fuse_iomap_cache_walk *walk,
+		      unsigned long nr_to_scan)
+{
+	return fuse_iomap_cache_remove_dev(cache(test), 1, 0,
+					   FUSE_IOMAP_INVAL_TO_EOF, walk,
+					   nr_to_scan);
+}
+
 /* A step looks at no more entries than asked, kept ones included. */
 static void remove_dev_step_is_bounded(struct kunit *test)
 {
-	static const struct fuse_iomap_io maps[] = {
+	static const struct fuse_iomap_io maps[MAX_EXTS] = {
 		HOLE(0, 1), MAPPED(1, 1, 10), HOLE(2, 1), MAPPED(3, 1, 20),
 	};
 	struct fuse_iomap_cache_walk walk = {};
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(maps); i++)
-		KUNIT_ASSERT_EQ(test, upsert(cache(test), &maps[i]), 0);
-	KUNIT_EXPECT_FALSE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
-							     FUSE_IOMAP_INVAL_TO_EOF,
-							     &walk, 3));
+	fill(test, maps);
+	KUNIT_EXPECT_FALSE(test, dev1_step(test, &walk, 3));
 	KUNIT_EXPECT_EQ(test, walk.scanned, 3);
 	KUNIT_EXPECT_EQ(test, walk.dropped, 1);
 	KUNIT_EXPECT_EQ(test, walk.pos, B(3));
-	KUNIT_EXPECT_TRUE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
-							    FUSE_IOMAP_INVAL_TO_EOF,
-							    &walk, 3));
+	KUNIT_EXPECT_TRUE(test, dev1_step(test, &walk, 3));
 	KUNIT_EXPECT_EQ(test, walk.scanned, 4);
 	KUNIT_EXPECT_EQ(test, walk.dropped, 2);
 	KUNIT_EXPECT_EQ(test, cache_entries(cache(test)), 2);
@@ -1261,25 +1264,20 @@ static void remove_dev_step_is_bounded(struct kunit *test)
  */
 static void remove_dev_resumes_after_changes(struct kunit *test)
 {
-	static const struct fuse_iomap_io start[] = {
+	static const struct fuse_iomap_io start[MAX_EXTS] = {
 		MAPPED(0, 1, 10), MAPPED(4, 1, 20), MAPPED(8, 1, 30),
 	};
-	static const struct fuse_iomap_io behind = MAPPED(2, 1, 40);
-	static const struct fuse_iomap_io ahead = MAPPED(6, 1, 50);
-	static const struct fuse_iomap_io after[] = { MAPPED(2, 1, 40), { } };
+	static const struct fuse_iomap_io more[MAX_EXTS] = {
+		MAPPED(2, 1, 40), MAPPED(6, 1, 50),
+	};
+	static const struct fuse_iomap_io after[MAX_EXTS] = { MAPPED(2, 1, 40) };
 	struct fuse_iomap_cache_walk walk = {};
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(start); i++)
-		KUNIT_ASSERT_EQ(test, upsert(cache(test), &start[i]), 0);
-	KUNIT_EXPECT_FALSE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
-							     FUSE_IOMAP_INVAL_TO_EOF,
-							     &walk, 1));
+	fill(test, start);
+	KUNIT_EXPECT_FALSE(test, dev1_step(test, &walk, 1));
 	KUNIT_EXPECT_EQ(test, walk.pos, B(4));
-	KUNIT_ASSERT_EQ(test, upsert(cache(test), &behind), 0);
-	KUNIT_ASSERT_EQ(test, upsert(cache(test), &ahead), 0);
-	while (!fuse_iomap_cache_remove_dev(cache(test), 1, 0,
-					    FUSE_IOMAP_INVAL_TO_EOF, &walk, 1))
+	fill(test, more);
+	while (!dev1_step(test, &walk, 1))
 		KUNIT_ASSERT_LE(test, walk.scanned, 5);
 	KUNIT_EXPECT_EQ(test, walk.dropped, 4);
 	expect_cache(test, after);
@@ -1288,25 +1286,19 @@ static void remove_dev_resumes_after_changes(struct kunit *test)
 /* An entry that grew to cover the walk's position meanwhile is seen. */
 static void remove_dev_resumes_inside_grown_entry(struct kunit *test)
 {
-	static const struct fuse_iomap_io start[] = {
+	static const struct fuse_iomap_io start[MAX_EXTS] = {
 		HOLE(0, 4), MAPPED(4, 4, 90),
 	};
-	static const struct fuse_iomap_io grown = MAPPED(0, 8, 10);
-	struct fuse_iomap_cache_walk walk = {};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(start); i++)
-		KUNIT_ASSERT_EQ(test, upsert(cache(test), &start[i]), 0);
-	KUNIT_EXPECT_FALSE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
-							     FUSE_IOMAP_INVAL_TO_EOF,
-							     &walk, 1));
-	KUNIT_EXPECT_EQ(test, walk.pos, B(4));
 	/* One entry [0, 8) replaces both and starts behind the position. */
-	KUNIT_ASSERT_EQ(test, upsert(cache(test), &grown), 0);
+	static const struct fuse_iomap_io grown[MAX_EXTS] = { MAPPED(0, 8, 10) };
+	struct fuse_iomap_cache_walk walk = {};
+
+	fill(test, start);
+	KUNIT_EXPECT_FALSE(test, dev1_step(test, &walk, 1));
+	KUNIT_EXPECT_EQ(test, walk.pos, B(4));
+	fill(test, grown);
 	KUNIT_EXPECT_EQ(test, cache_entries(cache(test)), 1);
-	KUNIT_EXPECT_TRUE(test, fuse_iomap_cache_remove_dev(cache(test), 1, 0,
-							    FUSE_IOMAP_INVAL_TO_EOF,
-							    &walk, 1));
+	KUNIT_EXPECT_TRUE(test, dev1_step(test, &walk, 1));
 	KUNIT_EXPECT_EQ(test, walk.scanned, 2);
 	KUNIT_EXPECT_EQ(test, walk.dropped, 1);
 	KUNIT_EXPECT_EQ(test, cache_entries(cache(test)), 0);

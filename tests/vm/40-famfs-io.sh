@@ -106,6 +106,7 @@ if [ -d $TRACE/events/fs_dax ] && [ -d $DEVDAX_EV ]; then
 		$TRACE/trace)
 	fallback=$(grep -c 'dax_pmd_fault_done.*FALLBACK\|devdax_fault.*order 9 .*FALLBACK' \
 		$TRACE/trace)
+	echo 1 > $TRACE/tracing_on	# as it was, for the tests after this
 	diag "$out; PMD faults: $pmd mapped, $fallback fell back"
 	check_eq "mmap of a 2 MiB multiple is 2 MiB aligned" yes "${out##*: }"
 	check_eq "each 2 MiB of the two files is one PMD fault" 18 "$pmd"

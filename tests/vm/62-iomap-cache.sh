@@ -92,13 +92,14 @@ pfio() {
 }
 require "a preallocated file" sh -c "touch $pf && fsop falloc - $pf 0 33554432"
 b0=$(op_count IOMAP_BEGIN) e0=$(op_count IOMAP_IOEND)
-check "random direct writes into it, crc32c verified" pfio --do_verify=1
+check "random direct writes into it" pfio --do_verify=0
 b1=$(op_count IOMAP_BEGIN) e1=$(op_count IOMAP_IOEND)
-diag "$((b1 - b0)) begin and $((e1 - e0)) ioend upcalls for $IOS writes and their verify reads"
+diag "$((b1 - b0)) begin and $((e1 - e0)) ioend upcalls for $IOS writes"
 check "every write converted its block ($((e1 - e0)) ioends)" \
 	test $((e1 - e0)) -ge $IOS
 check "the extent stayed cached around them ($((b1 - b0)) begins)" \
 	test $(( (b1 - b0) * 100 )) -lt $IOS
+check "the data, crc32c verified" pfio --verify_only
 umount "$T_MNT"
 require "remount" iomap_mount
 check "the data after a remount" pfio --verify_only

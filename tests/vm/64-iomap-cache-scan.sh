@@ -22,6 +22,7 @@ TR=/sys/kernel/tracing
 
 cleanup() {
 	[ -n "$EV" ] && echo 0 > "$EV/enable"
+	[ -n "$tracing_on" ] && echo "$tracing_on" > $TR/tracing_on
 	: > "$T_TMP/stop"
 	wait
 	t_umount
@@ -63,6 +64,9 @@ diag "cache limit: $max entries ($(cstat max_bytes) bytes)"
 echo 16384 > $TR/buffer_size_kb
 : > $TR/trace
 echo 1 > "$EV/enable"
+# (another test may have left the ring buffer off)
+tracing_on=$(cat $TR/tracing_on)
+echo 1 > $TR/tracing_on
 
 # One open for the whole test: the shell's, which the reader below uses.
 exec 3< "$T_MNT/frag"

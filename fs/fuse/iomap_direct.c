@@ -128,7 +128,8 @@ static int fuse_iomap_dio_write_lock(struct kiocb *iocb,
  * exclusive lock), only limits and times to check.  S_NOSEC was set when
  * the lock was taken, but FUSE clears it when it loads the server's
  * attributes, which takes no inode lock: privileges to drop after all are
- * never dropped here, -EAGAIN sends the write to the exclusive lock.
+ * never dropped here, -EAGAIN sends the write to the exclusive lock.  The
+ * times are updated even for a NOWAIT write (fuse_iomap_update_time()).
  */
 static ssize_t fuse_iomap_dio_overwrite_checks(struct kiocb *iocb,
 					       struct iov_iter *from)
@@ -141,13 +142,8 @@ static ssize_t fuse_iomap_dio_overwrite_checks(struct kiocb *iocb,
 	if (count <= 0)
 		return count;
 	err = file_remove_privs_flags(file, IOCB_NOWAIT);
-	if (err)
-		return err;
-	/* Only the times are left; a NOWAIT write must not wait for them. */
-	if (iocb->ki_flags & IOCB_NOWAIT)
-		err = kiocb_modified(iocb);
-	else
-		err = file_update_time(file);
+	if (!err)
+		err = fuse_iomap_update_time(file);
 	return err ?: count;
 }
 

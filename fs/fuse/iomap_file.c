@@ -46,6 +46,25 @@ void fuse_iomap_unlock(struct inode *inode, bool excl)
 }
 
 /**
+ * fuse_iomap_update_time - update the times of a file being written
+ * @file: the file
+ *
+ * FUSE keeps the times of an iomap file in its inode: an update marks the
+ * inode dirty, and writeback sends them to the server later (SETATTR from
+ * ->write_inode).  That never sleeps, so a NOWAIT write updates them too,
+ * where kiocb_modified() would fail it with -EAGAIN at every tick of the
+ * coarse clock, and io_uring would hand the write to a worker thread.
+ *
+ * Return: 0 or a negative errno.
+ */
+int fuse_iomap_update_time(struct file *file)
+{
+	if (unlikely(file->f_mode & FMODE_NOCMTIME))
+		return 0;
+	return file_update_time(file);
+}
+
+/**
  * fuse_iomap_file_modified - drop privileges and update the times for a write
  * @iocb: the write, under the exclusive inode lock
  *
@@ -54,7 +73,8 @@ void fuse_iomap_unlock(struct inode *inode, bool excl)
  * which asks the server for security.capability (GETXATTR), and aligned
  * direct overwrites may take the shared inode lock.  FUSE clears S_NOSEC
  * whenever it loads the server's attributes, and the VFS when a chmod sets
- * suid or sgid or a security xattr is set.
+ * suid or sgid or a security xattr is set.  Dropping them is a SETATTR,
+ * which a NOWAIT write does not wait for: -EAGAIN.
  *
  * Return: 0 or a negative errno.
  */
@@ -64,7 +84,9 @@ int fuse_iomap_file_modified(struct kiocb *iocb)
 	int err;
 
 	lockdep_assert_held_write(&inode->i_rwsem);
-	err = kiocb_modified(iocb);
+	err = file_remove_privs_flags(iocb->ki_filp, iocb->ki_flags);
+	if (!err)
+		err = fuse_iomap_update_time(iocb->ki_filp);
 	if (err)
 		return err;
 	if (!is_sxid(inode->i_mode))

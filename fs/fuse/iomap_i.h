@@ -431,6 +431,7 @@ ssize_t fuse_iomap_direct_write(struct kiocb *iocb, struct iov_iter *from);
 extern const struct file_operations fuse_iomap_fops;
 int fuse_iomap_lock(struct kiocb *iocb, bool excl);
 void fuse_iomap_unlock(struct inode *inode, bool excl);
+int fuse_iomap_update_time(struct file *file);
 int fuse_iomap_file_modified(struct kiocb *iocb);
 ssize_t fuse_iomap_write_checks(struct kiocb *iocb, struct iov_iter *from);
 ssize_t fuse_iomap_read_iter(struct kiocb *iocb, struct iov_iter *to);

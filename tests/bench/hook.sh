@@ -20,15 +20,24 @@ server_ticks() { # utime + stime of the server in clock ticks, or -
 
 case "$op" in
 pre)
-	# Each clone of a numjobs job runs the hook: the first one samples,
-	# before any of them starts; the last one to end samples "post".
-	[ -e "$dir/$rep.cpu0" ] && exit 0
+	# Each clone of a numjobs job runs the hook, and fio starts a clone's
+	# I/O when its own hook returns.  One clone (mkdir is atomic) drops
+	# the caches and samples; the others wait for it, so that no drop
+	# lands in the I/O of a clone already running: it would empty the
+	# mapping caches of the files open (their shrinker), and every
+	# write would ask the server again.  The last clone to end samples
+	# "post".
+	if ! mkdir "$dir/$rep.pre" 2>/dev/null; then
+		while [ ! -e "$dir/$rep.cpu0" ]; do sleep 0.02; done
+		exit 0
+	fi
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
 	[ -n "$STATS" ] && fusetd stats --reset "$STATS"
 	{ grep '^cpu ' /proc/stat; server_ticks; echo "$t0"; cut -d' ' -f1 /proc/uptime; } \
-		> "$dir/$rep.cpu0"
+		> "$dir/$rep.cpu0.tmp"
+	mv "$dir/$rep.cpu0.tmp" "$dir/$rep.cpu0"
 	;;
 post)
 	{ grep '^cpu ' /proc/stat; server_ticks; cut -d' ' -f1 /proc/uptime; } \

@@ -304,6 +304,26 @@ static bool fuse_iomap_map_cached(struct inode *inode,
 	return true;
 }
 
+/**
+ * fuse_iomap_nowait_usable - may a NOWAIT operation use this cached mapping?
+ * @fc: the connection
+ * @opflags: FUSE_IOMAP_OP_* of the operation
+ * @map: the cached mapping
+ *
+ * FUSE_IOMAP_END is an upcall as much as FUSE_IOMAP_BEGIN is: a NOWAIT
+ * operation must not take a mapping whose end the server wants to hear of.
+ *
+ * Return: whether @map may be used.
+ */
+VISIBLE_IF_KUNIT
+bool fuse_iomap_nowait_usable(const struct fuse_conn *fc, u32 opflags,
+			      const struct fuse_iomap_io *map)
+{
+	return !(opflags & FUSE_IOMAP_OP_NOWAIT) || fc->iomap_conn.no_end ||
+	       !(map->flags & FUSE_IOMAP_F_WANT_IOMAP_END);
+}
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_nowait_usable);
+
 /* Ask the server; a valid reply holds references on its devices. */
 static int fuse_iomap_ask(struct inode *inode, loff_t pos, loff_t count,
 			  u32 opflags, struct fuse_iomap_limits *lim,
@@ -352,7 +372,8 @@ static int fuse_iomap_ask(struct inode *inode, loff_t pos, loff_t count,
  *
  * The inode's mapping cache is asked first; on a miss the server is
  * (FUSE_IOMAP_BEGIN), its reply validated before any of it is used, and
- * stored in the cache.  A NOWAIT operation gets -EAGAIN on a miss.  The
+ * stored in the cache.  A NOWAIT operation gets -EAGAIN on a miss, and
+ * where the server wants to hear of the mapping's end.  The
  * mappings hold a reference on their device, or their inline data, until
  * fuse_iomap_unmap().
  *
@@ -383,6 +404,7 @@ int fuse_iomap_map(struct inode *inode, loff_t pos, loff_t count,
 	for (tries = 0; ; tries++) {
 		err = 0;
 		if (fuse_iomap_cache_find(inode, pos, opflags, &cached, &seq) &&
+		    fuse_iomap_nowait_usable(fc, opflags, &cached) &&
 		    fuse_iomap_map_cached(inode, &cached, seq, iomap))
 			goto out_inline;
 		/* Every miss is an upcall, and an upcall blocks. */
@@ -562,18 +584,36 @@ static int fuse_iomap_buffered_write_begin(struct inode *inode, loff_t pos,
 	return err;
 }
 
-/* Decide whether the server hears about the end of this mapping. */
-static bool fuse_iomap_want_end(const struct fuse_conn *fc,
-				const struct iomap *iomap, unsigned int flags,
-				loff_t count, ssize_t written)
+/**
+ * fuse_iomap_want_end - does the server hear about the end of this mapping?
+ * @fc: the connection
+ * @iomap: the mapping
+ * @flags: IOMAP_* of the operation
+ * @count: bytes the operation wanted of it
+ * @written: bytes it got done
+ *
+ * When the server asked for it, when a write moved the size, and after a
+ * short write, which may leave blocks the server should reclaim.  Not
+ * after a NOWAIT write that gave up (on a folio lock, a read or dirty
+ * page throttling): its mapping came from the cache, which never
+ * serves NOWAIT a mapping the server wants to hear of
+ * (fuse_iomap_nowait_usable()), so nothing was handed out for it, and the
+ * caller retries it without NOWAIT.
+ *
+ * Return: whether to send FUSE_IOMAP_END.
+ */
+VISIBLE_IF_KUNIT
+bool fuse_iomap_want_end(const struct fuse_conn *fc, const struct iomap *iomap,
+			 unsigned int flags, loff_t count, ssize_t written)
 {
 	if (fc->iomap_conn.no_end)
 		return false;
 	if (iomap->flags & (FUSE_IOMAP_F_IOMAP_WANT_END | IOMAP_F_SIZE_CHANGED))
 		return true;
-	/* A short write may leave blocks the server should reclaim. */
-	return (flags & IOMAP_WRITE) && written < count;
+	return (flags & IOMAP_WRITE) && !(flags & IOMAP_NOWAIT) &&
+	       written < count;
 }
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_want_end);
 
 static int fuse_iomap_send_end(struct inode *inode, loff_t pos, loff_t count,
 			       ssize_t written, unsigned int flags,

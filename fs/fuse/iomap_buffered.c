@@ -15,6 +15,7 @@
  * becomes the mapping's error that fsync returns.
  */
 
+#include <kunit/visibility.h>
 #include <linux/iomap.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -51,6 +52,37 @@ ssize_t fuse_iomap_buffered_read(struct kiocb *iocb, struct iov_iter *to)
 	return ret;
 }
 
+/**
+ * fuse_iomap_nowait_write_waits - would a NOWAIT buffered write wait?
+ * @ki_flags: IOCB_* of the write
+ * @dsync: whether it is synchronous (iocb_is_dsync())
+ * @pos: where it starts, after generic_write_checks()
+ * @count: bytes to write
+ * @isize: the file's size, under the exclusive inode lock
+ *
+ * io_uring issues buffered writes with IOCB_NOWAIT first, since iomap
+ * files have FOP_BUFFER_WASYNC, and hands those that return -EAGAIN, or
+ * end short, to a worker thread.  An overwrite whose mappings are cached
+ * needs no upcall, and iomap itself gives up where it would wait for a
+ * folio lock, a read of a partial block or dirty page throttling.  What
+ * needs the server is refused here, before anything is written: a write
+ * that grows the file (FUSE_IOMAP_END reports the new size, and
+ * fuse_iomap_grow_barrier() may wait for a page-cache fill) and a
+ * synchronous one (fuse_fsync()).  Cache misses, and mappings the server
+ * wants to hear the end of, fail in fuse_iomap_map().
+ *
+ * Return: whether to fail the write with -EAGAIN.
+ */
+VISIBLE_IF_KUNIT
+bool fuse_iomap_nowait_write_waits(int ki_flags, bool dsync, loff_t pos,
+				   size_t count, loff_t isize)
+{
+	if (!(ki_flags & IOCB_NOWAIT))
+		return false;
+	return dsync || pos + (loff_t)count > isize;
+}
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_nowait_write_waits);
+
 ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
@@ -60,6 +92,11 @@ ssize_t fuse_iomap_buffered_write(struct kiocb *iocb, struct iov_iter *from)
 	if (ret)
 		return ret;
 	ret = fuse_iomap_write_checks(iocb, from);
+	if (ret > 0 &&
+	    fuse_iomap_nowait_write_waits(iocb->ki_flags, iocb_is_dsync(iocb),
+					  iocb->ki_pos, ret,
+					  i_size_read(inode)))
+		ret = -EAGAIN;
 	if (ret > 0)
 		ret = iomap_file_buffered_write(iocb, from,
 						&fuse_iomap_buffered_write_ops,

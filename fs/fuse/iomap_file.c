@@ -181,9 +181,18 @@ ssize_t fuse_iomap_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (!(iocb->ki_flags & IOCB_DIRECT))
 		return fuse_iomap_buffered_write(iocb, from);
 	ret = fuse_iomap_direct_write(iocb, from);
-	/* Short without an error: ->iomap_begin said -ENOTBLK. */
-	if (ret >= 0 && iov_iter_count(from))
+	/*
+	 * Short without an error: ->iomap_begin said -ENOTBLK.  The fallback
+	 * writes back and waits: a NOWAIT write ends short, or with -EAGAIN,
+	 * and its caller does the rest without NOWAIT.  (The mapping cache
+	 * serves NOWAIT neither shared write mappings nor inline data, so
+	 * this is a guard.)
+	 */
+	if (ret >= 0 && iov_iter_count(from)) {
+		if (iocb->ki_flags & IOCB_NOWAIT)
+			return ret ?: -EAGAIN;
 		ret = fuse_iomap_dio_fallback(iocb, from, ret);
+	}
 	return ret;
 }
 
@@ -200,7 +209,10 @@ static loff_t fuse_iomap_llseek(struct file *file, loff_t offset, int whence)
  * retry a NOWAIT attempt that missed the mapping cache (up to 128 times)
  * instead of handing it to a worker.  Buffered reads go through
  * filemap_read(), which can wait for a folio asynchronously
- * (IOCB_WAITQ): FOP_BUFFER_RASYNC.  Only these files can be cloned.
+ * (IOCB_WAITQ): FOP_BUFFER_RASYNC.  Buffered writes are tried with
+ * IOCB_NOWAIT first and fail with -EAGAIN where they would wait
+ * (fuse_iomap_nowait_write_waits()): FOP_BUFFER_WASYNC.  Only these files
+ * can be cloned.
  */
 const struct file_operations fuse_iomap_fops = {
 	.llseek		= fuse_iomap_llseek,
@@ -221,5 +233,5 @@ const struct file_operations fuse_iomap_fops = {
 	.fallocate	= fuse_iomap_fallocate,
 	.copy_file_range = fuse_copy_file_range,
 	.remap_file_range = fuse_iomap_remap_file_range,
-	.fop_flags	= FOP_BUFFER_RASYNC,
+	.fop_flags	= FOP_BUFFER_RASYNC | FOP_BUFFER_WASYNC,
 };

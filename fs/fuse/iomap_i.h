@@ -459,6 +459,12 @@ int fuse_iomap_check_config(const struct fuse_iomap_config_out *out,
 			    size_t size, const char **rule);
 bool fuse_iomap_dio_needs_fallback(unsigned int blocksize, loff_t pos,
 				   loff_t count, const struct iomap *iomap);
+bool fuse_iomap_nowait_usable(const struct fuse_conn *fc, u32 opflags,
+			      const struct fuse_iomap_io *map);
+bool fuse_iomap_nowait_write_waits(int ki_flags, bool dsync, loff_t pos,
+				   size_t count, loff_t isize);
+bool fuse_iomap_want_end(const struct fuse_conn *fc, const struct iomap *iomap,
+			 unsigned int flags, loff_t count, ssize_t written);
 u32 fuse_iomap_inline_end_size(u64 offset, u64 length, loff_t isize);
 bool fuse_iomap_inline_possible(u32 opflags, loff_t pos, loff_t isize);
 void fuse_iomap_mount_source(struct fuse_conn *fc, const char *source);

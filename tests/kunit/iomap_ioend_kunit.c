@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: what the kernel tells the server after a write (the ioend
- * flags, the send/skip decision, APPEND), which mappings of a begin reply
- * a write uses, and when a direct write falls back to the page cache.
+ * flags, the send/skip decisions of FUSE_IOMAP_IOEND and FUSE_IOMAP_END,
+ * APPEND), which mappings of a begin reply a write uses, when a direct
+ * write falls back to the page cache, and what a NOWAIT operation may do
+ * without an upcall.
  */
 
 #include <kunit/test.h>
@@ -255,12 +257,179 @@ static void dio_fallback(struct kunit *test)
 			c->fallback);
 }
 
+/* Whether the server hears FUSE_IOMAP_END after a mapping was used. */
+struct end_case {
+	const char *desc;
+	u16 mapflags;		/* IOMAP_F_* and FUSE_IOMAP_F_IOMAP_WANT_END */
+	unsigned int flags;	/* IOMAP_* of the operation */
+	loff_t count;
+	ssize_t written;
+	bool no_end;		/* the server answered ENOSYS before */
+	bool send;
+};
+
+#define WANT	FUSE_IOMAP_F_IOMAP_WANT_END
+#define GREW	IOMAP_F_SIZE_CHANGED
+#define NW	IOMAP_NOWAIT
+
+static const struct end_case end_cases[] = {
+	{ "whole write", 0, IOMAP_WRITE, BS, BS, false, false },
+	{ "whole read", 0, 0, BS, BS, false, false },
+	{ "short read", 0, 0, BS, 512, false, false },
+	{ "short write", 0, IOMAP_WRITE, BS, 512, false, true },
+	{ "write of nothing", 0, IOMAP_WRITE, BS, 0, false, true },
+	{ "short direct write", 0, IOMAP_WRITE | IOMAP_DIRECT, BS, 0,
+	  false, true },
+	{ "NOWAIT write that gave up", 0, IOMAP_WRITE | NW, BS, 0,
+	  false, false },
+	{ "NOWAIT write that got half way", 0, IOMAP_WRITE | NW, BS, 512,
+	  false, false },
+	{ "whole NOWAIT write", 0, IOMAP_WRITE | NW, BS, BS, false, false },
+	{ "server wants to hear of a read", WANT, 0, BS, BS, false, true },
+	{ "server wants to hear of a write", WANT, IOMAP_WRITE, BS, BS,
+	  false, true },
+	{ "write that moved the size", GREW, IOMAP_WRITE, BS, BS,
+	  false, true },
+	{ "server without END: wanted", WANT, IOMAP_WRITE, BS, BS,
+	  true, false },
+	{ "server without END: short write", 0, IOMAP_WRITE, BS, 0,
+	  true, false },
+	{ "server without END: size moved", GREW, IOMAP_WRITE, BS, BS,
+	  true, false },
+};
+
+static void end_case_desc(const struct end_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(end, end_cases, end_case_desc);
+
+static void end_decides(struct kunit *test)
+{
+	const struct end_case *c = test->param_value;
+	struct iomap iomap = { .flags = c->mapflags, .type = IOMAP_MAPPED };
+	struct fuse_conn *fc;
+
+	fc = kunit_kzalloc(test, sizeof(*fc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fc);
+	fc->iomap_conn.no_end = c->no_end;
+
+	KUNIT_EXPECT_EQ(test, fuse_iomap_want_end(fc, &iomap, c->flags,
+						  c->count, c->written),
+			c->send);
+}
+
+/* A NOWAIT operation never takes a cached mapping that needs an END. */
+struct usable_case {
+	const char *desc;
+	u32 opflags;
+	u16 mapflags;		/* FUSE_IOMAP_F_* of the cached mapping */
+	bool no_end;
+	bool usable;
+};
+
+#define ONW	FUSE_IOMAP_OP_NOWAIT
+#define WIRE_WANT	FUSE_IOMAP_F_WANT_IOMAP_END
+
+static const struct usable_case usable_cases[] = {
+	{ "read", 0, 0, false, true },
+	{ "NOWAIT read", ONW, 0, false, true },
+	{ "NOWAIT write", ONW | OPW, FUSE_IOMAP_F_SHARED, false, true },
+	{ "read of a mapping that wants END", 0, WIRE_WANT, false, true },
+	{ "write of a mapping that wants END", OPW, WIRE_WANT, false, true },
+	{ "NOWAIT read of a mapping that wants END", ONW, WIRE_WANT,
+	  false, false },
+	{ "NOWAIT write of a mapping that wants END", ONW | OPW, WIRE_WANT,
+	  false, false },
+	{ "NOWAIT, wants END, server without END", ONW | OPW, WIRE_WANT,
+	  true, true },
+};
+
+static void usable_case_desc(const struct usable_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(usable, usable_cases, usable_case_desc);
+
+static void nowait_usable(struct kunit *test)
+{
+	const struct usable_case *c = test->param_value;
+	struct fuse_iomap_io map = {
+		.type = FUSE_IOMAP_TYPE_MAPPED,
+		.flags = c->mapflags,
+		.length = BS,
+	};
+	struct fuse_conn *fc;
+
+	fc = kunit_kzalloc(test, sizeof(*fc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fc);
+	fc->iomap_conn.no_end = c->no_end;
+
+	KUNIT_EXPECT_EQ(test, fuse_iomap_nowait_usable(fc, c->opflags, &map),
+			c->usable);
+}
+
+/* Which NOWAIT buffered writes are refused before they start. */
+struct waits_case {
+	const char *desc;
+	int ki_flags;
+	bool dsync;
+	loff_t pos;
+	size_t count;
+	loff_t isize;
+	bool waits;
+};
+
+static const struct waits_case waits_cases[] = {
+	{ "overwrite", IOCB_NOWAIT, false, 0, BS, 4 * BS, false },
+	{ "overwrite ending at EOF", IOCB_NOWAIT, false, 3 * BS, BS, 4 * BS,
+	  false },
+	{ "overwrite of a partial EOF block", IOCB_NOWAIT, false, 3 * BS,
+	  100, 3 * BS + 100, false },
+	{ "one byte past EOF", IOCB_NOWAIT, false, 3 * BS, BS + 1, 4 * BS,
+	  true },
+	{ "append at EOF", IOCB_NOWAIT | IOCB_APPEND, false, 4 * BS, BS,
+	  4 * BS, true },
+	{ "into an empty file", IOCB_NOWAIT, false, 0, 1, 0, true },
+	{ "synchronous overwrite", IOCB_NOWAIT | IOCB_DSYNC, true, 0, BS,
+	  4 * BS, true },
+	{ "overwrite of an S_SYNC file", IOCB_NOWAIT, true, 0, BS, 4 * BS,
+	  true },
+	{ "extending write that may wait", 0, false, 4 * BS, BS, 4 * BS,
+	  false },
+	{ "synchronous write that may wait", IOCB_DSYNC, true, 0, BS, 4 * BS,
+	  false },
+};
+
+static void waits_case_desc(const struct waits_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(waits, waits_cases, waits_case_desc);
+
+static void nowait_write_waits(struct kunit *test)
+{
+	const struct waits_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, fuse_iomap_nowait_write_waits(c->ki_flags,
+							    c->dsync, c->pos,
+							    c->count,
+							    c->isize),
+			c->waits);
+}
+
 static struct kunit_case fuse_iomap_ioend_cases[] = {
 	KUNIT_CASE_PARAM(ioend_flags_map, flags_gen_params),
 	KUNIT_CASE_PARAM(ioend_build_decides, build_gen_params),
 	KUNIT_CASE(ioend_build_copies_fields),
 	KUNIT_CASE_PARAM(choose_mappings, choose_gen_params),
 	KUNIT_CASE_PARAM(dio_fallback, fallback_gen_params),
+	KUNIT_CASE_PARAM(end_decides, end_gen_params),
+	KUNIT_CASE_PARAM(nowait_usable, usable_gen_params),
+	KUNIT_CASE_PARAM(nowait_write_waits, waits_gen_params),
 	{}
 };
 

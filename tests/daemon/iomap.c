@@ -478,6 +478,12 @@ int op_iomap_begin(struct fusetd *d, const struct ft_req *r)
 	if (shared && !write)
 		out.read.flags = FUSE_IOMAP_F_SHARED;
 reply:
+	/* --want-end: hear of every mapping's end (not of instructions) */
+	if (d->want_end) {
+		out.read.flags |= FUSE_IOMAP_F_WANT_IOMAP_END;
+		if (out.write.type <= FUSE_IOMAP_TYPE_INLINE)
+			out.write.flags |= FUSE_IOMAP_F_WANT_IOMAP_END;
+	}
 	err = inject_begin(d, in->pos, &out);
 	if (err < 0)
 		return err;

@@ -3,7 +3,7 @@
  * fusetd: the fuse-iomap test FUSE server.
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
- *   fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]
+ *   fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--want-end] [--probe-backing]
  *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
  *                [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
  *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]]
@@ -55,12 +55,13 @@ _Noreturn static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
-		"       fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--probe-backing]\n"
+		"       fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--want-end] [--probe-backing]\n"
 		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
 		"                    [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
 		"                    [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload] [--coexist]\n"
 		"                    [--flip-type FILE] [--valid SECS] [--dev-inval-on-fsync] [-o OPTS] IMAGE MOUNTPOINT\n"
+		"         --want-end: every mapping asks for FUSE_IOMAP_END (FUSE_IOMAP_F_WANT_IOMAP_END)\n"
 		"         --valid SECS: entry and attribute timeout of replies (default 1, as libfuse's)\n"
 		"         --dev-inval-on-fsync: every FSYNC first takes back all mappings of the image (DEV_INVAL)\n"
 		"         --fuse-fd N: mount with /dev/fuse file N (from a mount helper: fuseioctl grant)\n"
@@ -267,6 +268,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "ro-dev", no_argument, NULL, 'R' },
 		{ "no-ioend", no_argument, NULL, 'N' },
 		{ "no-end", no_argument, NULL, 'E' },
+		{ "want-end", no_argument, NULL, 'w' },
 		{ "inline-max", required_argument, NULL, 'L' },
 		{ "probe-backing", no_argument, NULL, 'P' },
 		{ "drop-rawio", no_argument, NULL, 'D' },
@@ -340,6 +342,9 @@ static int cmd_mount(int argc, char **argv)
 			break;
 		case 'E':
 			d.no_end = 1;
+			break;
+		case 'w':
+			d.want_end = 1;
 			break;
 		case 'L':
 			/* an inline file is at most one block */

@@ -47,6 +47,7 @@ struct fusetd {
 	int			inline_nopayload; /* INLINE via READ/WRITE */
 	int			no_ioend;	/* answer IOMAP_IOEND with ENOSYS */
 	int			no_end;		/* answer IOMAP_END with ENOSYS */
+	int			want_end;	/* every mapping wants IOMAP_END */
 	int			probe_backing;	/* try bad registrations first */
 	int			fill_devs;	/* register until refused */
 	const char		*flip_type;	/* --flip-type FILE */

@@ -50,9 +50,8 @@ check "RWF_NOWAIT direct read of cached blocks" \
 check_fails "RWF_NOWAIT direct read of a range never mapped: EAGAIN" \
 	"Resource temporarily unavailable" \
 	fileverify check -d -n -o 8192 "$T_MNT/f" 4096 0
-# (no FMODE_BUF_WASYNC: an extending write's FUSE_IOMAP_END would block)
-check_fails "RWF_NOWAIT buffered write: EINVAL, as without async buffered writes" \
-	"Invalid argument" \
+check_fails "RWF_NOWAIT buffered write into it: EAGAIN" \
+	"Resource temporarily unavailable" \
 	fileverify write -n -o 8192 "$T_MNT/f" 4096 2
 check_fails "RWF_NOWAIT direct write into it: EAGAIN" \
 	"Resource temporarily unavailable" \

@@ -26,9 +26,18 @@ pre)
 	# lands in the I/O of a clone already running: it would empty the
 	# mapping caches of the files open (their shrinker), and every
 	# write would ask the server again.  The last clone to end samples
-	# "post".
+	# "post".  A waiter gives up after 120 s (a claiming clone that died)
+	# and says so: that repetition's sample is then missing.
 	if ! mkdir "$dir/$rep.pre" 2>/dev/null; then
-		while [ ! -e "$dir/$rep.cpu0" ]; do sleep 0.02; done
+		n=0
+		while [ ! -e "$dir/$rep.cpu0" ]; do
+			n=$((n + 1))
+			if [ $n -gt 6000 ]; then
+				echo "hook.sh: no sample $dir/$rep.cpu0 after 120 s" >&2
+				exit 1
+			fi
+			sleep 0.02
+		done
 		exit 0
 	fi
 	t0=$(cut -d' ' -f1 /proc/uptime)

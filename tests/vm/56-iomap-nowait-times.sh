@@ -13,12 +13,8 @@
 # mapping, verifies its data (fio --verify) and moves the mtime.
 . /tests/vm/lib.sh
 
-TR=/sys/kernel/tracing
-EV=$TR/events/io_uring/io_uring_queue_async_work
-tracing_on=
 trace_restore() {
-	[ -w "$EV/enable" ] && echo 0 > "$EV/enable"
-	[ -n "$tracing_on" ] && echo "$tracing_on" > $TR/tracing_on
+	uring_trace_restore
 	t_umount
 }
 umount_on_exit
@@ -67,8 +63,7 @@ check "the rest of the file is untouched" \
 	sh -c "fileverify check -d -o 0 $f 4096 1 &&
 	       fileverify check -d -o 12288 $f $((MIB - 12288)) 1"
 
-grep -q " $TR " /proc/mounts || mount -t tracefs tracefs $TR
-if [ ! -d "$EV" ]; then
+if ! uring_trace_have; then
 	skip "io_uring writes go to a worker only on a miss" "no io_uring tracepoints"
 	t_done
 	exit
@@ -76,11 +71,7 @@ fi
 
 # 2,048 random 4 KiB overwrites through io_uring at depth 1, then fio's
 # own read-back of every block it wrote.
-tracing_on=$(cat $TR/tracing_on)
-echo 0 > $TR/tracing_on
-echo > $TR/trace
-echo 1 > "$EV/enable"
-echo 1 > $TR/tracing_on
+uring_trace_start
 m0=$(mtime "$f")
 begins=$(op_count IOMAP_BEGIN)
 t0=$(t_now)
@@ -90,10 +81,7 @@ check "fio: io_uring direct random overwrites at depth 1, verified" \
 	--verify=crc32c --verify_fatal=1 --randrepeat=0 \
 	--output="$T_TMP/fio.out"
 t1=$(t_now)
-echo 0 > $TR/tracing_on
-punts=$(grep -c io_uring_queue_async_work $TR/trace)
-echo 0 > "$EV/enable"
-echo > $TR/trace
+punts=$(uring_trace_stop)
 m1=$(mtime "$f")
 diag "2,048 writes in $(t_secs $((t1 - t0))) s, $punts of the writes and" \
 	"reads handed to io-wq"

@@ -16,12 +16,8 @@
 # writeback, through O_DIRECT, and the image with fsck.
 . /tests/vm/lib.sh
 
-TR=/sys/kernel/tracing
-EV=$TR/events/io_uring/io_uring_queue_async_work
-tracing_on=
 trace_restore() {
-	[ -w "$EV/enable" ] && echo 0 > "$EV/enable"
-	[ -n "$tracing_on" ] && echo "$tracing_on" > $TR/tracing_on
+	uring_trace_restore
 	t_umount
 }
 umount_on_exit
@@ -103,8 +99,7 @@ check "umount" umount "$T_MNT"
 require "mount" iomap_mount
 check "the write under --want-end reads back" \
 	fileverify check -d -o 20480 "$f" 4096 7
-grep -q " $TR " /proc/mounts || mount -t tracefs tracefs $TR
-if [ ! -d "$EV" ]; then
+if ! uring_trace_have; then
 	skip "io_uring buffered writes stay inline" "no io_uring tracepoints"
 	t_done
 	exit
@@ -112,11 +107,7 @@ fi
 
 # 2,048 random 4 KiB buffered overwrites through io_uring at depth 1, then
 # fio's own read-back of every block it wrote.
-tracing_on=$(cat $TR/tracing_on)
-echo 0 > $TR/tracing_on
-echo > $TR/trace
-echo 1 > "$EV/enable"
-echo 1 > $TR/tracing_on
+uring_trace_start
 t0=$(t_now)
 check "fio: io_uring buffered random overwrites at depth 1, verified" \
 	fio --name=wasync --filename="$f" --size=$MIB --rw=randwrite --bs=4k \
@@ -124,10 +115,7 @@ check "fio: io_uring buffered random overwrites at depth 1, verified" \
 	--verify=crc32c --verify_fatal=1 --randrepeat=0 \
 	--output="$T_TMP/fio.out"
 t1=$(t_now)
-echo 0 > $TR/tracing_on
-punts=$(grep -c io_uring_queue_async_work $TR/trace)
-echo 0 > "$EV/enable"
-echo > $TR/trace
+punts=$(uring_trace_stop)
 diag "2,048 writes in $(t_secs $((t1 - t0))) s, $punts of the writes and" \
 	"reads handed to io-wq"
 check "at most 32 of 2,048 writes went to a worker ($punts)" \

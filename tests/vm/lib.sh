@@ -114,6 +114,37 @@ t_mkfs() { require "mkfs${1:+ $*}" "$FUSETD" mkfs "$@" "$T_DISK1"; }
 fs_mount() { "$FUSETD" mount --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 iomap_mount() { "$FUSETD" mount --iomap --stats "$STATS" "$T_DISK1" "$T_MNT"; }
 
+# io_uring's hand-offs to io-wq workers (tracepoint
+# io_uring:io_uring_queue_async_work): uring_trace_have fails without the
+# event; uring_trace_start clears the trace and enables it;
+# uring_trace_stop prints how many fired and disables it;
+# uring_trace_restore (for an EXIT trap) puts tracing back as it was.
+UR_TR=/sys/kernel/tracing
+UR_EV=$UR_TR/events/io_uring/io_uring_queue_async_work
+ur_tracing_on=
+uring_trace_have() {
+	grep -q " $UR_TR " /proc/mounts || mount -t tracefs tracefs $UR_TR
+	[ -d "$UR_EV" ]
+}
+uring_trace_start() {
+	ur_tracing_on=$(cat $UR_TR/tracing_on)
+	echo 0 > $UR_TR/tracing_on
+	echo > $UR_TR/trace
+	echo 1 > "$UR_EV/enable"
+	echo 1 > $UR_TR/tracing_on
+}
+uring_trace_stop() {
+	echo 0 > $UR_TR/tracing_on
+	grep -c io_uring_queue_async_work $UR_TR/trace
+	echo 0 > "$UR_EV/enable"
+	echo > $UR_TR/trace
+}
+uring_trace_restore() {
+	[ -w "$UR_EV/enable" ] && echo 0 > "$UR_EV/enable"
+	[ -n "$ur_tracing_on" ] && echo "$ur_tracing_on" > $UR_TR/tracing_on
+	return 0
+}
+
 # The daemon's famfs mode.  famfs_begin saves the enable_famfs parameter
 # and sets an EXIT trap (famfs_cleanup: unmount $T_MNT, put the parameter
 # back); famfs_on sets it; famfs_mount [ARGS...] mounts the files of

@@ -13,12 +13,7 @@
 # mapping, verifies its data (fio --verify) and moves the mtime.
 . /tests/vm/lib.sh
 
-trace_restore() {
-	uring_trace_restore
-	t_umount
-}
-umount_on_exit
-trap trace_restore EXIT
+umount_and_trace_on_exit
 
 MIB=1048576
 f=$T_MNT/f

@@ -13,15 +13,10 @@
 # overwrites at queue depth 1 goes to a worker for almost none of them
 # (tracepoint io_uring:io_uring_queue_async_work; without WASYNC every
 # write does) and verifies its data (fio --verify).  Data is checked after
-# writeback, through O_DIRECT, and the image with fsck.
+# writeback and a drop of the page cache, and the image with fsck.
 . /tests/vm/lib.sh
 
-trace_restore() {
-	uring_trace_restore
-	t_umount
-}
-umount_on_exit
-trap trace_restore EXIT
+umount_and_trace_on_exit
 
 MIB=1048576
 EAGAIN="Resource temporarily unavailable"

@@ -144,6 +144,11 @@ uring_trace_restore() {
 	[ -n "$ur_tracing_on" ] && echo "$ur_tracing_on" > $UR_TR/tracing_on
 	return 0
 }
+# umount_and_trace_on_exit: umount_on_exit, and put tracing back too.
+umount_and_trace_on_exit() {
+	umount_on_exit
+	trap 'uring_trace_restore; t_umount' EXIT
+}
 
 # The daemon's famfs mode.  famfs_begin saves the enable_famfs parameter
 # and sets an EXIT trap (famfs_cleanup: unmount $T_MNT, put the parameter

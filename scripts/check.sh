@@ -10,7 +10,9 @@
 #            build of it, coccicheck on the assembled fs/fuse, userspace
 #            builds with -Werror (i386 ones too), the wire ABI checked
 #            with -m32 and -m64 (tests/abi) and its self-test, the
-#            userspace tool self-test, the bench statistics self-test
+#            userspace tool self-test, the documentation parsed by
+#            docutils (and that check's self-test), the bench statistics
+#            self-test
 #   kunit:   every KUnit case in UML (each counts)
 #   vm:      the VM tests of $DEV_TESTS on the dev kernel (each TAP line
 #            counts), famfs across hosts (scripts/famfs-share.sh: three
@@ -145,6 +147,17 @@ if has static; then
 		T_BIN=$BUILD/tests/bin "$TOP/tests/tools/selftest.sh" >"$l" 2>&1
 		result $? "test tools self-test (they can fail)" "$l"
 	fi
+
+	# The documentation parses without a docutils warning (a malformed
+	# table renders as an error block), and the check catches bad ones.
+	py=python3
+	$py -c 'import docutils' 2>/dev/null || py=/usr/bin/python3
+	l=$logdir/rst.log
+	$py "$TOP/scripts/rst-check.py" "$TOP"/Documentation/*/*.rst >"$l" 2>&1
+	result $? "Documentation/*/*.rst parse without warnings (docutils)" "$l"
+	l=$logdir/rst-selftest.log
+	$py "$TOP/scripts/rst-check.py" selftest >"$l" 2>&1
+	tally "$l" "rst check self-test"
 
 	# make bench's statistics (scripts/bench.py): each case counts; with
 	# a corrupted t table the self-test must fail.

@@ -14,7 +14,7 @@ set -euo pipefail
 pkgs=(linux-source-6.12 build-essential bc flex bison libelf-dev libssl-dev
 	dwarves cpio kmod xz-utils python3 qemu-system-x86 busybox-static
 	fio fuse2fs e2fsprogs sparse coccinelle ocaml-nox libaio-dev
-	liburing-dev gnuplot-nox dkms gcc-multilib lcov sqlite3)
+	liburing-dev gnuplot-nox dkms gcc-multilib lcov sqlite3 python3-docutils)
 sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
 updated=
 install() {

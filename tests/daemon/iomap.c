@@ -675,7 +675,7 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 {
 	const struct fuse_iomap_ioend_in *in = r->in;
 	struct fuse_iomap_ioend_out out;
-	uint64_t ino = r->hdr->nodeid, lblk, end;
+	uint64_t ino = r->hdr->nodeid, lblk, end, done;
 	struct ft_inode *inode;
 	int err;
 
@@ -730,12 +730,21 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 		inode_touch(inode, FT_MTIME | FT_CTIME);
 		/*
 		 * The kernel forgot these; tell it where they are now
-		 * (fuse4fs waits to be asked).
+		 * (fuse4fs waits to be asked), and take back the rest: what
+		 * was pushed while the ioend was on its way (at an open, say)
+		 * says what the blocks were before it.
 		 */
 		if ((in->flags & (FUSE_IOMAP_IOEND_SHARED |
 				  FUSE_IOMAP_IOEND_UNWRITTEN)) &&
-		    d->personality != FT_PERS_FUSE4FS)
-			notify_upsert_range(d, inode, lblk, end - lblk, 16);
+		    d->personality != FT_PERS_FUSE4FS) {
+			done = notify_upsert_range(d, inode, lblk, end - lblk,
+						   16);
+			if (done < end - lblk)
+				notify_inval_range(d, store_ino(&d->st, inode),
+						   (lblk + done) * FT_BLOCK_SIZE,
+						   (end - lblk - done) *
+						   FT_BLOCK_SIZE);
+		}
 	}
 	out.newsize = inode->size;
 	return reply_ok(d, r, &out, sizeof(out));

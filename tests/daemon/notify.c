@@ -112,25 +112,28 @@ static int notify_on(const struct fusetd *d)
 
 /*
  * Push the mappings of blocks [lblk, lblk + n) of a file, at most max
- * notifications' worth.  Only when the kernel caches mappings.
+ * notifications' worth.  Only when the kernel caches mappings.  Returns
+ * the number of blocks from lblk on whose mappings the kernel took.
  */
-void notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
-			 uint64_t lblk, uint64_t n, unsigned int max)
+uint64_t notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
+			     uint64_t lblk, uint64_t n, unsigned int max)
 {
-	uint64_t ino = store_ino(&d->st, inode), got;
+	uint64_t ino = store_ino(&d->st, inode), got, done = 0;
 	struct fuse_iomap_upsert_mappings_out up;
 
 	/* an inline file's data travels with each begin reply, uncached */
 	if (!notify_on(d) || inline_file(inode))
-		return;
+		return 0;
 	while (n && max--) {
 		got = upsert_piece(d, ino, inode, lblk, n, &up);
 		if (!got || notify_send(d, FUSE_NOTIFY_IOMAP_UPSERT_MAPPINGS,
 					&up, sizeof(up)))
-			return;
+			break;
 		lblk += got;
 		n -= got;
+		done += got;
 	}
+	return done;
 }
 
 /*

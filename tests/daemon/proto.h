@@ -146,8 +146,8 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r);
 /* inject.c: bad begin replies at and beyond this file position */
 int notify_send(struct fusetd *d, uint32_t code, const void *body,
 		size_t len);
-void notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
-			 uint64_t lblk, uint64_t n, unsigned int max);
+uint64_t notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
+			     uint64_t lblk, uint64_t n, unsigned int max);
 void notify_upsert_file(struct fusetd *d, struct ft_inode *inode);
 uint64_t notify_upsert_one(struct fusetd *d, struct ft_inode *inode,
 			   uint64_t lblk, uint64_t *n);

@@ -484,6 +484,10 @@ reply:
 		if (out.write.type <= FUSE_IOMAP_TYPE_INLINE)
 			out.write.flags |= FUSE_IOMAP_F_WANT_IOMAP_END;
 	}
+	/* --map-ahead: push the rest of a read (not FIEMAP's) */
+	if (!write && !(op & FUSE_IOMAP_OP_REPORT) && !d->inject)
+		notify_map_ahead(d, inode, lblk, want,
+				 out.read.length / FT_BLOCK_SIZE);
 	err = inject_begin(d, in->pos, &out);
 	if (err < 0)
 		return err;
@@ -731,8 +735,8 @@ int op_iomap_ioend(struct fusetd *d, const struct ft_req *r)
 		/*
 		 * The kernel forgot these; tell it where they are now
 		 * (fuse4fs waits to be asked), and take back the rest: what
-		 * was pushed while the ioend was on its way (at an open, say)
-		 * says what the blocks were before it.
+		 * was pushed while the ioend was on its way (an open,
+		 * --map-ahead) says what the blocks were before it.
 		 */
 		if ((in->flags & (FUSE_IOMAP_IOEND_SHARED |
 				  FUSE_IOMAP_IOEND_UNWRITTEN)) &&

@@ -4,7 +4,7 @@
  *
  *   fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE
  *   fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--want-end] [--probe-backing]
- *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]
+ *                [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--map-ahead BYTES] [--probe-notify]]
  *                [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]
  *                [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]]
  *                [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload]
@@ -56,12 +56,14 @@ _Noreturn static void usage(void)
 	fprintf(stderr,
 		"usage: fusetd mkfs [-s SIZE] [-i INODES] [-p POOLBLOCKS] IMAGE\n"
 		"       fusetd mount [-f] [--personality fuse4fs] [--iomap [--inject RULE] [--ro-dev] [--no-ioend] [--no-end] [--want-end] [--probe-backing]\n"
-		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--probe-notify]]\n"
+		"                    [--cache-maxbytes N | --no-cache] [--upsert-on-open N] [--map-ahead BYTES] [--probe-notify]]\n"
 		"                    [--inline-max BYTES] [--drop-rawio[-late]] [--die-on OPCODE[:N[:FLAG]]] [--flood N:INO]\n"
 		"                    [--defer-on MS@OPCODE[:N[:FLAG]]] [--fill-devs] [--fault NAME[,NAME...]] [--stats FILE]\n"
 		"                    [--fuse-fd N] [--set-blocksize N] [--probe-grant] [--inline-nopayload] [--coexist]\n"
 		"                    [--flip-type FILE] [--valid SECS] [--dev-inval-on-fsync] [-o OPTS] IMAGE MOUNTPOINT\n"
 		"         --want-end: every mapping asks for FUSE_IOMAP_END (FUSE_IOMAP_F_WANT_IOMAP_END)\n"
+		"         --map-ahead BYTES: a read that missed the mapping cache and spans extents also pushes\n"
+		"           the mappings of the rest of the read (at most BYTES)\n"
 		"         --valid SECS: entry and attribute timeout of replies (default 1, as libfuse's)\n"
 		"         --dev-inval-on-fsync: every FSYNC first takes back all mappings of the image (DEV_INVAL)\n"
 		"         --fuse-fd N: mount with /dev/fuse file N (from a mount helper: fuseioctl grant)\n"
@@ -81,7 +83,7 @@ _Noreturn static void usage(void)
 		"           drop-unshare  FALLOC_FL_UNSHARE_RANGE succeeds and leaves the blocks shared\n"
 		"       fusetd stats [--reset] FILE\n"
 		"       fusetd fsck [-v] IMAGE\n"
-		"       fusetd fragment [-w SEED] IMAGE NAME EXTENTS\n"
+		"       fusetd fragment [-w SEED | -u] IMAGE NAME EXTENTS\n"
 		"       fusetd selftest [-v] [--big] [DIR]\n"
 		"       fusetd famfs ... (fusetd famfs --help)\n"
 		"       mount -t fuse.fusetd IMAGE MOUNTPOINT [-o iomap,stats=FILE]\n"
@@ -276,6 +278,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "cache-maxbytes", required_argument, NULL, 'C' },
 		{ "no-cache", no_argument, NULL, 'n' },
 		{ "upsert-on-open", required_argument, NULL, 'U' },
+		{ "map-ahead", required_argument, NULL, 'm' },
 		{ "probe-notify", no_argument, NULL, 'p' },
 		{ "die-on", required_argument, NULL, 'X' },
 		{ "defer-on", required_argument, NULL, 'T' },
@@ -371,6 +374,12 @@ static int cmd_mount(int argc, char **argv)
 			d.upsert_on_open = size;
 			upsert_explicit = 1;
 			break;
+		case 'm':
+			if (parse_size(optarg, &size) || size % FT_BLOCK_SIZE ||
+			    size / FT_BLOCK_SIZE > UINT32_MAX)
+				usage();
+			d.map_ahead = size / FT_BLOCK_SIZE;
+			break;
 		case 'p':
 			d.probe_notify = 1;
 			break;
@@ -455,6 +464,11 @@ static int cmd_mount(int argc, char **argv)
 		/* it pushes mappings only when asked for one */
 		if (!upsert_explicit)
 			d.upsert_on_open = 0;
+		if (d.map_ahead) {
+			fprintf(stderr,
+				"fusetd: --personality fuse4fs: no --map-ahead\n");
+			return 2;
+		}
 	}
 	image = argv[optind];
 	d.image = image;
@@ -637,12 +651,14 @@ static int create_file(struct ft_store *st, const char *name,
 }
 
 /*
- * N one-block extents of written data, with fileverify's pattern of seed:
- * each block of NAME is written just before the same block of NAME.pad,
- * which takes the next free block, so no two of NAME's blocks touch.
+ * N one-block extents of written data, with fileverify's pattern of seed
+ * (or, unwritten, N one-block unwritten extents): each block of NAME is
+ * written just before the same block of NAME.pad, which takes the next
+ * free block, so no two of NAME's blocks touch.
  */
 static int fragment_written(struct ft_store *st, struct ft_inode *inode,
-			    const char *name, uint64_t n, uint64_t seed)
+			    const char *name, uint64_t n, uint64_t seed,
+			    int unwritten)
 {
 	static char buf[FT_BLOCK_SIZE], zero[FT_BLOCK_SIZE];
 	struct ft_inode *pad;
@@ -657,9 +673,13 @@ static int fragment_written(struct ft_store *st, struct ft_inode *inode,
 	err = create_file(st, padname, &pad);
 	for (i = 0; i < n && !err; i++) {
 		off = i * FT_BLOCK_SIZE;
-		for (j = 0; j < FT_BLOCK_SIZE; j++)
+		for (j = 0; j < FT_BLOCK_SIZE && !unwritten; j++)
 			buf[j] = byte_at(seed, off + j);
-		got = file_write(st, inode, buf, FT_BLOCK_SIZE, off);
+		if (unwritten)
+			got = file_fallocate(st, inode, 0, off, FT_BLOCK_SIZE) ?:
+			      (ssize_t)FT_BLOCK_SIZE;
+		else
+			got = file_write(st, inode, buf, FT_BLOCK_SIZE, off);
 		if (got == FT_BLOCK_SIZE)
 			got = file_write(st, pad, zero, FT_BLOCK_SIZE, off);
 		if (got != FT_BLOCK_SIZE)
@@ -673,7 +693,8 @@ static int fragment_written(struct ft_store *st, struct ft_inode *inode,
  * other block, offline (a million through FUSE would take hours under
  * emulation).  For tests of the kernel's mapping cache limits.  With -w
  * SEED the extents are contiguous in the file, written, and hold
- * fileverify's pattern of SEED.
+ * fileverify's pattern of SEED; with -u they are contiguous in the file
+ * and unwritten (neither touches its neighbours on disk either way).
  */
 static int cmd_fragment(int argc, char **argv)
 {
@@ -681,13 +702,20 @@ static int cmd_fragment(int argc, char **argv)
 	uint64_t n, i, seed = 0;
 	struct ft_store st;
 	const char *path;
-	int c, fd, err, written = 0;
+	int c, fd, err, written = 0, unwritten = 0;
 
-	while ((c = getopt(argc, argv, "w:")) != -1) {
+	while ((c = getopt(argc, argv, "uw:")) != -1) {
+		if (c == 'u') {
+			unwritten = 1;
+			continue;
+		}
 		if (c != 'w' || parse_size(optarg, &seed))
 			usage();
 		written = 1;
 	}
+	if (written && unwritten)
+		usage();
+	written |= unwritten;
 	if (optind + 3 != argc || parse_size(argv[optind + 2], &n) || !n)
 		usage();
 	path = argv[optind];
@@ -705,12 +733,15 @@ static int cmd_fragment(int argc, char **argv)
 	}
 	err = create_file(&st, argv[optind + 1], &inode);
 	if (!err && written)
-		err = fragment_written(&st, inode, argv[optind + 1], n, seed);
+		err = fragment_written(&st, inode, argv[optind + 1], n, seed,
+				       unwritten);
 	for (i = 0; i < n && !err && !written; i++)
 		err = file_fallocate(&st, inode, 0, 2 * i * FT_BLOCK_SIZE,
 				     FT_BLOCK_SIZE);
 	if (!err && !written)
 		inode->size = 2 * n * FT_BLOCK_SIZE;
+	if (!err && unwritten)
+		inode->size = n * FT_BLOCK_SIZE;
 	if (store_close(&st) && !err)
 		err = -EIO;
 	close(fd);

@@ -53,6 +53,7 @@ struct fusetd {
 	const char		*flip_type;	/* --flip-type FILE */
 	uint32_t		cache_maxbytes;	/* asked of the kernel; 0: off */
 	unsigned int		upsert_on_open;	/* upserts per file opened */
+	uint64_t		map_ahead;	/* --map-ahead window, blocks */
 	uint32_t		valid_secs;	/* entry and attribute timeout */
 	int			dev_inval_on_fsync; /* --dev-inval-on-fsync */
 	int			probe_notify;	/* bad notifications, once */
@@ -149,6 +150,8 @@ int notify_send(struct fusetd *d, uint32_t code, const void *body,
 uint64_t notify_upsert_range(struct fusetd *d, struct ft_inode *inode,
 			     uint64_t lblk, uint64_t n, unsigned int max);
 void notify_upsert_file(struct fusetd *d, struct ft_inode *inode);
+void notify_map_ahead(struct fusetd *d, struct ft_inode *inode,
+		      uint64_t lblk, uint64_t want, uint64_t answered);
 uint64_t notify_upsert_one(struct fusetd *d, struct ft_inode *inode,
 			   uint64_t lblk, uint64_t *n);
 void notify_inval_range(struct fusetd *d, uint64_t ino, uint64_t off,

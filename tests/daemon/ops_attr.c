@@ -181,6 +181,42 @@ int op_statfs(struct fusetd *d, const struct ft_req *r)
 	return reply_ok(d, r, &out, sizeof(out));
 }
 
+/*
+ * Extended attributes: fusetd keeps none.  Plain fusetd answers ENOSYS,
+ * after which the kernel asks no more (no_getxattr).  --personality
+ * fuse4fs answers as fuse2fs does for a file without xattrs (misc/
+ * fuse2fs.c: a missing key is ENODATA), which fuse4fs is derived from:
+ * GETXATTR ENODATA, LISTXATTR an empty list.  The kernel then asks for
+ * security.capability before a write whenever S_NOSEC is clear.
+ */
+int op_getxattr(struct fusetd *d, const struct ft_req *r)
+{
+	struct ft_inode *inode;
+	int err;
+
+	if (d->personality != FT_PERS_FUSE4FS)
+		return -ENOSYS;
+	err = node_get(d, r->hdr->nodeid, &inode);
+	return err ? err : -ENODATA;
+}
+
+int op_listxattr(struct fusetd *d, const struct ft_req *r)
+{
+	const struct fuse_getxattr_in *in = r->in;
+	struct fuse_getxattr_out out = { .size = 0 };
+	struct ft_inode *inode;
+	int err;
+
+	if (d->personality != FT_PERS_FUSE4FS)
+		return -ENOSYS;
+	err = node_get(d, r->hdr->nodeid, &inode);
+	if (err)
+		return err;
+	/* the size of the empty list, or its no bytes */
+	return in->size ? reply_ok(d, r, NULL, 0) :
+			  reply_ok(d, r, &out, sizeof(out));
+}
+
 /* Permissions are checked by the kernel (default_permissions). */
 int op_access(struct fusetd *d, const struct ft_req *r)
 {

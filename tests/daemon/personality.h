@@ -38,6 +38,9 @@
  *   - regular files carry FUSE_ATTR_EXCLUSIVE | FUSE_ATTR_IOMAP;
  *   - never INLINE (--inline-max and the inline --inject rules refused);
  *   - no upserts on open or after ioends (--upsert-on-open N still works);
+ *   - GETXATTR answered ENODATA and LISTXATTR with an empty list, as
+ *     for a file without xattrs (plain fusetd: ENOSYS); so the kernel
+ *     asks for security.capability before writes while S_NOSEC is clear;
  *   - FREEZE_FS, UNFREEZE_FS and SHUTDOWN_FS answered 0 (in every mode).
  *
  * famfs (famfs_serve.c, famfs_layout.c):

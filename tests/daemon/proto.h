@@ -102,6 +102,8 @@ int op_getattr(struct fusetd *d, const struct ft_req *r);
 int op_setattr(struct fusetd *d, const struct ft_req *r);
 int op_statfs(struct fusetd *d, const struct ft_req *r);
 int op_access(struct fusetd *d, const struct ft_req *r);
+int op_getxattr(struct fusetd *d, const struct ft_req *r);
+int op_listxattr(struct fusetd *d, const struct ft_req *r);
 
 int op_lookup(struct fusetd *d, const struct ft_req *r);
 int op_forget(struct fusetd *d, const struct ft_req *r);

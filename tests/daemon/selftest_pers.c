@@ -252,6 +252,8 @@ static uint64_t test_nodes(void)
 	struct fuse_create_in cin = { .mode = 0644, .flags = O_RDWR };
 	struct fuse_getattr_in gin = { 0 };
 	struct fuse_read_in rin = { .size = 4096 };
+	struct fuse_getxattr_in xin = { .size = 0 };
+	struct fuse_getxattr_out xout;
 	struct fuse_entry_out e[2];
 	struct fuse_attr_out a;
 	struct fuse_dirent *de;
@@ -289,6 +291,14 @@ static uint64_t test_nodes(void)
 	ok = ok && de->ino == f && de->namelen == 1 && de->name[0] == 'f';
 	result(ok, "READDIR of node 2: \".\" and \"..\" are 2, \"f\" is %llu",
 	       (unsigned long long)f);
+	n = request(FUSE_GETXATTR, f, &xin, sizeof(xin), "security.capability",
+		    sizeof("security.capability"), &xout, sizeof(xout));
+	ok = n == -ENODATA;
+	xin.size = 0;
+	n = request(FUSE_LISTXATTR, f, &xin, sizeof(xin), NULL, 0, &xout,
+		    sizeof(xout));
+	ok = ok && n == sizeof(xout) && !xout.size;
+	result(ok, "GETXATTR ENODATA, LISTXATTR an empty list, as fuse4fs");
 	return f;
 }
 

@@ -127,9 +127,10 @@ static int fuse_iomap_dio_write_lock(struct kiocb *iocb,
  * for, zero or drop (fuse_iomap_write_checks() does those under the
  * exclusive lock), only limits and times to check.  S_NOSEC was set when
  * the lock was taken, but FUSE clears it when it loads the server's
- * attributes, which takes no inode lock: privileges to drop after all are
- * never dropped here, -EAGAIN sends the write to the exclusive lock.  The
- * times are updated even for a NOWAIT write (fuse_iomap_update_time()).
+ * attributes, which takes no inode lock: then privileges are not even
+ * looked at here (that may ask the server), -EAGAIN sends the write to the
+ * exclusive lock.  The times are updated even for a NOWAIT write
+ * (fuse_iomap_update_time()).
  */
 static ssize_t fuse_iomap_dio_overwrite_checks(struct kiocb *iocb,
 					       struct iov_iter *from)
@@ -141,9 +142,9 @@ static ssize_t fuse_iomap_dio_overwrite_checks(struct kiocb *iocb,
 	count = generic_write_checks(iocb, from);
 	if (count <= 0)
 		return count;
-	err = file_remove_privs_flags(file, IOCB_NOWAIT);
-	if (!err)
-		err = fuse_iomap_update_time(file);
+	if (!IS_NOSEC(file_inode(file)))
+		return -EAGAIN;
+	err = fuse_iomap_update_time(file);
 	return err ?: count;
 }
 

@@ -8,6 +8,7 @@
  * other.
  */
 
+#include <kunit/visibility.h>
 #include <linux/fs.h>
 #include <linux/iomap.h>
 #include <linux/uio.h>
@@ -65,6 +66,27 @@ int fuse_iomap_update_time(struct file *file)
 }
 
 /**
+ * fuse_iomap_nowait_privs_wait - would checking privileges wait for the server?
+ * @ki_flags: IOCB_* flags of the write
+ * @nosec: the inode has S_NOSEC: nothing to drop
+ * @no_getxattr: the server answered FUSE_GETXATTR with ENOSYS
+ *
+ * Whether a write must drop file capabilities is the server's to say:
+ * file_remove_privs_flags() asks for security.capability (FUSE_GETXATTR)
+ * unless S_NOSEC says there is nothing to drop or the server has no
+ * xattrs.  A NOWAIT write does not wait for the answer; io_uring retries
+ * it from a worker, which may.
+ *
+ * Return: true if the write must give up with -EAGAIN.
+ */
+VISIBLE_IF_KUNIT bool fuse_iomap_nowait_privs_wait(int ki_flags, bool nosec,
+						   bool no_getxattr)
+{
+	return (ki_flags & IOCB_NOWAIT) && !nosec && !no_getxattr;
+}
+EXPORT_SYMBOL_IF_KUNIT(fuse_iomap_nowait_privs_wait);
+
+/**
  * fuse_iomap_file_modified - drop privileges and update the times for a write
  * @iocb: the write, under the exclusive inode lock
  *
@@ -73,8 +95,8 @@ int fuse_iomap_update_time(struct file *file)
  * which asks the server for security.capability (GETXATTR), and aligned
  * direct overwrites may take the shared inode lock.  FUSE clears S_NOSEC
  * whenever it loads the server's attributes, and the VFS when a chmod sets
- * suid or sgid or a security xattr is set.  Dropping them is a SETATTR,
- * which a NOWAIT write does not wait for: -EAGAIN.
+ * suid or sgid or a security xattr is set.  Neither the question nor the
+ * SETATTR that drops them is for a NOWAIT write to wait for: -EAGAIN.
  *
  * Return: 0 or a negative errno.
  */
@@ -84,6 +106,9 @@ int fuse_iomap_file_modified(struct kiocb *iocb)
 	int err;
 
 	lockdep_assert_held_write(&inode->i_rwsem);
+	if (fuse_iomap_nowait_privs_wait(iocb->ki_flags, IS_NOSEC(inode),
+					 get_fuse_conn(inode)->no_getxattr))
+		return -EAGAIN;
 	err = file_remove_privs_flags(iocb->ki_filp, iocb->ki_flags);
 	if (!err)
 		err = fuse_iomap_update_time(iocb->ki_filp);

@@ -463,6 +463,7 @@ bool fuse_iomap_nowait_usable(const struct fuse_conn *fc, u32 opflags,
 			      const struct fuse_iomap_io *map);
 bool fuse_iomap_nowait_write_waits(int ki_flags, bool dsync, loff_t pos,
 				   size_t count, loff_t isize);
+bool fuse_iomap_nowait_privs_wait(int ki_flags, bool nosec, bool no_getxattr);
 bool fuse_iomap_want_end(const struct fuse_conn *fc, const struct iomap *iomap,
 			 unsigned int flags, loff_t count, ssize_t written);
 u32 fuse_iomap_inline_end_size(u64 offset, u64 length, loff_t isize);

@@ -421,6 +421,44 @@ static void nowait_write_waits(struct kunit *test)
 			c->waits);
 }
 
+/* Which writes may not ask the server whether to drop privileges. */
+struct privs_case {
+	const char *desc;
+	int ki_flags;
+	bool nosec;
+	bool no_getxattr;
+	bool waits;
+};
+
+static const struct privs_case privs_cases[] = {
+	{ "NOWAIT, privileges unknown", IOCB_NOWAIT, false, false, true },
+	{ "NOWAIT, S_NOSEC", IOCB_NOWAIT, true, false, false },
+	{ "NOWAIT, server without xattrs", IOCB_NOWAIT, false, true, false },
+	{ "NOWAIT, S_NOSEC, no xattrs", IOCB_NOWAIT, true, true, false },
+	{ "NOWAIT direct append", IOCB_NOWAIT | IOCB_DIRECT | IOCB_APPEND,
+	  false, false, true },
+	{ "may wait, privileges unknown", 0, false, false, false },
+	{ "may wait, direct", IOCB_DIRECT, false, false, false },
+	{ "may wait, S_NOSEC", 0, true, false, false },
+};
+
+static void privs_case_desc(const struct privs_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(privs, privs_cases, privs_case_desc);
+
+static void nowait_privs_wait(struct kunit *test)
+{
+	const struct privs_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, fuse_iomap_nowait_privs_wait(c->ki_flags,
+							   c->nosec,
+							   c->no_getxattr),
+			c->waits);
+}
+
 static struct kunit_case fuse_iomap_ioend_cases[] = {
 	KUNIT_CASE_PARAM(ioend_flags_map, flags_gen_params),
 	KUNIT_CASE_PARAM(ioend_build_decides, build_gen_params),
@@ -430,6 +468,7 @@ static struct kunit_case fuse_iomap_ioend_cases[] = {
 	KUNIT_CASE_PARAM(end_decides, end_gen_params),
 	KUNIT_CASE_PARAM(nowait_usable, usable_gen_params),
 	KUNIT_CASE_PARAM(nowait_write_waits, waits_gen_params),
+	KUNIT_CASE_PARAM(nowait_privs_wait, privs_gen_params),
 	{}
 };
 

@@ -10,7 +10,10 @@
 # mtime; an io_uring run of direct 4 KiB overwrites at queue depth 1 goes
 # to a worker only for the rare write that misses the mapping cache
 # (tracepoint io_uring:io_uring_queue_async_work), asks the server for no
-# mapping, verifies its data (fio --verify) and moves the mtime.
+# mapping, verifies its data (fio --verify) and moves the mtime.  Under a
+# server with xattrs (--personality fuse4fs), a NOWAIT write whose
+# privileges the server would have to be asked about gets EAGAIN instead
+# of waiting for the GETXATTR.
 . /tests/vm/lib.sh
 
 umount_and_trace_on_exit
@@ -58,33 +61,89 @@ check "the rest of the file is untouched" \
 	sh -c "fileverify check -d -o 0 $f 4096 1 &&
 	       fileverify check -d -o 12288 $f $((MIB - 12288)) 1"
 
-if ! uring_trace_have; then
+if uring_trace_have; then
+	# 2,048 random 4 KiB overwrites through io_uring at depth 1, then
+	# fio's own read-back of every block it wrote.
+	uring_trace_start
+	m0=$(mtime "$f")
+	begins=$(op_count IOMAP_BEGIN)
+	t0=$(t_now)
+	check "fio: io_uring direct random overwrites at depth 1, verified" \
+		fio --name=nowait --filename="$f" --size=$MIB --rw=randwrite \
+		--bs=4k --direct=1 --ioengine=io_uring --iodepth=1 --loops=8 \
+		--verify=crc32c --verify_fatal=1 --randrepeat=0 \
+		--output="$T_TMP/fio.out"
+	t1=$(t_now)
+	punts=$(uring_trace_stop)
+	m1=$(mtime "$f")
+	diag "2,048 writes in $(t_secs $((t1 - t0))) s, $punts of the" \
+		"writes and reads handed to io-wq"
+	# A worker per miss of the mapping cache at most: fio asked for none.
+	check_eq "no mapping was asked for" "$begins" "$(op_count IOMAP_BEGIN)"
+	check "at most 8 of 2,048 writes went to a worker ($punts)" \
+		test "$punts" -le 8
+	check "the mtime moved ($m0 -> $m1)" test "$m1" != "$m0"
+else
 	skip "io_uring writes go to a worker only on a miss" "no io_uring tracepoints"
-	t_done
-	exit
 fi
+check "umount" umount "$T_MNT"
 
-# 2,048 random 4 KiB overwrites through io_uring at depth 1, then fio's
-# own read-back of every block it wrote.
-uring_trace_start
-m0=$(mtime "$f")
-begins=$(op_count IOMAP_BEGIN)
-t0=$(t_now)
-check "fio: io_uring direct random overwrites at depth 1, verified" \
-	fio --name=nowait --filename="$f" --size=$MIB --rw=randwrite --bs=4k \
-	--direct=1 --ioengine=io_uring --iodepth=1 --loops=8 \
-	--verify=crc32c --verify_fatal=1 --randrepeat=0 \
-	--output="$T_TMP/fio.out"
-t1=$(t_now)
-punts=$(uring_trace_stop)
-m1=$(mtime "$f")
-diag "2,048 writes in $(t_secs $((t1 - t0))) s, $punts of the writes and" \
-	"reads handed to io-wq"
-# A worker per miss of the mapping cache at most: fio asked for none.
-check_eq "no mapping was asked for" "$begins" "$(op_count IOMAP_BEGIN)"
-check "at most 8 of 2,048 writes went to a worker ($punts)" \
-	test "$punts" -le 8
-check "the mtime moved ($m0 -> $m1)" test "$m1" != "$m0"
+# Whether a write must drop file capabilities is the server's to say:
+# while S_NOSEC is clear the kernel asks for security.capability
+# (GETXATTR) first.  fusetd has no xattrs (ENOSYS: the kernel stops
+# asking, so the NOWAIT writes above did not wait); fuse4fs has them and
+# answers ENODATA, so every attribute load means a question before the
+# next write.  A NOWAIT write does not wait for it: EAGAIN, no upcall,
+# until a write that may wait has asked.  Attributes stay valid here
+# (--valid 3600); a chmod loads them (SETATTR's reply).
+EAGAIN="Resource temporarily unavailable"
+g=$T_MNT/g
+require "mount --personality fuse4fs --valid 3600" \
+	"$FUSETD" mount --personality fuse4fs --valid 3600 --stats "$STATS" \
+	"$T_DISK1" "$T_MNT"
+x0=$(op_count GETXATTR)
+require "64 KiB of seed 8, written directly" \
+	fileverify write -d -F "$g" 65536 8
+check "that write asked for security.capability" \
+	test "$(op_count GETXATTR)" -gt "$x0"
+# fuse4fs pushes no mappings after an ioend: a direct read caches them
+# (RETRY_CACHE); a write that may wait then sets S_NOSEC again, in case
+# something loaded the attributes in between.
+require "a direct read caches the mappings" \
+	fileverify check -d -o 0 "$g" 65536 8
+require "an overwrite that may wait" \
+	fileverify write -d -F -o 12288 "$g" 4096 8
+x0=$(op_count GETXATTR)
+check "RWF_NOWAIT direct overwrite, nothing to drop (S_NOSEC)" \
+	fileverify write -d -n -F -o 4096 "$g" 4096 9
+check "a buffered read caches a block" \
+	fileverify check -o 16384 "$g" 4096 8
+check_eq "no question since" "$x0" "$(op_count GETXATTR)"
+s0=$(op_count SETATTR)
+require "chmod: the attributes loaded again" chmod 0644 "$g"
+check "through a SETATTR" test "$(op_count SETATTR)" -gt "$s0"
+b0=$(op_count IOMAP_BEGIN)
+check_fails "RWF_NOWAIT direct overwrite after it: EAGAIN" \
+	"$EAGAIN" fileverify write -d -n -F -o 8192 "$g" 4096 10
+check_fails "RWF_NOWAIT buffered overwrite of the cached block: EAGAIN" \
+	"$EAGAIN" fileverify write -n -F -o 16384 "$g" 4096 10
+check_eq "neither asked the server (GETXATTR, IOMAP_BEGIN)" "$x0 $b0" \
+	"$(op_count GETXATTR) $(op_count IOMAP_BEGIN)"
+check "the direct overwrite without RWF_NOWAIT" \
+	fileverify write -d -F -o 8192 "$g" 4096 10
+check_eq "it asked once" $((x0 + 1)) "$(op_count GETXATTR)"
+check "then RWF_NOWAIT buffered overwrite of the cached block" \
+	fileverify write -n -F -o 16384 "$g" 4096 10
+check_eq "without a question" $((x0 + 1)) "$(op_count GETXATTR)"
+check "umount" umount "$T_MNT"
+require "remount" iomap_mount
+check "every write is on disk, and only those" sh -c "
+	fileverify check -d -o 0 $g 4096 8 &&
+	fileverify check -d -o 4096 $g 4096 9 &&
+	fileverify check -d -o 8192 $g 4096 10 &&
+	fileverify check -d -o 12288 $g 4096 8 &&
+	fileverify check -d -o 16384 $g 4096 10 &&
+	fileverify check -d -o 20480 $g 45056 8"
 check "umount" umount "$T_MNT"
 check "fsck" "$FUSETD" fsck "$T_DISK1"
 t_done

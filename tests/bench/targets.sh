@@ -17,7 +17,7 @@ raw|tgt_raw|the block device itself: the limit
 ext4|tgt_ext4|kernel ext4 on the same device
 fuse2fs|tgt_fuse2fs|classic FUSE: Debian fuse2fs (libfuse 2) on ext4, default options
 classic|tgt_fusetd|fusetd, classic FUSE: data through READ/WRITE
-iomap|tgt_fusetd --iomap|fusetd --iomap: the kernel does the I/O on the mapped blocks, which it caches
+iomap|tgt_fusetd --iomap --map-ahead 1M|fusetd --iomap --map-ahead 1M: the kernel does the I/O on the mapped blocks, which it caches; a read that misses is pushed the mappings of the rest of it
 iomap-nocache|tgt_fusetd --iomap --no-cache|fusetd --iomap --no-cache: every mapping is an upcall
 '
 

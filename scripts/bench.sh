@@ -19,6 +19,10 @@
 #   BENCH_BIG=4G BENCH_EXTENTS=100000  the files of the -4g and -100kext
 #                      jobs (tests/bench/layouts.sh)
 #   BENCH_TIMEOUT      of the VM run: 3600 s, more for those files
+#   BENCH_KERNEL=stock Debian's stock kernel of our source version (no
+#                      lockdep, kmemleak or other debug options) with the
+#                      coexisting fuseiomap.ko beside its built-in FUSE,
+#                      instead of the dev kernel and our fuse.ko
 #   BENCH_ICOUNT=1     qemu -icount shift=0,sleep=off,align=off: the guest
 #                      clock counts emulated instructions (1 ns each), so
 #                      times measure work, not the host; single-threaded
@@ -40,8 +44,18 @@ smp=${BENCH_SMP:-2}
 stamp=$(date +%Y%m%d-%H%M%S)
 out=${BENCH_OUT:-$TOP/results/bench-$stamp}
 
-kdir=$(devkernel_dir)
-[ -e "$kdir/.built" ] || die "no dev kernel; run 'make kernel'"
+stock= kname="the dev kernel"
+if [ "${BENCH_KERNEL:-dev}" = stock ]; then
+	stock=$(stock_kver)
+	kernel=/boot/vmlinuz-$stock kname=$stock
+	[ -r "$kernel" ] || die "no $kernel; run scripts/setup.sh"
+	[ -e "${COEXIST_KO:-$BUILD/coexist/fs/fuse/fuseiomap.ko}" ] ||
+		die "no fuseiomap.ko; run scripts/coexist.sh build"
+else
+	kdir=$(devkernel_dir)
+	[ -e "$kdir/.built" ] || die "no dev kernel; run 'make kernel'"
+	kernel=$kdir/arch/x86/boot/bzImage
+fi
 dir=$BUILD/bench
 rm -rf "$dir"
 mkdir -p "$dir/raw"
@@ -86,7 +100,8 @@ if layout_used frag; then
 fi
 python3 "$TOP/scripts/bench.py" mkdisk "$dir/disk.img" "$ntargets" "$part_mib"
 truncate -s 256M "$dir/results.img"
-"$TOP/scripts/initramfs.sh" --bench "$dir/initramfs.cpio"
+"$TOP/scripts/initramfs.sh" --bench ${stock:+--stock "$stock"} \
+	"$dir/initramfs.cpio"
 
 append="console=ttyS0 printk.time=1 panic=-1 oops=panic hung_task_panic=1"
 # A loaded host can stall a TCG vCPU for longer than the default 20 s.
@@ -101,6 +116,7 @@ append+=" fi.bench.size=$size fi.bench.big=$big fi.bench.extents=$extents"
 [ -n "${BENCH_TARGETS:-}" ] && append+=" fi.bench.targets=$BENCH_TARGETS"
 [ -n "$profile" ] && append+=" fi.bench.profile=$profile"
 [ "${BENCH_APPS:-1}" = 0 ] && append+=" fi.bench.apps=0"
+[ -n "$stock" ] && append+=" fi.coexist=1"
 accel=TCG icount=()
 if [ "${BENCH_ICOUNT:-0}" = 1 ]; then
 	# shellcheck disable=SC2054 # one option, its value has commas
@@ -109,14 +125,14 @@ if [ "${BENCH_ICOUNT:-0}" = 1 ]; then
 fi
 
 logf=$dir/console.log
-log "booting the dev kernel (TCG): $ntargets targets, $reps x ${runtime}s," \
+log "booting $kname (TCG): $ntargets targets, $reps x ${runtime}s," \
 	"$size; console in $logf"
 start=$(date +%s)
 set +e
 timeout "$timeout" qemu-system-x86_64 -accel tcg "${icount[@]}" \
 	-smp "$smp" -m 4G \
 	-nographic -no-reboot -monitor none -serial stdio \
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$dir/initramfs.cpio" \
+	-kernel "$kernel" -initrd "$dir/initramfs.cpio" \
 	-append "$append" \
 	-drive file="$dir/disk.img",if=virtio,format=raw,cache=$cache \
 	-drive file="$dir/results.img",if=virtio,format=raw,cache=unsafe \

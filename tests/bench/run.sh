@@ -324,7 +324,7 @@ if [ -n "$profile" ] && command -v perf >/dev/null; then
 				grep -v '^$'
 			echo "# $job on $tgt: inclusive time (children)"
 			perf report -i "$BENCH_TMP/perf.data" --stdio --children \
-				-g none --sort sym --percent-limit 3 2>/dev/null |
+				-g none --sort sym --percent-limit 1 2>/dev/null |
 				grep -v '^$'
 		} > "$p.txt"
 		rm -f "$BENCH_TMP/perf.data"

@@ -10,6 +10,7 @@
 #   BENCH_REPS=5 BENCH_RUNTIME=5 BENCH_RAMP=0 BENCH_SIZE=256M
 #   BENCH_JOBS=a,b     BENCH_TARGETS=a,b   (default: all)
 #   BENCH_PROFILE=JOB:TARGET,...  perf profiles after the measured runs
+#   BENCH_PROFILE_HZ=499  their sampling rate (perf record -F)
 #   BENCH_CACHE=unsafe qemu cache mode of the bench disk
 #   BENCH_SMP=2        guest vCPUs
 #   BENCH_OUT=DIR      default results/bench-<date>
@@ -115,6 +116,7 @@ append+=" fi.bench.size=$size fi.bench.big=$big fi.bench.extents=$extents"
 [ -n "${BENCH_JOBS:-}" ] && append+=" fi.bench.jobs=$BENCH_JOBS"
 [ -n "${BENCH_TARGETS:-}" ] && append+=" fi.bench.targets=$BENCH_TARGETS"
 [ -n "$profile" ] && append+=" fi.bench.profile=$profile"
+[ -n "${BENCH_PROFILE_HZ:-}" ] && append+=" fi.bench.profile_hz=$BENCH_PROFILE_HZ"
 [ "${BENCH_APPS:-1}" = 0 ] && append+=" fi.bench.apps=0"
 [ -n "$stock" ] && append+=" fi.coexist=1"
 accel=TCG icount=()

@@ -25,6 +25,7 @@
 . /tests/bench/layouts.sh
 
 reps=3 runtime=5 ramp=0 size=256M jobs=all targets=all apps=1 profile=
+profile_hz=499
 disk=/dev/vda results=/dev/vdb
 for w in $(cat /proc/cmdline); do
 	case "$w" in
@@ -35,6 +36,7 @@ for w in $(cat /proc/cmdline); do
 	fi.bench.jobs=*) jobs=${w#*=} ;;
 	fi.bench.targets=*) targets=${w#*=} ;;
 	fi.bench.profile=*) profile=${w#*=} ;;
+	fi.bench.profile_hz=*) profile_hz=${w#*=} ;;
 	fi.bench.apps=*) apps=${w#*=} ;;
 	fi.bench.disk=*) disk=${w#*=} ;;
 	fi.bench.results=*) results=${w#*=} ;;
@@ -310,7 +312,7 @@ if [ -n "$profile" ] && command -v perf >/dev/null; then
 		progress "profile: $job on $tgt"
 		p=$BENCH_OUT/profile/$job.$tgt
 		jobfile "$job" "$BENCH_TMP/profile/$job" 1 "$tgt" > "$BENCH_TMP/job.fio"
-		(cd "$BENCH_TMP" && perf record -q -N -a -g -e cpu-clock -F 499 \
+		(cd "$BENCH_TMP" && perf record -q -N -a -g -e cpu-clock -F "$profile_hz" \
 			-o "$BENCH_TMP/perf.data" -- fio --output-format=json \
 			--output="$p.json" job.fio) > "$p.err" 2>&1
 		if [ ! -s "$BENCH_TMP/perf.data" ]; then
@@ -324,7 +326,7 @@ if [ -n "$profile" ] && command -v perf >/dev/null; then
 				grep -v '^$'
 			echo "# $job on $tgt: inclusive time (children)"
 			perf report -i "$BENCH_TMP/perf.data" --stdio --children \
-				-g none --sort sym --percent-limit 1 2>/dev/null |
+				-g none --sort sym --percent-limit 0.3 2>/dev/null |
 				grep -v '^$'
 		} > "$p.txt"
 		rm -f "$BENCH_TMP/perf.data"

@@ -19,6 +19,7 @@ fuse2fs|tgt_fuse2fs|classic FUSE: Debian fuse2fs (libfuse 2) on ext4, default op
 classic|tgt_fusetd|fusetd, classic FUSE: data through READ/WRITE
 iomap|tgt_fusetd --iomap --map-ahead 1M|fusetd --iomap --map-ahead 1M: the kernel does the I/O on the mapped blocks, which it caches; a read that misses is pushed the mappings of the rest of it
 iomap-nocache|tgt_fusetd --iomap --no-cache|fusetd --iomap --no-cache: every mapping is an upcall
+ext4-last|tgt_ext4|kernel ext4 again, on the last partition and run last: what placement and order alone do to a ratio
 '
 
 # bench_targets: the table without blank lines.

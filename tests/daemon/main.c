@@ -650,21 +650,35 @@ static int create_file(struct ft_store *st, const char *name,
 	return dir_add(st, root, name, ino, mode);
 }
 
+/* One block of a file: fileverify's pattern of seed, or (seed < 0) zeros. */
+static int write_block(struct ft_store *st, struct ft_inode *inode,
+		       uint64_t off, int64_t seed)
+{
+	static char buf[FT_BLOCK_SIZE];
+	ssize_t got;
+	size_t j;
+
+	for (j = 0; j < FT_BLOCK_SIZE; j++)
+		buf[j] = seed < 0 ? 0 : byte_at((uint64_t)seed, off + j);
+	got = file_write(st, inode, buf, FT_BLOCK_SIZE, off);
+	if (got == FT_BLOCK_SIZE)
+		return 0;
+	return got < 0 ? (int)got : -EIO;
+}
+
 /*
- * N one-block extents of written data, with fileverify's pattern of seed
- * (or, unwritten, N one-block unwritten extents): each block of NAME is
- * written just before the same block of NAME.pad, which takes the next
+ * N one-block extents contiguous in the file, written with fileverify's
+ * pattern of seed, or (unwritten) preallocated: each block of NAME is
+ * placed just before the same block of NAME.pad, which takes the next
  * free block, so no two of NAME's blocks touch.
  */
-static int fragment_written(struct ft_store *st, struct ft_inode *inode,
-			    const char *name, uint64_t n, uint64_t seed,
-			    int unwritten)
+static int fragment_apart(struct ft_store *st, struct ft_inode *inode,
+			  const char *name, uint64_t n, uint64_t seed,
+			  int unwritten)
 {
-	static char buf[FT_BLOCK_SIZE], zero[FT_BLOCK_SIZE];
 	struct ft_inode *pad;
 	char padname[256];
-	uint64_t i, j, off;
-	ssize_t got;
+	uint64_t i, off;
 	int err;
 
 	if (snprintf(padname, sizeof(padname), "%s.pad", name) >=
@@ -673,17 +687,12 @@ static int fragment_written(struct ft_store *st, struct ft_inode *inode,
 	err = create_file(st, padname, &pad);
 	for (i = 0; i < n && !err; i++) {
 		off = i * FT_BLOCK_SIZE;
-		for (j = 0; j < FT_BLOCK_SIZE && !unwritten; j++)
-			buf[j] = byte_at(seed, off + j);
 		if (unwritten)
-			got = file_fallocate(st, inode, 0, off, FT_BLOCK_SIZE) ?:
-			      (ssize_t)FT_BLOCK_SIZE;
+			err = file_fallocate(st, inode, 0, off, FT_BLOCK_SIZE);
 		else
-			got = file_write(st, inode, buf, FT_BLOCK_SIZE, off);
-		if (got == FT_BLOCK_SIZE)
-			got = file_write(st, pad, zero, FT_BLOCK_SIZE, off);
-		if (got != FT_BLOCK_SIZE)
-			err = got < 0 ? got : -EIO;
+			err = write_block(st, inode, off, (int64_t)seed);
+		if (!err)
+			err = write_block(st, pad, off, -1);
 	}
 	return err;
 }
@@ -702,7 +711,7 @@ static int cmd_fragment(int argc, char **argv)
 	uint64_t n, i, seed = 0;
 	struct ft_store st;
 	const char *path;
-	int c, fd, err, written = 0, unwritten = 0;
+	int c, fd, err, written = 0, unwritten = 0, apart;
 
 	while ((c = getopt(argc, argv, "uw:")) != -1) {
 		if (c == 'u') {
@@ -715,7 +724,7 @@ static int cmd_fragment(int argc, char **argv)
 	}
 	if (written && unwritten)
 		usage();
-	written |= unwritten;
+	apart = written || unwritten;
 	if (optind + 3 != argc || parse_size(argv[optind + 2], &n) || !n)
 		usage();
 	path = argv[optind];
@@ -732,13 +741,13 @@ static int cmd_fragment(int argc, char **argv)
 		return 1;
 	}
 	err = create_file(&st, argv[optind + 1], &inode);
-	if (!err && written)
-		err = fragment_written(&st, inode, argv[optind + 1], n, seed,
-				       unwritten);
-	for (i = 0; i < n && !err && !written; i++)
+	if (!err && apart)
+		err = fragment_apart(&st, inode, argv[optind + 1], n, seed,
+				     unwritten);
+	for (i = 0; i < n && !err && !apart; i++)
 		err = file_fallocate(&st, inode, 0, 2 * i * FT_BLOCK_SIZE,
 				     FT_BLOCK_SIZE);
-	if (!err && !written)
+	if (!err && !apart)
 		inode->size = 2 * n * FT_BLOCK_SIZE;
 	if (!err && unwritten)
 		inode->size = n * FT_BLOCK_SIZE;
